@@ -1,0 +1,26 @@
+import { int8ToSafeInteger } from '../db/int8.ts';
+import type { LedgerContext } from '../ledger-context.ts';
+import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
+import { sumBalance } from './balance.repository.ts';
+import type { Balance, BalanceQuery } from './balance.schema.ts';
+
+/**
+ * Available, pending and total for one restaurant and currency, computed from the ledger every
+ * time (there is no stored balance). `as_of` defaults to now; a past `as_of` replays the balance as
+ * it stood then.
+ * @throws LedgerError RESTAURANT_NOT_FOUND
+ */
+export async function getBalance(ctx: LedgerContext, query: BalanceQuery): Promise<Balance> {
+  const asOf = query.as_of ?? ctx.clock();
+  const row = await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf);
+  if (!row.restaurant_found) throw restaurantNotFound(query.restaurant_id);
+  return {
+    restaurant_id: query.restaurant_id,
+    currency: query.currency,
+    available: int8ToSafeInteger(row.available),
+    pending: int8ToSafeInteger(row.pending),
+    total: int8ToSafeInteger(row.total),
+    last_event_at: row.last_event_at?.toISOString() ?? null,
+    as_of: asOf.toISOString(),
+  };
+}

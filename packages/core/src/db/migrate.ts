@@ -1,0 +1,21 @@
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import type { LedgerDb } from './database.ts';
+import * as ledgerFoundation from './migrations/2025-12-01T0000-ledger-foundation.ts';
+
+/** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
+const MIGRATIONS: Record<string, Migration> = {
+  '2025-12-01T0000-ledger-foundation': ledgerFoundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Brings the schema to the latest migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: LedgerDb): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider });
+  const result = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed`, { cause: result.error });
+  }
+  return result;
+}

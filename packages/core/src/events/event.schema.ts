@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import {
+  EVENT_ID_LENGTH_MAX,
+  METADATA_BYTES_MAX,
+  METADATA_DEPTH_MAX,
+} from '../limits.ts';
+import {
+  amountMinorSchema,
+  currencySchema,
+  isoDateTimeSchema,
+  restaurantIdSchema,
+  signedMinorSchema,
+} from '../shared-schemas.ts';
+
+/** Event types this ledger applies today; payout_* events arrive with payouts. */
+export const INGESTIBLE_EVENT_TYPES = ['charge_succeeded', 'refund_succeeded'] as const;
+export type IngestibleEventType = (typeof INGESTIBLE_EVENT_TYPES)[number];
+
+export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
+/** Depth of a JSON value, measured without recursion so hostile nesting cannot overflow the stack. */
+function jsonDepthExceeds(value: unknown, depthMax: number): boolean {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number };
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > depthMax) return true;
+    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
+  }
+  return false;
+}
+
+export const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((metadata, ctx) => {
+    if (jsonDepthExceeds(metadata, METADATA_DEPTH_MAX)) {
+      ctx.addIssue({ code: 'custom', message: `metadata may nest at most ${METADATA_DEPTH_MAX} levels` });
+      return;
+    }
+    if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_BYTES_MAX) {
+      ctx.addIssue({ code: 'custom', message: `metadata may be at most ${METADATA_BYTES_MAX} bytes of JSON` });
+    }
+  })
+  .meta({ description: `Free-form JSON object from the processor, at most ${METADATA_BYTES_MAX} bytes` });
+
+/**
+ * A processor event as it arrives on the webhook. Unknown fields are refused: "same content" for
+ * idempotency compares every field, so a field we would silently drop could hide a conflict.
+ */
+export const processorEventInputSchema = z
+  .strictObject({
+    event_id: z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, 'event_id must be printable ASCII without spaces')
+      .max(EVENT_ID_LENGTH_MAX)
+      .meta({ example: 'evt_0001' }),
+    event_type: z.enum(INGESTIBLE_EVENT_TYPES).meta({ example: 'charge_succeeded' }),
+    occurred_at: isoDateTimeSchema.meta({ example: '2025-12-20T15:10:00Z' }),
+    restaurant_id: restaurantIdSchema,
+    currency: currencySchema,
+    amount: amountMinorSchema.min(1, 'must be at least 1').meta({ example: 12000 }),
+    fee: amountMinorSchema.default(0).meta({ example: 600 }),
+    metadata: metadataSchema.default({}),
+  })
+  .meta({ id: 'ProcessorEvent' });
+
+export type ProcessorEventInput = z.output<typeof processorEventInputSchema>;
+
+export const ledgerEntrySchema = z
+  .object({
+    entry_id: z.string(),
+    entry_type: z.enum(ENTRY_TYPES),
+    amount: signedMinorSchema,
+    occurred_at: z.string(),
+    available_at: z.string(),
+  })
+  .meta({ id: 'LedgerEntry' });
+export type LedgerEntryView = z.output<typeof ledgerEntrySchema>;
+
+export const ingestResultSchema = z
+  .object({
+    idempotent: z.boolean().meta({ description: 'true when this event_id was already recorded with the same content' }),
+    event: z.object({
+      event_id: z.string(),
+      event_type: z.enum(INGESTIBLE_EVENT_TYPES),
+      restaurant_id: z.string(),
+      currency: z.string(),
+      amount: signedMinorSchema,
+      fee: signedMinorSchema,
+      occurred_at: z.string(),
+      received_at: z.string(),
+    }),
+    entries: z.array(ledgerEntrySchema),
+  })
+  .meta({ id: 'IngestResult' });
+export type IngestResult = z.output<typeof ingestResultSchema>;

@@ -1,0 +1,21 @@
+import { LedgerError } from '../../errors.ts';
+import { type EventHandler, feeEntry } from './event-handler.ts';
+
+/** A sale: +amount and -fee, both maturing after the restaurant's maturity window. */
+export const chargeSucceeded: EventHandler = {
+  validate(event) {
+    if (event.fee > event.amount) {
+      throw new LedgerError('EVENT_INVALID_FEE', 'fee may not exceed the charge amount', {
+        field: 'fee',
+        fee: event.fee,
+        amount: event.amount,
+      });
+    }
+  },
+  plan(event, restaurant) {
+    return [
+      { entry_type: 'sale', amount_minor: event.amount, matures_after_days: restaurant.maturityDays },
+      ...feeEntry(event.fee, restaurant.maturityDays),
+    ];
+  },
+};

@@ -1,0 +1,92 @@
+import type { LedgerTransaction } from '../db/database.ts';
+import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { inTransaction } from '../db/unit-of-work.ts';
+import { LedgerError } from '../errors.ts';
+import type { LedgerContext } from '../ledger-context.ts';
+import { type LedgerEntryRow, insertEventEntries, listEventEntries } from '../ledger/ledger-entry.repository.ts';
+import { OCCURRED_AT_FUTURE_SKEW_MS } from '../limits.ts';
+import { registerRestaurant } from '../restaurants/restaurant.repository.ts';
+import { findEventWithComparison, insertEventIfNew, type StoredEventRow } from './event.repository.ts';
+import type { IngestibleEventType, IngestResult, LedgerEntryView, ProcessorEventInput } from './event.schema.ts';
+import { EVENT_HANDLERS } from './handlers/index.ts';
+
+/**
+ * Records a processor event and its ledger entries in one transaction, exactly once.
+ *
+ * - first delivery of an event_id: writes the event and its entries, `idempotent: false`;
+ * - same event_id with the same content: writes nothing, `idempotent: true`;
+ * - same event_id with different content: writes nothing, throws EVENT_ID_CONFLICT.
+ *
+ * The UNIQUE constraint on event_id decides between the three, so concurrent deliveries cannot
+ * both write. Also throws VALIDATION_ERROR (occurred_at in the future) and EVENT_INVALID_FEE.
+ *
+ * @param rawPayload the body exactly as the processor sent it, kept beside the parsed fields.
+ */
+export async function ingestEvent(
+  ctx: LedgerContext,
+  event: ProcessorEventInput,
+  rawPayload: unknown,
+): Promise<IngestResult> {
+  const handler = EVENT_HANDLERS[event.event_type];
+  assertNotInFuture(event.occurred_at, ctx.clock());
+  handler.validate(event);
+  return inTransaction(ctx.db, async (trx) => {
+    const restaurant = await registerRestaurant(trx, event.restaurant_id, ctx.defaultMaturityDays);
+    const stored = await insertEventIfNew(trx, event, rawPayload);
+    if (stored === undefined) return replayOf(trx, event);
+    const entries = await insertEventEntries(
+      trx,
+      { eventPk: stored.id, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at },
+      handler.plan(event, restaurant),
+    );
+    return { idempotent: false, event: toEventView(stored), entries: entries.map(toEntryView) };
+  });
+}
+
+async function replayOf(trx: LedgerTransaction, event: ProcessorEventInput): Promise<IngestResult> {
+  const existing = await findEventWithComparison(trx, event);
+  if (existing === undefined) {
+    // The insert met a conflicting row, so the row exists: rows are never deleted.
+    throw new Error(`event ${event.event_id} conflicted on insert but cannot be read back`);
+  }
+  if (existing.differing.length > 0) {
+    throw new LedgerError(
+      'EVENT_ID_CONFLICT',
+      `event ${event.event_id} was already recorded with different content`,
+      { event_id: event.event_id, differing_fields: existing.differing },
+    );
+  }
+  const entries = await listEventEntries(trx, existing.id);
+  return { idempotent: true, event: toEventView(existing), entries: entries.map(toEntryView) };
+}
+
+function assertNotInFuture(occurredAt: string, now: Date): void {
+  if (Date.parse(occurredAt) > now.getTime() + OCCURRED_AT_FUTURE_SKEW_MS) {
+    throw new LedgerError('VALIDATION_ERROR', 'occurred_at is in the future', {
+      issues: [{ field: 'occurred_at', message: 'must not be later than the time the event is received' }],
+    });
+  }
+}
+
+function toEventView(row: StoredEventRow): IngestResult['event'] {
+  return {
+    event_id: row.event_id,
+    event_type: row.event_type as IngestibleEventType,
+    restaurant_id: row.restaurant_id,
+    currency: row.currency,
+    amount: int8ToSafeInteger(row.amount_minor),
+    fee: int8ToSafeInteger(row.fee_minor),
+    occurred_at: row.occurred_at.toISOString(),
+    received_at: row.received_at.toISOString(),
+  };
+}
+
+export function toEntryView(row: LedgerEntryRow): LedgerEntryView {
+  return {
+    entry_id: int8ToId(row.id),
+    entry_type: row.entry_type as LedgerEntryView['entry_type'],
+    amount: int8ToSafeInteger(row.amount_minor),
+    occurred_at: row.occurred_at.toISOString(),
+    available_at: row.available_at.toISOString(),
+  };
+}

@@ -1,0 +1,15 @@
+export { type Clock, systemClock } from './clock.ts';
+export { type DatabaseTarget, type OpenDatabase, openDatabase, POOL_SIZE_DEFAULT } from './db/connect.ts';
+export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
+export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
+export { migrateToLatest } from './db/migrate.ts';
+export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
+export * from './events/event.schema.ts';
+export { ingestEvent } from './events/ingest-event.ts';
+export type { LedgerContext } from './ledger-context.ts';
+export * from './limits.ts';
+export * from './restaurants/restaurant.schema.ts';
+export { createRestaurant, getRestaurant, updateRestaurant } from './restaurants/restaurant.service.ts';
+export * from './balances/balance.schema.ts';
+export { getBalance } from './balances/balance.service.ts';
+export { type FieldIssue, ledgerErrorFromZod } from './validation.ts';

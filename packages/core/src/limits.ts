@@ -1,0 +1,17 @@
+/** Every bound the ledger enforces, named with its unit. */
+
+/** Largest amount accepted on the wire: JSON numbers above it cannot be represented exactly. */
+export const AMOUNT_MINOR_MAX = Number.MAX_SAFE_INTEGER;
+/** Serialized size limit of an event's `metadata` object. */
+export const METADATA_BYTES_MAX = 16 * 1024;
+/** Nesting limit of an event's `metadata`; deeper objects are refused before anything recurses. */
+export const METADATA_DEPTH_MAX = 32;
+export const EVENT_ID_LENGTH_MAX = 255;
+export const RESTAURANT_NAME_LENGTH_MAX = 200;
+export const MATURITY_DAYS_MAX = 365;
+export const MATURITY_DAYS_DEFAULT = 7;
+/**
+ * How far in the future (by our clock) an event's occurred_at may be. Processor clocks drift a
+ * little; an event from further ahead would stay invisible to balances until then, so we refuse it.
+ */
+export const OCCURRED_AT_FUTURE_SKEW_MS = 5 * 60 * 1000;

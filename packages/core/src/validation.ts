@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { LedgerError } from './errors.ts';
+import { INGESTIBLE_EVENT_TYPES } from './events/event.schema.ts';
+
+export interface FieldIssue {
+  /** Dotted path of the offending field; `(body)` when the body itself is wrong. */
+  field: string;
+  message: string;
+}
+
+/**
+ * Turns a schema failure into the ledger's error: EVENT_INVALID_TYPE when event_type names no
+ * event we apply (the other issues are then noise), otherwise VALIDATION_ERROR naming each field.
+ */
+export function ledgerErrorFromZod(error: z.ZodError): LedgerError {
+  const issues: FieldIssue[] = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }))
+      : [{ field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }],
+  );
+  const badType = error.issues.some((issue) => issue.path.length === 1 && issue.path[0] === 'event_type' && issue.code === 'invalid_value');
+  if (badType) {
+    return new LedgerError('EVENT_INVALID_TYPE', `event_type must be one of ${INGESTIBLE_EVENT_TYPES.join(', ')}`, {
+      field: 'event_type',
+      supported: INGESTIBLE_EVENT_TYPES,
+      issues,
+    });
+  }
+  const fields = [...new Set(issues.map((issue) => issue.field))];
+  return new LedgerError('VALIDATION_ERROR', `Invalid input: ${fields.join(', ')}`, { issues });
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+const postgresSetup = './packages/core/test/support/global-setup.ts';
+
+/**
+ * Two passes: every suite against real PostgreSQL (TEST_DATABASE_URL or testcontainers), and the
+ * core suite once more on embedded PGlite, the database `pnpm start` uses by default.
+ */
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'postgres',
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          globalSetup: [postgresSetup],
+        },
+      },
+      {
+        test: {
+          name: 'embedded',
+          include: ['packages/core/test/**/*.test.ts'],
+          env: { LEDGER_TEST_DATABASE: 'embedded' },
+        },
+      },
+    ],
+  },
+});
