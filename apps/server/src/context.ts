@@ -1,0 +1,18 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { LedgerContext } from '@restaurant-ledger/core';
+import type { Logger } from 'pino';
+
+/** Everything a request's procedures may use, built per request by the HTTP edge. */
+export interface RequestContext extends LedgerContext {
+  requestId: string;
+  /** 'rest' for the OpenAPI routes (webhooks are signed there), 'trpc' for the SDK endpoint. */
+  transport: 'rest' | 'trpc';
+  headers: IncomingHttpHeaders;
+  /** The body bytes exactly as received (REST only), for signature checks. */
+  rawBody: Buffer | undefined;
+  log: Logger;
+  checkApiKey(headers: IncomingHttpHeaders): void;
+  checkWebhookSignature(rawBody: Buffer | undefined, headers: IncomingHttpHeaders): void;
+  /** A procedure sets this to answer with another success status (201 for something new). */
+  response: { status?: number };
+}

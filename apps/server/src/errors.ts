@@ -1,0 +1,75 @@
+import {
+  type ErrorCode,
+  isDatabaseUnavailable,
+  isLedgerError,
+  LedgerError,
+  ledgerErrorFromZod,
+} from '@restaurant-ledger/core';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { z } from 'zod';
+
+/** The one table from ledger error codes to HTTP status (REST) and tRPC code (SDK). */
+export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
+  VALIDATION_ERROR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  MALFORMED_JSON: { status: 400, trpc: 'PARSE_ERROR' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
+  EVENT_INVALID_TYPE: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  EVENT_INVALID_FEE: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  EVENT_ID_CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  RESTAURANT_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  RESTAURANT_ALREADY_EXISTS: { status: 409, trpc: 'CONFLICT' },
+  PAYOUT_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  PAYOUT_RUN_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  AUTH_REQUIRED: { status: 401, trpc: 'UNAUTHORIZED' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, trpc: 'UNAUTHORIZED' },
+  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  PAYLOAD_TOO_LARGE: { status: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  SERVICE_UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  INTERNAL_ERROR: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+};
+
+/** Errors raised by the transport itself (before any procedure runs), by tRPC code. */
+const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, LedgerError>> = {
+  PARSE_ERROR: new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON'),
+  UNSUPPORTED_MEDIA_TYPE: new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'),
+  PAYLOAD_TOO_LARGE: new LedgerError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
+  NOT_FOUND: new LedgerError('ROUTE_NOT_FOUND', 'No such route'),
+  METHOD_NOT_SUPPORTED: new LedgerError('ROUTE_NOT_FOUND', 'No such route for this method'),
+};
+
+const INTERNAL = new LedgerError('INTERNAL_ERROR', 'Internal error');
+const UNAVAILABLE = new LedgerError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+
+/**
+ * Whatever was thrown, the ledger error a client sees. Anything unexpected becomes a bare
+ * INTERNAL_ERROR: its message and stack go to the log, never to the client.
+ */
+export function toLedgerError(error: unknown): LedgerError {
+  if (isLedgerError(error)) return error;
+  if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
+  if (isDatabaseUnavailable(error)) return UNAVAILABLE;
+  if (error instanceof TRPCError) {
+    if (error.cause !== undefined && error.cause !== error) {
+      const fromCause = toLedgerError(error.cause);
+      if (fromCause !== INTERNAL) return fromCause;
+    }
+    return TRANSPORT_ERRORS[error.code] ?? INTERNAL;
+  }
+  return INTERNAL;
+}
+
+export function toTRPCError(error: LedgerError): TRPCError {
+  return new TRPCError({ code: ERROR_HTTP[error.code].trpc, message: error.message, cause: error });
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details: Readonly<Record<string, unknown>>;
+}
+
+export function errorBody(error: LedgerError): ErrorBody {
+  return { code: error.code, message: error.message, details: error.details };
+}

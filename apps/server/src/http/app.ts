@@ -1,0 +1,87 @@
+import { LedgerError, type LedgerContext } from '@restaurant-ledger/core';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import swaggerUi from 'swagger-ui-express';
+import { toLedgerError } from '../errors.ts';
+import { buildOpenApiDocument } from '../openapi.ts';
+import { appRouter } from '../router.ts';
+import { sendError, successEnvelope } from './envelope.ts';
+import { bodyParserError, jsonBody, requireObjectBody } from './json-body.ts';
+import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
+import { requestContext, requestState } from './request-context.ts';
+
+export interface AppDependencies {
+  ledger: LedgerContext;
+  checks: EdgeChecks;
+  logger: Logger;
+  /** Resolves when the database answers; rejects (or resolves false) when it does not. */
+  isDatabaseReachable(): Promise<boolean>;
+}
+
+/**
+ * The HTTP edge: REST routes (OpenAPI, enveloped) under /v1, the tRPC endpoint for the SDK under
+ * /trpc, health and readiness probes, and the API docs. No business rule lives here.
+ */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(deps.logger));
+
+  app.get('/health', (req, res) => {
+    res.json(successEnvelope({ status: 'ok' }, requestState(req).id));
+  });
+  app.get('/ready', async (req, res) => {
+    const { id, log } = requestState(req);
+    const reachable = await deps.isDatabaseReachable().catch((error: unknown) => {
+      log.warn({ err: error }, 'readiness check failed');
+      return false;
+    });
+    if (reachable) res.json(successEnvelope({ status: 'ready', database: 'reachable' }, id));
+    else sendError(res, new LedgerError('SERVICE_UNAVAILABLE', 'The database is unreachable'), id);
+  });
+
+  const openApiDocument = buildOpenApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req }) => createRequestContext(deps.ledger, deps.checks, req, 'trpc'),
+      onError: ({ error, req }) => {
+        const ledgerError = toLedgerError(error);
+        if (ledgerError.code === 'INTERNAL_ERROR' || ledgerError.code === 'SERVICE_UNAVAILABLE') {
+          requestState(req as express.Request).log.error({ err: error.cause ?? error }, 'request failed');
+        }
+      },
+    }),
+  );
+
+  // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
+  app.all(/^\/v1\//, jsonBody, requireObjectBody, restBridge(deps.ledger, deps.checks));
+
+  app.use(notFound);
+  app.use(lastResort);
+  return app;
+}
+
+const notFound: RequestHandler = (req, res) => {
+  sendError(res, new LedgerError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);
+};
+
+/** Body-parser failures and anything unexpected, always in the envelope; internals only in the log. */
+const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const state = requestState(req);
+  const ledgerError = bodyParserError(error) ?? toLedgerError(error);
+  state.ledgerError = ledgerError;
+  if (ledgerError.code === 'INTERNAL_ERROR') state.log.error({ err: error }, 'unhandled error');
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendError(res, ledgerError, state.id);
+};

@@ -1,0 +1,37 @@
+import type { LedgerError } from '@restaurant-ledger/core';
+import type { Response } from 'express';
+import { ERROR_HTTP, type ErrorBody, errorBody } from '../errors.ts';
+
+export interface ResponseMeta {
+  timestamp: string;
+  request_id: string;
+}
+
+export interface SuccessEnvelope<T> {
+  success: true;
+  data: T;
+  meta: ResponseMeta;
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  error: ErrorBody;
+  meta: ResponseMeta;
+}
+
+export function responseMeta(requestId: string): ResponseMeta {
+  return { timestamp: new Date().toISOString(), request_id: requestId };
+}
+
+export function successEnvelope<T>(data: T, requestId: string): SuccessEnvelope<T> {
+  return { success: true, data, meta: responseMeta(requestId) };
+}
+
+export function errorEnvelope(error: LedgerError, requestId: string): ErrorEnvelope {
+  return { success: false, error: errorBody(error), meta: responseMeta(requestId) };
+}
+
+/** Answers with a ledger error in the envelope, at the status the error table gives. */
+export function sendError(res: Response, error: LedgerError, requestId: string, headers: Record<string, string> = {}): void {
+  res.status(ERROR_HTTP[error.code].status).set(headers).json(errorEnvelope(error, requestId));
+}

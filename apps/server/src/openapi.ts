@@ -1,0 +1,109 @@
+import { ERROR_CODES, type ErrorCode } from '@restaurant-ledger/core';
+import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { ERROR_HTTP } from './errors.ts';
+import { appRouter } from './router.ts';
+import type { LedgerMeta } from './trpc.ts';
+
+type Json = Record<string, unknown>;
+
+const ENVELOPE_SCHEMAS: Record<string, Json> = {
+  ResponseMeta: {
+    type: 'object',
+    required: ['timestamp', 'request_id'],
+    properties: {
+      timestamp: { type: 'string', format: 'date-time' },
+      request_id: { type: 'string', description: 'Also sent as the x-request-id header; quote it when reporting a problem' },
+    },
+  },
+  Error: {
+    type: 'object',
+    required: ['success', 'error', 'meta'],
+    properties: {
+      success: { const: false },
+      error: {
+        type: 'object',
+        required: ['code', 'message', 'details'],
+        properties: {
+          code: { type: 'string', enum: [...ERROR_CODES] },
+          message: { type: 'string' },
+          details: { type: 'object', description: 'Machine-readable context; for VALIDATION_ERROR, `issues` names each field' },
+        },
+      },
+      meta: { $ref: '#/components/schemas/ResponseMeta' },
+    },
+  },
+};
+
+const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+  name,
+  in: 'header' as const,
+  required: false,
+  schema: { type: 'string' as const },
+  description: 'Standard Webhooks header; required when the server has LEDGER_WEBHOOK_SECRET set',
+}));
+
+function success(data: unknown, description: string): Json {
+  return {
+    description,
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['success', 'data', 'meta'],
+          properties: { success: { const: true }, data, meta: { $ref: '#/components/schemas/ResponseMeta' } },
+        },
+      },
+    },
+  };
+}
+
+function errorResponses(codes: readonly ErrorCode[]): Json {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of [...codes, 'INTERNAL_ERROR'] as const) {
+    const { status } = ERROR_HTTP[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, group]) => [
+      String(status),
+      { description: group.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
+  );
+}
+
+/**
+ * The OpenAPI document of the REST routes. trpc-to-openapi derives paths, parameters and schemas
+ * from the procedures; the responses are then rewritten to what the edge really sends: the
+ * envelope, 201 where a procedure creates, and the ledger error codes each route can return.
+ */
+export function buildOpenApiDocument(): OpenAPIObject {
+  const document = generateOpenApiDocument(appRouter, {
+    title: 'restaurant-ledger',
+    version: '0.1.0',
+    description:
+      'Settlement ledger for restaurant payments. Every response is an envelope: `{success, data, meta}` or ' +
+      '`{success: false, error: {code, message, details}, meta}`. Amounts are integers in minor units.',
+    baseUrl: '/',
+    securitySchemes: { ApiKey: { type: 'http', scheme: 'bearer', description: 'One of LEDGER_API_KEYS' } },
+  });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ENVELOPE_SCHEMAS } };
+  for (const procedure of Object.values(appRouter._def.procedures as Record<string, unknown>)) {
+    const meta = (procedure as { _def: { meta?: LedgerMeta } })._def.meta;
+    if (meta?.openapi === undefined) continue;
+    const operation = document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'get'];
+    if (operation === undefined) throw new Error(`no OpenAPI operation for ${meta.openapi.path}`);
+    const data = (operation.responses?.['200'] as Json | undefined)?.content as Json | undefined;
+    const dataSchema = (data?.['application/json'] as Json | undefined)?.schema ?? {};
+    operation.responses = {
+      ...(meta.createdStatus === 201
+        ? {
+            '201': success(dataSchema, 'Created'),
+            ...(meta.openapi.protect === false && { '200': success(dataSchema, 'Replay of a recorded event with the same content (`idempotent: true`); nothing written') }),
+          }
+        : { '200': success(dataSchema, 'OK') }),
+      ...errorResponses(meta.errorCodes ?? []),
+    };
+    if (meta.openapi.protect === false) operation.parameters = [...(operation.parameters ?? []), ...WEBHOOK_HEADERS];
+  }
+  return document;
+}

@@ -1,0 +1,11 @@
+import { eventsRouter } from './routers/events.router.ts';
+import { restaurantsRouter } from './routers/restaurants.router.ts';
+import { router } from './trpc.ts';
+
+export const appRouter = router({
+  events: eventsRouter,
+  restaurants: restaurantsRouter,
+});
+
+/** The SDK's only view of the server: `import type { AppRouter }`. */
+export type AppRouter = typeof appRouter;

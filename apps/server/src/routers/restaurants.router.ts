@@ -1,0 +1,75 @@
+import {
+  balanceQuerySchema,
+  balanceSchema,
+  createRestaurant,
+  createRestaurantInputSchema,
+  getBalance,
+  getRestaurant,
+  restaurantIdInputSchema,
+  restaurantSchema,
+  updateRestaurant,
+  updateRestaurantInputSchema,
+} from '@restaurant-ledger/core';
+import { authedProcedure, router } from '../trpc.ts';
+
+export const restaurantsRouter = router({
+  get: authedProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/v1/restaurants/{restaurant_id}', tags: ['restaurants'], summary: 'Get a restaurant' },
+      errorCodes: ['AUTH_REQUIRED', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+    })
+    .input(restaurantIdInputSchema)
+    .output(restaurantSchema)
+    .query(({ ctx, input }) => getRestaurant(ctx, input.restaurant_id)),
+
+  create: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/v1/restaurants',
+        tags: ['restaurants'],
+        summary: 'Register a restaurant ahead of its first event',
+      },
+      createdStatus: 201,
+      errorCodes: ['AUTH_REQUIRED', 'MALFORMED_JSON', 'VALIDATION_ERROR', 'RESTAURANT_ALREADY_EXISTS'],
+    })
+    .input(createRestaurantInputSchema)
+    .output(restaurantSchema)
+    .mutation(async ({ ctx, input }) => {
+      const restaurant = await createRestaurant(ctx, input);
+      ctx.response.status = 201;
+      return restaurant;
+    }),
+
+  update: authedProcedure
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/v1/restaurants/{restaurant_id}',
+        tags: ['restaurants'],
+        summary: 'Change a restaurant name or maturity window',
+        description: 'A new maturity window applies to events received afterwards; recorded entries never change.',
+      },
+      errorCodes: ['AUTH_REQUIRED', 'MALFORMED_JSON', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+    })
+    .input(updateRestaurantInputSchema)
+    .output(restaurantSchema)
+    .mutation(({ ctx, input }) => updateRestaurant(ctx, input)),
+
+  balance: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/restaurants/{restaurant_id}/balance',
+        tags: ['balances'],
+        summary: 'Balance in one currency, now or as of a past moment',
+        description:
+          'Computed from ledger entries on every call. Entries count when their event occurred at or before ' +
+          '`as_of` (default now); of those, `available` sums entries with available_at <= as_of and `pending` the rest.',
+      },
+      errorCodes: ['AUTH_REQUIRED', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+    })
+    .input(balanceQuerySchema)
+    .output(balanceSchema)
+    .query(({ ctx, input }) => getBalance(ctx, input)),
+});

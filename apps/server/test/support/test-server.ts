@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import { type LedgerContext, pingDatabase } from '@restaurant-ledger/core';
+import { createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
+import { pino } from 'pino';
+import { createApiKeyCheck, createWebhookCheck } from '../../src/auth.ts';
+import { createApp } from '../../src/http/app.ts';
+
+export interface TestServer {
+  url: string;
+  testDb: TestDatabase;
+  ledger: LedgerContext;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  apiKeys?: string[];
+  webhookSecrets?: string[];
+  /** Use this database instead of a fresh one (the caller closes it). */
+  testDb?: TestDatabase;
+  ledger?: Partial<LedgerContext>;
+  poolSize?: number;
+}
+
+/** The real HTTP app on a free port, over a fresh test database. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownDb = options.testDb === undefined;
+  const testDb = options.testDb ?? (await createTestDatabase({ poolSize: options.poolSize ?? 10 }));
+  const ledger: LedgerContext = { ...testDb.context(), ...options.ledger };
+  const app = createApp({
+    ledger,
+    checks: {
+      checkApiKey: createApiKeyCheck(options.apiKeys ?? []),
+      checkWebhookSignature: createWebhookCheck(options.webhookSecrets ?? []),
+    },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    isDatabaseReachable: async () => {
+      await pingDatabase(ledger.db);
+      return true;
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('server has no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    testDb,
+    ledger,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownDb) await testDb.close();
+    },
+  };
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  // Bodies are asserted field by field in tests; a loose type keeps those assertions short.
+  body: Record<string, any>;
+}
+
+export async function request(
+  url: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse> {
+  const hasBody = init.body !== undefined || init.rawBody !== undefined;
+  const response = await fetch(url, {
+    method: init.method ?? (hasBody ? 'POST' : 'GET'),
+    headers: { ...(hasBody && { 'content-type': 'application/json' }), ...init.headers },
+    body: init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? {} : JSON.parse(text) };
+}
+
+export const EXAMPLE_EVENT = {
+  event_id: 'evt_0001',
+  event_type: 'charge_succeeded',
+  occurred_at: '2025-12-20T15:10:00Z',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 12000,
+  fee: 600,
+  metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
+} as const;
