@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { LedgerError } from './errors.ts';
-import { INGESTIBLE_EVENT_TYPES } from './events/event.schema.ts';
+import { INGESTIBLE_EVENT_TYPES, UNKNOWN_EVENT_TYPE_MESSAGE } from './events/event.schema.ts';
 
 export interface FieldIssue {
   /** Dotted path of the offending field; `(body)` when the body itself is wrong. */
@@ -18,9 +18,13 @@ export function ledgerErrorFromZod(error: z.ZodError): LedgerError {
       ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }))
       : [{ field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }],
   );
-  const badType = error.issues.some((issue) => issue.path.length === 1 && issue.path[0] === 'event_type' && issue.code === 'invalid_value');
-  if (badType) {
-    return new LedgerError('EVENT_INVALID_TYPE', `event_type must be one of ${INGESTIBLE_EVENT_TYPES.join(', ')}`, {
+  // Only a string naming no known type is EVENT_INVALID_TYPE; a missing or non-string one is a plain
+  // validation error. zod reports both with one code, so the enum's message tells them apart.
+  const unknownType = error.issues.some(
+    (issue) => issue.path.length === 1 && issue.path[0] === 'event_type' && issue.message === UNKNOWN_EVENT_TYPE_MESSAGE,
+  );
+  if (unknownType) {
+    return new LedgerError('EVENT_INVALID_TYPE', UNKNOWN_EVENT_TYPE_MESSAGE, {
       field: 'event_type',
       supported: INGESTIBLE_EVENT_TYPES,
       issues,

@@ -16,6 +16,9 @@ import {
 export const INGESTIBLE_EVENT_TYPES = ['charge_succeeded', 'refund_succeeded'] as const;
 export type IngestibleEventType = (typeof INGESTIBLE_EVENT_TYPES)[number];
 
+/** The message of an event_type that is a string but names no type we apply (see validation.ts). */
+export const UNKNOWN_EVENT_TYPE_MESSAGE = `event_type must be one of ${INGESTIBLE_EVENT_TYPES.join(', ')}`;
+
 export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
@@ -55,8 +58,16 @@ export const processorEventInputSchema = z
       .regex(/^[\x21-\x7e]+$/, 'event_id must be printable ASCII without spaces')
       .max(EVENT_ID_LENGTH_MAX)
       .meta({ example: 'evt_0001' }),
-    event_type: z.enum(INGESTIBLE_EVENT_TYPES).meta({ example: 'charge_succeeded' }),
-    occurred_at: isoDateTimeSchema.meta({ example: '2025-12-20T15:10:00Z' }),
+    event_type: z
+      .enum(INGESTIBLE_EVENT_TYPES, {
+        error: (issue) => (typeof issue.input === 'string' ? UNKNOWN_EVENT_TYPE_MESSAGE : 'event_type is required (a string)'),
+      })
+      .meta({ example: 'charge_succeeded' }),
+    // Canonical millisecond precision: what is stored is exactly what every response reports, so a
+    // reported timestamp used as `as_of` counts the same entries. The raw payload keeps the original.
+    occurred_at: isoDateTimeSchema
+      .transform((value) => new Date(value).toISOString())
+      .meta({ example: '2025-12-20T15:10:00Z' }),
     restaurant_id: restaurantIdSchema,
     currency: currencySchema,
     amount: amountMinorSchema.min(1, 'must be at least 1').meta({ example: 12000 }),

@@ -1,0 +1,51 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
+import type { Database } from '@restaurant-ledger/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_EVENT, request, startTestServer } from './support/test-server.ts';
+
+let broken: TestDatabase;
+beforeAll(async () => {
+  broken = await createTestDatabase();
+});
+afterAll(() => broken.close());
+
+describe('when things go wrong inside', () => {
+  it('answers an unexpected database error with 500 INTERNAL_ERROR and leaks nothing', async () => {
+    await sql`DROP TABLE ledger_entries`.execute(broken.db);
+    const server = await startTestServer({ testDb: broken });
+    try {
+      const response = await request(`${server.url}/v1/processor/events`, { body: EXAMPLE_EVENT });
+      expect(response.status).toBe(500);
+      expect(response.body.error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error', details: {} });
+      expect(JSON.stringify(response.body)).not.toMatch(/ledger_entries|relation|stack|at /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE, and /ready 503, while the database cannot be reached', async () => {
+    // A pool aimed at a port nothing listens on: every query fails to connect.
+    const unreachable = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }),
+      }),
+    });
+    const server = await startTestServer({ ledger: { db: unreachable } });
+    try {
+      const started = Date.now();
+      const event = await request(`${server.url}/v1/processor/events`, { body: EXAMPLE_EVENT });
+      expect(event.status).toBe(503);
+      expect(event.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      const ready = await request(`${server.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect((await request(`${server.url}/health`)).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await server.close();
+      await unreachable.destroy();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { startServer } from '../src/server.ts';
+import { EXAMPLE_EVENT, request } from './support/test-server.ts';
+
+const silent = pino({ level: 'silent' });
+const dataDir = mkdtempSync(join(tmpdir(), 'ledger-embedded-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('the server on its default embedded database', () => {
+  it('keeps recorded events across a restart', async () => {
+    const { config } = loadConfig({ PORT: '0', LEDGER_DATA_DIR: dataDir });
+    expect(config.database).toEqual({ kind: 'embedded', dataDir });
+
+    const first = await startServer(config, silent);
+    const url = `http://127.0.0.1:${first.port}`;
+    expect((await request(`${url}/v1/processor/events`, { body: EXAMPLE_EVENT })).status).toBe(201);
+    await first.close();
+
+    const second = await startServer(config, silent);
+    try {
+      const again = `http://127.0.0.1:${second.port}`;
+      expect((await request(`${again}/v1/processor/events`, { body: EXAMPLE_EVENT })).body.data.idempotent).toBe(true);
+      const balance = await request(`${again}/v1/restaurants/res_001/balance?currency=PEN&as_of=2026-01-01`);
+      expect(balance.body.data).toMatchObject({ available: 11400, total: 11400 });
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('uses the documented defaults and warns about the open API and unsigned webhooks', () => {
+    const { config, warnings } = loadConfig({ INIT_CWD: '/srv/ledger' });
+    expect(config).toMatchObject({
+      port: 3000,
+      database: { kind: 'embedded', dataDir: '/srv/ledger/.data/ledger' },
+      apiKeys: [],
+      webhookSecrets: [],
+      defaultMaturityDays: 7,
+      production: false,
+    });
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('reads comma-separated API keys and webhook secrets for rotation', () => {
+    const { config, warnings } = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/ledger',
+      LEDGER_API_KEYS: 'a1, b2',
+      LEDGER_WEBHOOK_SECRET: 'whsec_QUJD,whsec_REVG',
+      LEDGER_MATURITY_DAYS: '3',
+    });
+    expect(config).toMatchObject({
+      database: { kind: 'postgres', url: 'postgres://u@db:5432/ledger' },
+      apiKeys: ['a1', 'b2'],
+      webhookSecrets: ['whsec_QUJD', 'whsec_REVG'],
+      defaultMaturityDays: 3,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses to start in production without DATABASE_URL, LEDGER_API_KEYS and LEDGER_WEBHOOK_SECRET, naming each', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      new ConfigError(
+        'NODE_ENV=production requires DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET (missing: DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET)',
+      ),
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', LEDGER_API_KEYS: 'k' })).toThrow(
+      /missing: LEDGER_WEBHOOK_SECRET\)/,
+    );
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['LEDGER_MATURITY_DAYS', '-1'],
+    ['LEDGER_WEBHOOK_SECRET', 'not-a-secret'],
+    ['DATABASE_URL', 'not a url'],
+  ])('refuses an invalid %s and names it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});
