@@ -9,6 +9,9 @@ const postgresSetup = './packages/core/test/support/global-setup.ts';
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     hookTimeout: 60_000,
     projects: [
       {
