@@ -1,6 +1,7 @@
 import {
   type ErrorCode,
   isDatabaseUnavailable,
+  isDataException,
   isLedgerError,
   LedgerError,
   ledgerErrorFromZod,
@@ -41,6 +42,9 @@ const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, LedgerError>> = {
 
 const INTERNAL = new LedgerError('INTERNAL_ERROR', 'Internal error');
 const UNAVAILABLE = new LedgerError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+const UNSTORABLE = new LedgerError('VALIDATION_ERROR', 'A value in the request cannot be stored', {
+  issues: [{ field: '(body)', message: 'a value was refused by the database' }],
+});
 
 /**
  * Whatever was thrown, the ledger error a client sees. Anything unexpected becomes a bare
@@ -50,6 +54,7 @@ export function toLedgerError(error: unknown): LedgerError {
   if (isLedgerError(error)) return error;
   if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
   if (isDatabaseUnavailable(error)) return UNAVAILABLE;
+  if (isDataException(error)) return UNSTORABLE;
   if (error instanceof TRPCError) {
     if (error.cause !== undefined && error.cause !== error) {
       const fromCause = toLedgerError(error.cause);
@@ -70,6 +75,13 @@ export interface ErrorBody {
   details: Readonly<Record<string, unknown>>;
 }
 
+/** What a client sees of an error. An internal error never shows its message or details. */
 export function errorBody(error: LedgerError): ErrorBody {
+  if (error.code === 'INTERNAL_ERROR') return { code: 'INTERNAL_ERROR', message: INTERNAL.message, details: {} };
   return { code: error.code, message: error.message, details: error.details };
+}
+
+/** Headers an error response carries besides the envelope. */
+export function errorHeaders(error: LedgerError): Record<string, string> {
+  return error.code === 'AUTH_REQUIRED' ? { 'www-authenticate': 'Bearer realm="restaurant-ledger"' } : {};
 }

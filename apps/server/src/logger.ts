@@ -8,6 +8,22 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): L
   return pino({
     level,
     base: { service: 'restaurant-ledger' },
-    redact: ['req.headers.authorization', 'req.headers["webhook-signature"]'],
+    serializers: { err: serializeError },
   });
+}
+
+/** Error fields worth logging. Driver errors also carry query parameters (whole payloads): dropped. */
+const ERROR_FIELDS = ['code', 'routine', 'constraint', 'table', 'column', 'severity'] as const;
+
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const fields = error as Error & Partial<Record<(typeof ERROR_FIELDS)[number], unknown>>;
+  const kept = Object.fromEntries(ERROR_FIELDS.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
+  return {
+    type: error.name,
+    message: error.message,
+    ...kept,
+    stack: error.stack,
+    ...(error.cause !== undefined && error.cause !== error && { cause: serializeError(error.cause) }),
+  };
 }

@@ -42,6 +42,29 @@ const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature']
   description: 'Standard Webhooks header; required when the server has LEDGER_WEBHOOK_SECRET set',
 }));
 
+function probe(summary: string, data: Json, unavailable: boolean): Json {
+  return {
+    get: {
+      tags: ['operations'],
+      summary,
+      responses: {
+        '200': success({ type: 'object', properties: data }, 'OK'),
+        ...(unavailable && errorResponses(['SERVICE_UNAVAILABLE'])),
+      },
+    },
+  };
+}
+
+/** The probes are plain express routes, not procedures, so they are described here by hand. */
+const PROBE_PATHS = {
+  '/health': probe('The process is up (no database call)', { status: { const: 'ok' } }, false),
+  '/ready': probe(
+    'The database answers; 503 while it does not',
+    { status: { const: 'ready' }, database: { const: 'reachable' } },
+    true,
+  ),
+};
+
 function success(data: unknown, description: string): Json {
   return {
     description,
@@ -57,9 +80,24 @@ function success(data: unknown, description: string): Json {
   };
 }
 
+const BODY_ERRORS: readonly ErrorCode[] = ['MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_ERROR'];
+
+/** The codes a route can answer: its own, plus those every route of its kind shares. */
+function routeErrorCodes(meta: LedgerMeta & { openapi: NonNullable<LedgerMeta['openapi']> }): ErrorCode[] {
+  const hasBody = meta.openapi.method === 'POST' || meta.openapi.method === 'PATCH';
+  const codes: ErrorCode[] = [
+    ...(meta.openapi.protect !== false ? (['AUTH_REQUIRED'] as const) : []),
+    ...(hasBody ? BODY_ERRORS : []),
+    ...(meta.errorCodes ?? []),
+    'SERVICE_UNAVAILABLE',
+    'INTERNAL_ERROR',
+  ];
+  return [...new Set(codes)];
+}
+
 function errorResponses(codes: readonly ErrorCode[]): Json {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of [...codes, 'INTERNAL_ERROR'] as const) {
+  for (const code of codes) {
     const { status } = ERROR_HTTP[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -86,7 +124,12 @@ export function buildOpenApiDocument(): OpenAPIObject {
     baseUrl: '/',
     securitySchemes: { ApiKey: { type: 'http', scheme: 'bearer', description: 'One of LEDGER_API_KEYS' } },
   });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...ENVELOPE_SCHEMAS } };
+  // trpc-to-openapi adds schemas for tRPC's own error shape; the edge never sends that shape.
+  const schemas = Object.fromEntries(
+    Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')),
+  );
+  document.components = { ...document.components, schemas: { ...schemas, ...ENVELOPE_SCHEMAS } };
+  document.paths = { ...document.paths, ...PROBE_PATHS };
   for (const procedure of Object.values(appRouter._def.procedures as Record<string, unknown>)) {
     const meta = (procedure as { _def: { meta?: LedgerMeta } })._def.meta;
     if (meta?.openapi === undefined) continue;
@@ -101,7 +144,7 @@ export function buildOpenApiDocument(): OpenAPIObject {
             ...(meta.openapi.protect === false && { '200': success(dataSchema, 'Replay of a recorded event with the same content (`idempotent: true`); nothing written') }),
           }
         : { '200': success(dataSchema, 'OK') }),
-      ...errorResponses(meta.errorCodes ?? []),
+      ...errorResponses(routeErrorCodes({ ...meta, openapi: meta.openapi })),
     };
     if (meta.openapi.protect === false) operation.parameters = [...(operation.parameters ?? []), ...WEBHOOK_HEADERS];
   }

@@ -103,6 +103,9 @@ describe('API keys', () => {
     const response = await request(balanceUrl(), { headers });
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('AUTH_REQUIRED');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="restaurant-ledger"');
+    const head = await fetch(balanceUrl(), { method: 'HEAD', headers });
+    expect(head.status).toBe(401);
   });
 
   it('accepts any configured key', async () => {

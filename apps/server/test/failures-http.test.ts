@@ -25,6 +25,21 @@ describe('when things go wrong inside', () => {
     }
   });
 
+  it('answers a balance beyond 2^53-1 minor units with a bare 500 (a known limit), never its internal message', async () => {
+    const server = await startTestServer();
+    try {
+      for (const eventId of ['evt_max_1', 'evt_max_2']) {
+        const body = { ...EXAMPLE_EVENT, event_id: eventId, amount: Number.MAX_SAFE_INTEGER, fee: 0 };
+        expect((await request(`${server.url}/v1/processor/events`, { body })).status).toBe(201);
+      }
+      const response = await request(`${server.url}/v1/restaurants/res_001/balance?currency=PEN`);
+      expect(response.status).toBe(500);
+      expect(response.body.error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error', details: {} });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers 503 SERVICE_UNAVAILABLE, and /ready 503, while the database cannot be reached', async () => {
     // A pool aimed at a port nothing listens on: every query fails to connect.
     const unreachable = new Kysely<Database>({

@@ -45,10 +45,22 @@ describe('restaurant routes', () => {
     ['GET', '/v1/restaurants/res_rest_1/balance', undefined, 422, 'VALIDATION_ERROR'],
     ['GET', '/v1/restaurants/res_rest_1/balance?currency=PEN&as_of=yesterday', undefined, 422, 'VALIDATION_ERROR'],
     ['GET', '/v1/restaurants/res_rest_1/balance?currency=PEN&currency=USD', undefined, 422, 'VALIDATION_ERROR'],
+    ['GET', '/v1/restaurants/res_rest_1/balance?currency=PEN&asOf=2025-12-26', undefined, 422, 'VALIDATION_ERROR'],
+    ['GET', '/v1/restaurants/res_rest_1/balance?currency=PEN&as_of[]=2025-12-26', undefined, 422, 'VALIDATION_ERROR'],
+    ['GET', '/v1/restaurants/res_rest_1?verbose=1', undefined, 422, 'VALIDATION_ERROR'],
+    ['POST', '/v1/restaurants', { restaurant_id: 'res_nul', name: 'a\u0000b' }, 422, 'VALIDATION_ERROR'],
   ])('%s %s → %i %s', async (method, path, body, status, code) => {
     const response = await request(`${server.url}${path}`, { method, body });
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
+  });
+
+  it('explains the accepted as_of formats, and reads a + that arrived as a space as +', async () => {
+    const garbage = await request(`${server.url}/v1/restaurants/res_rest_1/balance?currency=PEN&as_of=2025-12-27T15:10`);
+    expect(garbage.body.error.details.issues).toEqual([{ field: 'as_of', message: expect.stringContaining('%2B') }]);
+    const unencoded = await request(`${server.url}/v1/restaurants/res_rest_1/balance?currency=PEN&as_of=2025-12-27T20:10:00+05:00`);
+    expect(unencoded.status).toBe(200);
+    expect(unencoded.body.data.as_of).toBe('2025-12-27T15:10:00.000Z');
   });
 
   it('answers zeros for a known restaurant with nothing in that currency', async () => {

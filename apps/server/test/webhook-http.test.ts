@@ -72,6 +72,17 @@ describe('bad input is answered in the envelope with a stable code and writes no
     ['an unknown event type', 422, 'EVENT_INVALID_TYPE', { body: { ...EXAMPLE_EVENT, event_type: 'chargeback' } }],
     ['a fee above the amount', 422, 'EVENT_INVALID_FEE', { body: { ...EXAMPLE_EVENT, fee: 12001 } }],
     ['an occurred_at in the future', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, occurred_at: '2999-01-01T00:00:00Z' } }],
+    ['an occurred_at in year 1 (drivers misread it as 2001)', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, occurred_at: '0001-01-01T00:00:00Z' } }],
+    ['a NUL character in a metadata value', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, metadata: { note: 'a\u0000b' } } }],
+    ['a NUL character in a metadata key', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, metadata: { 'a\u0000': 1 } } }],
+    ['an unpaired surrogate in metadata', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, metadata: { note: '\ud800' } } }],
+    [
+      'a body nested 100,000 levels deep',
+      422,
+      'VALIDATION_ERROR',
+      { rawBody: JSON.stringify(EXAMPLE_EVENT).replace('"rsv_987"', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`) },
+    ],
+    ['a UTF-16 charset', 415, 'UNSUPPORTED_MEDIA_TYPE', { body: EXAMPLE_EVENT, headers: { 'content-type': 'application/json; charset=utf-16' } }],
   ];
 
   it.each(cases)('%s → %i %s', async (_name, status, code, init) => {
@@ -91,6 +102,37 @@ describe('bad input is answered in the envelope with a stable code and writes no
     expect(response.status).toBe(422);
     const fields = response.body.error.details.issues.map((issue: { field: string }) => issue.field);
     expect(fields).toEqual(expect.arrayContaining(['amount', 'currency']));
+  });
+
+  it('refuses a body that is not valid UTF-8 with 400 MALFORMED_JSON', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(JSON.stringify({ ...EXAMPLE_EVENT, event_id: 'evt_bad_utf8' }).replace('rsv_987', 'rsv_')),
+    ]);
+    const at = bytes.indexOf('rsv_') + 4;
+    const body = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xfe]), bytes.subarray(at)]);
+    const response = await fetch(eventsUrl(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('MALFORMED_JSON');
+    expect(await storedEventCount('evt_bad_utf8')).toBe(0);
+  });
+
+  it('accepts a media type in capitals and an explicit UTF-8 charset', async () => {
+    for (const [i, contentType] of ['APPLICATION/JSON', 'application/json; charset=UTF-8'].entries()) {
+      const response = await request(eventsUrl(), {
+        body: { ...EXAMPLE_EVENT, event_id: `evt_ctype_${i}` },
+        headers: { 'content-type': contentType },
+      });
+      expect(response.status).toBe(201);
+    }
+  });
+
+  it('answers HEAD like GET without a body, and HEAD on a POST-only route with 404', async () => {
+    const known = await fetch(`${server.url}/v1/restaurants/res_001/balance?currency=PEN`, { method: 'HEAD' });
+    expect(known.status).toBe(200);
+    const unknown = await fetch(`${server.url}/v1/restaurants/res_nope/balance?currency=PEN`, { method: 'HEAD' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toBe('');
+    expect((await fetch(eventsUrl(), { method: 'HEAD' })).status).toBe(404);
   });
 
   it('answers unknown routes and methods with ROUTE_NOT_FOUND', async () => {

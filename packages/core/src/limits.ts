@@ -15,3 +15,7 @@ export const MATURITY_DAYS_DEFAULT = 7;
  * little; an event from further ahead would stay invisible to balances until then, so we refuse it.
  */
 export const OCCURRED_AT_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** Earliest occurred_at accepted: older dates are typos (and two-digit years are misread by drivers). */
+export const OCCURRED_AT_MIN = '2000-01-01T00:00:00Z';
+/** Nesting limit of any request body, checked before anything walks it recursively. */
+export const BODY_DEPTH_MAX = 64;

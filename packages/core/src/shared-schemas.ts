@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AMOUNT_MINOR_MAX } from './limits.ts';
 
+
 /** Field schemas shared by several features, each with the rule the contract states. */
 
 export const restaurantIdSchema = z
@@ -13,23 +14,43 @@ export const currencySchema = z
   .regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as PEN')
   .meta({ description: 'ISO 4217 currency code', example: 'PEN' });
 
-/** Minor units as a JSON integer; values JSON cannot carry exactly are refused, never rounded. */
-export const amountMinorSchema = z
-  .number()
-  .int('must be an integer count of minor units')
-  .min(0, 'must not be negative')
-  .max(AMOUNT_MINOR_MAX, `must be at most ${AMOUNT_MINOR_MAX} (larger values cannot be represented exactly)`);
+/**
+ * Minor units as a JSON integer from `min` to 2^53-1; values JSON cannot carry exactly are refused,
+ * never rounded. Range checks come first so that 2^53 is reported as too large, not as fractional.
+ */
+export function minorUnitsSchema(min: 0 | 1) {
+  return z
+    .number({ error: 'must be a number: an integer count of minor units' })
+    .min(min, min === 0 ? 'must not be negative' : 'must be at least 1')
+    .max(AMOUNT_MINOR_MAX, `must be at most ${AMOUNT_MINOR_MAX} (larger values cannot be represented exactly)`)
+    .int('must be a whole number of minor units');
+}
 
 /** A signed money figure in a response (balances, entries). */
 export const signedMinorSchema = z.number().int().meta({ description: 'Signed amount in minor units' });
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 
-/** A point in time for `as_of`: an ISO-8601 date-time, or a date meaning the end of that UTC day. */
+const dateOnlySchema = z.iso.date();
+
+export const AS_OF_MESSAGE =
+  'as_of must be an ISO-8601 date-time with an offset (2025-12-27T15:10:00Z, 2025-12-27T10:10:00-05:00; ' +
+  'in a URL write + as %2B) or a date (2025-12-27, meaning the end of that day in UTC)';
+
+/**
+ * A point in time for `as_of`: an ISO-8601 date-time with offset, or a date meaning the end of that
+ * UTC day. A positive offset whose `+` arrived as a space (an unencoded query string) is read as `+`.
+ */
 export const asOfSchema = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => (value.length === 10 ? new Date(`${value}T23:59:59.999Z`) : new Date(value)))
+  .string()
+  .transform((value, ctx) => {
+    const repaired = value.replace(/ (\d{2}:\d{2})$/, '+$1');
+    if (dateOnlySchema.safeParse(repaired).success) return new Date(`${repaired}T23:59:59.999Z`);
+    if (isoDateTimeSchema.safeParse(repaired).success) return new Date(repaired);
+    ctx.addIssue({ code: 'custom', message: AS_OF_MESSAGE });
+    return z.NEVER;
+  })
   .meta({
-    description: 'ISO-8601 date-time, or a date (YYYY-MM-DD) meaning the end of that day in UTC',
+    description: 'ISO-8601 date-time with offset, or a date (YYYY-MM-DD) meaning the end of that day in UTC',
     example: '2025-12-27T23:59:59Z',
   });

@@ -13,11 +13,13 @@ export interface FieldIssue {
  * event we apply (the other issues are then noise), otherwise VALIDATION_ERROR naming each field.
  */
 export function ledgerErrorFromZod(error: z.ZodError): LedgerError {
-  const issues: FieldIssue[] = error.issues.flatMap((issue) =>
+  const all: FieldIssue[] = error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }))
       : [{ field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }],
   );
+  // One issue per field, the first: the schemas order their checks most-telling first.
+  const issues = all.filter((issue, index) => all.findIndex((other) => other.field === issue.field) === index);
   // Only a string naming no known type is EVENT_INVALID_TYPE; a missing or non-string one is a plain
   // validation error. zod reports both with one code, so the enum's message tells them apart.
   const unknownType = error.issues.some(
@@ -30,6 +32,5 @@ export function ledgerErrorFromZod(error: z.ZodError): LedgerError {
       issues,
     });
   }
-  const fields = [...new Set(issues.map((issue) => issue.field))];
-  return new LedgerError('VALIDATION_ERROR', `Invalid input: ${fields.join(', ')}`, { issues });
+  return new LedgerError('VALIDATION_ERROR', `Invalid input: ${issues.map((issue) => issue.field).join(', ')}`, { issues });
 }

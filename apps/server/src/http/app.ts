@@ -7,7 +7,7 @@ import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
-import { bodyParserError, jsonBody, requireObjectBody } from './json-body.ts';
+import { bodyParserError, checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
 import { requestContext, requestState } from './request-context.ts';
 
@@ -45,7 +45,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' }, customCss: '' }));
 
   app.use(
     '/trpc',
@@ -62,12 +62,21 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
-  app.all(/^\/v1\//, jsonBody, requireObjectBody, restBridge(deps.ledger, deps.checks));
+  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody, checkBodyShape, restBridge(deps.ledger, deps.checks));
 
   app.use(notFound);
   app.use(lastResort);
   return app;
 }
+
+/**
+ * HEAD runs the GET route (auth, lookups, status) and Node drops the body. Without this the bridge
+ * answered every HEAD with 204, before any check.
+ */
+const headAsGet: RequestHandler = (req, _res, next) => {
+  if (req.method === 'HEAD') req.method = 'GET';
+  next();
+};
 
 const notFound: RequestHandler = (req, res) => {
   sendError(res, new LedgerError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);

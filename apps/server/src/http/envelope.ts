@@ -1,6 +1,6 @@
 import type { LedgerError } from '@restaurant-ledger/core';
 import type { Response } from 'express';
-import { ERROR_HTTP, type ErrorBody, errorBody } from '../errors.ts';
+import { ERROR_HTTP, type ErrorBody, errorBody, errorHeaders } from '../errors.ts';
 
 export interface ResponseMeta {
   timestamp: string;
@@ -32,6 +32,6 @@ export function errorEnvelope(error: LedgerError, requestId: string): ErrorEnvel
 }
 
 /** Answers with a ledger error in the envelope, at the status the error table gives. */
-export function sendError(res: Response, error: LedgerError, requestId: string, headers: Record<string, string> = {}): void {
-  res.status(ERROR_HTTP[error.code].status).set(headers).json(errorEnvelope(error, requestId));
+export function sendError(res: Response, error: LedgerError, requestId: string): void {
+  res.status(ERROR_HTTP[error.code].status).set(errorHeaders(error)).json(errorEnvelope(error, requestId));
 }

@@ -1,29 +1,70 @@
-import { LedgerError } from '@restaurant-ledger/core';
-import express, { type ErrorRequestHandler } from 'express';
+import { isUtf8 } from 'node:buffer';
+import { BODY_DEPTH_MAX, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
+import express from 'express';
 import { requestState } from './request-context.ts';
 
 /** Largest request body accepted. A single event is at most ~17 KiB (16 KiB metadata). */
 export const BODY_BYTES_MAX = 1024 * 1024;
 
-/** Parses JSON bodies (objects and arrays only) and keeps the raw bytes for signature checks. */
+/**
+ * Media types are case-insensitive; the bridge compares them case-sensitively, so normalise first.
+ * Only UTF-8 JSON is accepted: other charsets would make the stored raw payload differ from the
+ * bytes the processor signed.
+ */
+export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
+  const header = req.headers['content-type'];
+  if (header === undefined) return next();
+  const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim());
+  const charset = parameters.find((p) => p.toLowerCase().startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    return next(new LedgerError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
+  }
+  req.headers['content-type'] = mediaType.toLowerCase();
+  next();
+};
+
+/** Parses JSON bodies (objects and arrays only), keeping the exact bytes for signature checks. */
 export const jsonBody = express.json({
   limit: BODY_BYTES_MAX,
   strict: true,
   verify: (req, _res, buffer) => {
+    if (!isUtf8(buffer)) throw new LedgerError('MALFORMED_JSON', 'The request body is not valid UTF-8');
     requestState(req as express.Request).rawBody = buffer;
   },
 });
 
+/**
+ * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels. (express.json already
+ * refuses bare strings and numbers; the bridge would spread an array into an object with keys
+ * "0", "1", …; and deep nesting would overflow the stack of code that walks it recursively.)
+ */
+export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  if (Array.isArray(body)) {
+    return next(
+      new LedgerError('VALIDATION_ERROR', 'The request body must be a JSON object', {
+        issues: [{ field: '(body)', message: 'expected a JSON object, received an array' }],
+      }),
+    );
+  }
+  if (jsonDepthExceeds(body, BODY_DEPTH_MAX)) {
+    return next(
+      new LedgerError('VALIDATION_ERROR', `The request body nests deeper than ${BODY_DEPTH_MAX} levels`, {
+        issues: [{ field: '(body)', message: `may nest at most ${BODY_DEPTH_MAX} levels` }],
+      }),
+    );
+  }
+  next();
+};
+
 interface BodyParserError {
   type?: unknown;
-  status?: unknown;
 }
 
 /** What body-parser's failures mean for a client; anything else is not a body problem. */
 export function bodyParserError(error: unknown): LedgerError | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { type } = error as BodyParserError;
-  switch (type) {
+  if (error instanceof LedgerError || typeof error !== 'object' || error === null) return undefined;
+  switch ((error as BodyParserError).type) {
     case 'entity.parse.failed':
       return new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
     case 'entity.too.large':
@@ -41,21 +82,3 @@ export function bodyParserError(error: unknown): LedgerError | undefined {
       return undefined;
   }
 }
-
-export type { ErrorRequestHandler };
-
-/**
- * REST bodies must be JSON objects. (express.json already refuses bare strings and numbers; the
- * bridge would spread an array into an object with keys "0", "1", … and confuse every message.)
- */
-export const requireObjectBody: express.RequestHandler = (req, _res, next) => {
-  if (Array.isArray(req.body)) {
-    next(
-      new LedgerError('VALIDATION_ERROR', 'The request body must be a JSON object', {
-        issues: [{ field: '(body)', message: 'expected a JSON object, received an array' }],
-      }),
-    );
-    return;
-  }
-  next();
-};

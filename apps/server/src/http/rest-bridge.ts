@@ -2,7 +2,7 @@ import type { LedgerContext } from '@restaurant-ledger/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import type { RequestContext } from '../context.ts';
-import { ERROR_HTTP, toLedgerError } from '../errors.ts';
+import { ERROR_HTTP, errorHeaders, toLedgerError } from '../errors.ts';
 import { appRouter } from '../router.ts';
 import { errorEnvelope, successEnvelope } from './envelope.ts';
 import { requestState } from './request-context.ts';
@@ -44,7 +44,10 @@ export function restBridge(ledger: LedgerContext, checks: EdgeChecks): RequestHa
     createContext: ({ req }) => createRequestContext(ledger, checks, req as Request, 'rest'),
     responseMeta: ({ ctx, errors }) => {
       const [error] = errors;
-      if (error !== undefined) return { status: ERROR_HTTP[toLedgerError(error).code].status };
+      if (error !== undefined) {
+        const ledgerError = toLedgerError(error);
+        return { status: ERROR_HTTP[ledgerError.code].status, headers: errorHeaders(ledgerError) };
+      }
       return ctx?.response.status !== undefined ? { status: ctx.response.status } : {};
     },
     onError: ({ error, req }) => {

@@ -19,15 +19,10 @@ export const eventsRouter = router({
       },
       createdStatus: 201,
       errorCodes: [
-        'MALFORMED_JSON',
         'WEBHOOK_SIGNATURE_INVALID',
         'EVENT_ID_CONFLICT',
-        'PAYLOAD_TOO_LARGE',
-        'UNSUPPORTED_MEDIA_TYPE',
-        'VALIDATION_ERROR',
         'EVENT_INVALID_TYPE',
         'EVENT_INVALID_FEE',
-        'SERVICE_UNAVAILABLE',
       ],
     })
     .input(processorEventInputSchema)

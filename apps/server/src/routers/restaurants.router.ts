@@ -16,7 +16,7 @@ export const restaurantsRouter = router({
   get: authedProcedure
     .meta({
       openapi: { method: 'GET', path: '/v1/restaurants/{restaurant_id}', tags: ['restaurants'], summary: 'Get a restaurant' },
-      errorCodes: ['AUTH_REQUIRED', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+      errorCodes: ['VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
     })
     .input(restaurantIdInputSchema)
     .output(restaurantSchema)
@@ -31,7 +31,7 @@ export const restaurantsRouter = router({
         summary: 'Register a restaurant ahead of its first event',
       },
       createdStatus: 201,
-      errorCodes: ['AUTH_REQUIRED', 'MALFORMED_JSON', 'VALIDATION_ERROR', 'RESTAURANT_ALREADY_EXISTS'],
+      errorCodes: ['RESTAURANT_ALREADY_EXISTS'],
     })
     .input(createRestaurantInputSchema)
     .output(restaurantSchema)
@@ -48,9 +48,11 @@ export const restaurantsRouter = router({
         path: '/v1/restaurants/{restaurant_id}',
         tags: ['restaurants'],
         summary: 'Change a restaurant name or maturity window',
-        description: 'A new maturity window applies to events received afterwards; recorded entries never change.',
+        description:
+          'Give at least one of `name` and `maturity_days`; `name: null` clears the name. A new maturity window ' +
+          'applies to events received afterwards; recorded entries never change.',
       },
-      errorCodes: ['AUTH_REQUIRED', 'MALFORMED_JSON', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+      errorCodes: ['RESTAURANT_NOT_FOUND'],
     })
     .input(updateRestaurantInputSchema)
     .output(restaurantSchema)
@@ -67,7 +69,7 @@ export const restaurantsRouter = router({
           'Computed from ledger entries on every call. Entries count when their event occurred at or before ' +
           '`as_of` (default now); of those, `available` sums entries with available_at <= as_of and `pending` the rest.',
       },
-      errorCodes: ['AUTH_REQUIRED', 'VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
+      errorCodes: ['VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
     })
     .input(balanceQuerySchema)
     .output(balanceSchema)

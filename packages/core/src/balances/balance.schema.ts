@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { asOfSchema, currencySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 
-export const balanceQuerySchema = z.object({
+/** Strict: a misspelt parameter (asOf) is refused rather than silently answered as of now. */
+export const balanceQuerySchema = z.strictObject({
   restaurant_id: restaurantIdSchema,
   currency: currencySchema,
   as_of: asOfSchema.optional(),

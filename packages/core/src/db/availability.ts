@@ -23,6 +23,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
 }
 
+/**
+ * Whether PostgreSQL refused a value itself (SQLSTATE class 22, data exception: a character it
+ * cannot store, a number out of range). Validation should catch these first; this is the backstop
+ * that keeps them a client error instead of a 500.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 /** One round trip to the database; rejects when it cannot answer. */
 export async function pingDatabase(db: LedgerDb): Promise<void> {
   await sql`SELECT 1`.execute(db);

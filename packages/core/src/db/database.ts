@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+import type { ColumnType, Kysely, Transaction } from 'kysely';
 
 /**
  * int8 as the drivers hand it back: node-postgres gives strings, PGlite numbers or bigints.
@@ -53,4 +53,3 @@ export interface Database {
 
 export type LedgerDb = Kysely<Database>;
 export type LedgerTransaction = Transaction<Database>;
-export type { Generated };

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import {
   EVENT_ID_LENGTH_MAX,
+  OCCURRED_AT_MIN,
   METADATA_BYTES_MAX,
   METADATA_DEPTH_MAX,
 } from '../limits.ts';
+import { findUnstorableString, jsonDepthExceeds, UNSTORABLE_STRING_MESSAGE } from '../json-safety.ts';
 import {
-  amountMinorSchema,
+  minorUnitsSchema,
   currencySchema,
   isoDateTimeSchema,
   restaurantIdSchema,
@@ -22,23 +24,16 @@ export const UNKNOWN_EVENT_TYPE_MESSAGE = `event_type must be one of ${INGESTIBL
 export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
-/** Depth of a JSON value, measured without recursion so hostile nesting cannot overflow the stack. */
-function jsonDepthExceeds(value: unknown, depthMax: number): boolean {
-  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop() as { node: unknown; depth: number };
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > depthMax) return true;
-    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
-  }
-  return false;
-}
-
 export const metadataSchema = z
   .record(z.string(), z.unknown())
   .superRefine((metadata, ctx) => {
     if (jsonDepthExceeds(metadata, METADATA_DEPTH_MAX)) {
       ctx.addIssue({ code: 'custom', message: `metadata may nest at most ${METADATA_DEPTH_MAX} levels` });
+      return;
+    }
+    const unstorable = findUnstorableString(metadata);
+    if (unstorable !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `metadata key or value at "${unstorable}" ${UNSTORABLE_STRING_MESSAGE}` });
       return;
     }
     if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_BYTES_MAX) {
@@ -66,12 +61,19 @@ export const processorEventInputSchema = z
     // Canonical millisecond precision: what is stored is exactly what every response reports, so a
     // reported timestamp used as `as_of` counts the same entries. The raw payload keeps the original.
     occurred_at: isoDateTimeSchema
-      .transform((value) => new Date(value).toISOString())
+      .transform((value, ctx) => {
+        const instant = new Date(value);
+        if (instant.getTime() < Date.parse(OCCURRED_AT_MIN)) {
+          ctx.addIssue({ code: 'custom', message: `must not be earlier than ${OCCURRED_AT_MIN}` });
+          return z.NEVER;
+        }
+        return instant.toISOString();
+      })
       .meta({ example: '2025-12-20T15:10:00Z' }),
     restaurant_id: restaurantIdSchema,
     currency: currencySchema,
-    amount: amountMinorSchema.min(1, 'must be at least 1').meta({ example: 12000 }),
-    fee: amountMinorSchema.default(0).meta({ example: 600 }),
+    amount: minorUnitsSchema(1).meta({ example: 12000 }),
+    fee: minorUnitsSchema(0).default(0).meta({ example: 600 }),
     metadata: metadataSchema.default({}),
   })
   .meta({ id: 'ProcessorEvent' });

@@ -63,7 +63,7 @@ async function replayOf(trx: LedgerTransaction, event: ProcessorEventInput): Pro
 function assertNotInFuture(occurredAt: string, now: Date): void {
   if (Date.parse(occurredAt) > now.getTime() + OCCURRED_AT_FUTURE_SKEW_MS) {
     throw new LedgerError('VALIDATION_ERROR', 'occurred_at is in the future', {
-      issues: [{ field: 'occurred_at', message: 'must not be later than the time the event is received' }],
+      issues: [{ field: 'occurred_at', message: `must not be more than ${OCCURRED_AT_FUTURE_SKEW_MS / 60_000} minutes ahead of the server clock` }],
     });
   }
 }

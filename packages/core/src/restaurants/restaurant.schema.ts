@@ -1,8 +1,15 @@
 import { z } from 'zod';
+import { isStorableString, UNSTORABLE_STRING_MESSAGE } from '../json-safety.ts';
 import { MATURITY_DAYS_MAX, RESTAURANT_NAME_LENGTH_MAX } from '../limits.ts';
 import { restaurantIdSchema } from '../shared-schemas.ts';
 
-const nameSchema = z.string().trim().min(1).max(RESTAURANT_NAME_LENGTH_MAX).meta({ example: 'La Mar Cebichería' });
+const nameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(RESTAURANT_NAME_LENGTH_MAX)
+  .refine(isStorableString, UNSTORABLE_STRING_MESSAGE)
+  .meta({ example: 'La Mar Cebichería' });
 const maturityDaysSchema = z
   .number()
   .int()
@@ -10,7 +17,7 @@ const maturityDaysSchema = z
   .max(MATURITY_DAYS_MAX)
   .meta({ description: 'Days a sale waits before it can be paid out (applies to events received from now on)', example: 7 });
 
-export const restaurantIdInputSchema = z.object({ restaurant_id: restaurantIdSchema });
+export const restaurantIdInputSchema = z.strictObject({ restaurant_id: restaurantIdSchema });
 
 export const createRestaurantInputSchema = z
   .strictObject({
@@ -29,7 +36,6 @@ export const updateRestaurantInputSchema = z
   })
   .refine((input) => input.name !== undefined || input.maturity_days !== undefined, {
     message: 'give at least one of name, maturity_days',
-    path: ['name'],
   })
   .meta({ id: 'UpdateRestaurant' });
 export type UpdateRestaurantInput = z.output<typeof updateRestaurantInputSchema>;
