@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { type DatabaseTarget, MATURITY_DAYS_DEFAULT, MATURITY_DAYS_MAX } from '@restaurant-ledger/core';
+import {
+  type DatabaseTarget,
+  MATURITY_DAYS_DEFAULT,
+  MATURITY_DAYS_MAX,
+  PAYOUT_BATCH_SIZE_DEFAULT,
+  PAYOUT_LEASE_MS_DEFAULT,
+  PAYOUT_POLL_INTERVAL_MS_DEFAULT,
+} from '@restaurant-ledger/core';
 import { z } from 'zod';
 
 export interface ServerConfig {
@@ -10,6 +17,7 @@ export interface ServerConfig {
   /** Standard Webhooks secrets (`whsec_…`); several during a rotation; empty means unsigned. */
   webhookSecrets: readonly string[];
   defaultMaturityDays: number;
+  payouts: { batchSize: number; leaseMs: number; pollIntervalMs: number };
   production: boolean;
 }
 
@@ -32,6 +40,9 @@ const envSchema = z.object({
     z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ followed by base64')),
   ),
   LEDGER_MATURITY_DAYS: z.coerce.number().int().min(0).max(MATURITY_DAYS_MAX).default(MATURITY_DAYS_DEFAULT),
+  LEDGER_PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(PAYOUT_BATCH_SIZE_DEFAULT),
+  LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
+  LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
 });
 
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'LEDGER_API_KEYS', 'LEDGER_WEBHOOK_SECRET'] as const;
@@ -74,6 +85,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
       apiKeys: vars.LEDGER_API_KEYS,
       webhookSecrets: vars.LEDGER_WEBHOOK_SECRET,
       defaultMaturityDays: vars.LEDGER_MATURITY_DAYS,
+      payouts: {
+        batchSize: vars.LEDGER_PAYOUT_BATCH_SIZE,
+        leaseMs: vars.LEDGER_PAYOUT_LEASE_MS,
+        pollIntervalMs: vars.LEDGER_PAYOUT_POLL_MS,
+      },
       production,
     },
     warnings,

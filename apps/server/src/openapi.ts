@@ -138,9 +138,9 @@ export function buildOpenApiDocument(): OpenAPIObject {
     const data = (operation.responses?.['200'] as Json | undefined)?.content as Json | undefined;
     const dataSchema = (data?.['application/json'] as Json | undefined)?.schema ?? {};
     operation.responses = {
-      ...(meta.createdStatus === 201
+      ...(meta.successStatus !== undefined
         ? {
-            '201': success(dataSchema, 'Created'),
+            [String(meta.successStatus)]: success(dataSchema, meta.successStatus === 201 ? 'Created' : 'Accepted: the work happens in the background'),
             ...(meta.openapi.protect === false && { '200': success(dataSchema, 'Replay of a recorded event with the same content (`idempotent: true`); nothing written') }),
           }
         : { '200': success(dataSchema, 'OK') }),

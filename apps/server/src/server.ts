@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
-import { migrateToLatest, openDatabase, pingDatabase, systemClock } from '@restaurant-ledger/core';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type LedgerContext, migrateToLatest, openDatabase, pingDatabase, startPayoutWorker, systemClock } from '@restaurant-ledger/core';
 import type { Logger } from 'pino';
 import { createApiKeyCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
@@ -16,11 +18,19 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const database = await openDatabase(config.database);
   await migrateToLatest(database.db);
+  const ledger: LedgerContext = { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays };
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const worker = startPayoutWorker(ledger, {
+    owner,
+    ...config.payouts,
+    onError: (error) => logger.error({ err: error }, 'payout run failed'),
+  });
   const app = createApp({
-    ledger: { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays },
+    ledger,
     checks: {
       checkApiKey: createApiKeyCheck(config.apiKeys),
       checkWebhookSignature: createWebhookCheck(config.webhookSecrets),
+      wakePayoutWorker: worker.wake,
     },
     logger,
     isDatabaseReachable: async () => {
@@ -38,7 +48,10 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     server,
     port,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop taking HTTP work, let the run in hand finish its batch and go back to the queue, then close the pool.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.stop();
+      await closed;
       await database.close();
     },
   };

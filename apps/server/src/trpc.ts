@@ -6,8 +6,8 @@ import { ERROR_HTTP, errorBody, toLedgerError, toTRPCError } from './errors.ts';
 
 /** Procedure metadata beyond the OpenAPI route: what the generated document should promise. */
 export type LedgerMeta = OpenApiMeta<{
-  /** Success status when something new is created (the replay of a webhook still answers 200). */
-  createdStatus?: 201;
+  /** Success status when the call creates (201) or queues (202) something; a webhook replay still answers 200. */
+  successStatus?: 201 | 202;
   /** Ledger error codes this route can answer with, documented in /openapi.json. */
   errorCodes?: readonly LedgerError['code'][];
 }>;

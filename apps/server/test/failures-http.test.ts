@@ -13,7 +13,7 @@ afterAll(() => broken.close());
 
 describe('when things go wrong inside', () => {
   it('answers an unexpected database error with 500 INTERNAL_ERROR and leaks nothing', async () => {
-    await sql`DROP TABLE ledger_entries`.execute(broken.db);
+    await sql`DROP TABLE ledger_entries CASCADE`.execute(broken.db);
     const server = await startTestServer({ testDb: broken });
     try {
       const response = await request(`${server.url}/v1/processor/events`, { body: EXAMPLE_EVENT });

@@ -16,3 +16,14 @@ export * from './balances/balance.schema.ts';
 export { getBalance } from './balances/balance.service.ts';
 export { type FieldIssue, ledgerErrorFromZod } from './validation.ts';
 export { AS_OF_MESSAGE } from './shared-schemas.ts';
+export * from './payouts/payout.schema.ts';
+export { getPayout, listPayouts, markProcessing } from './payouts/payout.service.ts';
+export {
+  getPayoutRun,
+  PAYOUT_BATCH_SIZE_DEFAULT,
+  PAYOUT_LEASE_MS_DEFAULT,
+  type PayoutRunOptions,
+  requestPayoutRun,
+  workNextPayoutRun,
+} from './payouts/payout-run.service.ts';
+export { PAYOUT_POLL_INTERVAL_MS_DEFAULT, type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';

@@ -217,13 +217,13 @@ describe('the processor event schema', () => {
   });
 
   describe('event types', () => {
-    it.each(['payout_paid', 'payout_failed', 'chargeback', 'CHARGE_SUCCEEDED'])(
+    it.each(['chargeback', 'CHARGE_SUCCEEDED', 'payout'])(
       'maps event_type %s to EVENT_INVALID_TYPE listing the supported types',
       (eventType) => {
         const error = refusal(body({ event_type: eventType }));
         expect(error.code).toBe('EVENT_INVALID_TYPE');
         expect(error.details).toMatchObject({ field: 'event_type', supported: [...INGESTIBLE_EVENT_TYPES] });
-        expect(error.message).toMatch(/charge_succeeded, refund_succeeded/);
+        expect(error.message).toMatch(/charge_succeeded, refund_succeeded, payout_paid, payout_failed/);
       },
     );
 

@@ -17,7 +17,7 @@ export const eventsRouter = router({
           'webhook-signature).',
         protect: false,
       },
-      createdStatus: 201,
+      successStatus: 201,
       errorCodes: [
         'WEBHOOK_SIGNATURE_INVALID',
         'EVENT_ID_CONFLICT',

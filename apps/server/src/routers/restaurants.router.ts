@@ -30,7 +30,7 @@ export const restaurantsRouter = router({
         tags: ['restaurants'],
         summary: 'Register a restaurant ahead of its first event',
       },
-      createdStatus: 201,
+      successStatus: 201,
       errorCodes: ['RESTAURANT_ALREADY_EXISTS'],
     })
     .input(createRestaurantInputSchema)

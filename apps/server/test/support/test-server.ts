@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type LedgerContext, pingDatabase } from '@restaurant-ledger/core';
+import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
 import { createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { pino } from 'pino';
 import { createApiKeyCheck, createWebhookCheck } from '../../src/auth.ts';
@@ -19,6 +19,8 @@ export interface TestServerOptions {
   testDb?: TestDatabase;
   ledger?: Partial<LedgerContext>;
   poolSize?: number;
+  /** Run a payout worker beside the app (default true), polling every 50 ms. */
+  payoutWorker?: boolean;
 }
 
 /** The real HTTP app on a free port, over a fresh test database. */
@@ -26,11 +28,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDb = options.testDb === undefined;
   const testDb = options.testDb ?? (await createTestDatabase({ poolSize: options.poolSize ?? 10 }));
   const ledger: LedgerContext = { ...testDb.context(), ...options.ledger };
+  const worker =
+    options.payoutWorker === false
+      ? undefined
+      : startPayoutWorker(ledger, { owner: `test-${process.pid}`, pollIntervalMs: 50, batchSize: 3 });
   const app = createApp({
     ledger,
     checks: {
       checkApiKey: createApiKeyCheck(options.apiKeys ?? []),
       checkWebhookSignature: createWebhookCheck(options.webhookSecrets ?? []),
+      wakePayoutWorker: () => worker?.wake(),
     },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     isDatabaseReachable: async () => {
@@ -48,6 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     testDb,
     ledger,
     close: async () => {
+      await worker?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (ownDb) await testDb.close();

@@ -33,9 +33,12 @@ export interface ProcessorEventsTable {
   received_at: CreatedAt;
 }
 
+type Int8Ref = ColumnType<string | number | bigint, number | bigint | string, never>;
+
 export interface LedgerEntriesTable {
   id: GeneratedInt8;
-  processor_event_id: ColumnType<string | number | bigint, number | bigint | string, never>;
+  processor_event_id: ColumnType<string | number | bigint | null, number | bigint | string | null, never>;
+  payout_id: ColumnType<string | number | bigint | null, number | bigint | string | null, never>;
   restaurant_id: string;
   currency: string;
   entry_type: string;
@@ -45,10 +48,55 @@ export interface LedgerEntriesTable {
   created_at: CreatedAt;
 }
 
+export interface PayoutRunsTable {
+  id: GeneratedInt8;
+  currency: string;
+  /** A calendar date, read back as a string (see to_char in the repository). */
+  as_of: ColumnType<unknown, string, never>;
+  min_amount: Int8;
+  status: ColumnType<string, string | undefined, string>;
+  cutoff: ColumnType<Date | null, never, Date | string>;
+  cursor_restaurant_id: ColumnType<string | null, never, string | null>;
+  created_count: ColumnType<number, never, unknown>;
+  skipped_below_min_amount: ColumnType<number, never, unknown>;
+  skipped_not_positive: ColumnType<number, never, unknown>;
+  skipped_open_payout: ColumnType<number, never, unknown>;
+  skipped_already_paid_for_as_of: ColumnType<number, never, unknown>;
+  lease_owner: ColumnType<string | null, never, string | null>;
+  lease_expires_at: ColumnType<Date | null, never, unknown>;
+  attempts: ColumnType<number, never, unknown>;
+  last_error: ColumnType<string | null, never, string | null>;
+  requested_at: CreatedAt;
+  started_at: ColumnType<Date | null, never, unknown>;
+  finished_at: ColumnType<Date | null, never, unknown>;
+}
+
+export interface PayoutsTable {
+  id: GeneratedInt8;
+  restaurant_id: string;
+  currency: string;
+  amount_minor: Int8;
+  as_of: ColumnType<unknown, string, never>;
+  cutoff: ColumnType<Date, Date | string, never>;
+  run_id: Int8Ref;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string, never>;
+  paid_at: ColumnType<Date | null, never, Date | string | null>;
+  updated_at: ColumnType<Date, never, unknown>;
+}
+
+export interface PayoutSettlementsTable {
+  payout_id: Int8Ref;
+  ledger_entry_id: Int8Ref;
+}
+
 export interface Database {
   restaurants: RestaurantsTable;
   processor_events: ProcessorEventsTable;
   ledger_entries: LedgerEntriesTable;
+  payout_runs: PayoutRunsTable;
+  payouts: PayoutsTable;
+  payout_settlements: PayoutSettlementsTable;
 }
 
 export type LedgerDb = Kysely<Database>;

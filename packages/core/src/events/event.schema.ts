@@ -14,8 +14,8 @@ import {
   signedMinorSchema,
 } from '../shared-schemas.ts';
 
-/** Event types this ledger applies today; payout_* events arrive with payouts. */
-export const INGESTIBLE_EVENT_TYPES = ['charge_succeeded', 'refund_succeeded'] as const;
+/** Event types this ledger applies. */
+export const INGESTIBLE_EVENT_TYPES = ['charge_succeeded', 'refund_succeeded', 'payout_paid', 'payout_failed'] as const;
 export type IngestibleEventType = (typeof INGESTIBLE_EVENT_TYPES)[number];
 
 /** The message of an event_type that is a string but names no type we apply (see validation.ts). */
@@ -80,6 +80,20 @@ export const processorEventInputSchema = z
 
 export type ProcessorEventInput = z.output<typeof processorEventInputSchema>;
 
+export const PAYOUT_EFFECT_RESULTS = ['applied', 'unknown_payout', 'mismatch', 'already_final'] as const;
+
+export const payoutEffectSchema = z
+  .object({
+    payout_id: z.string().nullable().meta({ description: 'metadata.payout_id as sent (null when absent)' }),
+    result: z.enum(PAYOUT_EFFECT_RESULTS).meta({
+      description:
+        'applied: the payout moved to paid/failed. unknown_payout, mismatch (restaurant, currency or amount differ) ' +
+        'and already_final (paid or failed before): the event is stored and changes nothing',
+    }),
+  })
+  .meta({ id: 'PayoutEffect' });
+export type PayoutEffect = z.output<typeof payoutEffectSchema>;
+
 export const ledgerEntrySchema = z
   .object({
     entry_id: z.string(),
@@ -105,6 +119,7 @@ export const ingestResultSchema = z
       received_at: z.string(),
     }),
     entries: z.array(ledgerEntrySchema),
+    payout: payoutEffectSchema.optional().meta({ description: 'For a first delivery of payout_paid / payout_failed' }),
   })
   .meta({ id: 'IngestResult' });
 export type IngestResult = z.output<typeof ingestResultSchema>;

@@ -3,7 +3,7 @@ import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { inTransaction } from '../db/unit-of-work.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { type LedgerEntryRow, insertEventEntries, listEventEntries } from '../ledger/ledger-entry.repository.ts';
+import { type LedgerEntryRow, listEventEntries } from '../ledger/ledger-entry.repository.ts';
 import { OCCURRED_AT_FUTURE_SKEW_MS } from '../limits.ts';
 import { registerRestaurant } from '../restaurants/restaurant.repository.ts';
 import { findEventWithComparison, insertEventIfNew, type StoredEventRow } from './event.repository.ts';
@@ -34,12 +34,13 @@ export async function ingestEvent(
     const restaurant = await registerRestaurant(trx, event.restaurant_id, ctx.defaultMaturityDays);
     const stored = await insertEventIfNew(trx, event, rawPayload);
     if (stored === undefined) return replayOf(trx, event);
-    const entries = await insertEventEntries(
-      trx,
-      { eventPk: stored.id, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at },
-      handler.plan(event, restaurant),
-    );
-    return { idempotent: false, event: toEventView(stored), entries: entries.map(toEntryView) };
+    const applied = await handler.apply(trx, { eventPk: stored.id, event, restaurant });
+    return {
+      idempotent: false,
+      event: toEventView(stored),
+      entries: applied.entries.map(toEntryView),
+      ...(applied.payout !== undefined && { payout: applied.payout }),
+    };
   });
 }
 

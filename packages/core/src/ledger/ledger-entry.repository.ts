@@ -46,3 +46,24 @@ export function listEventEntries(db: LedgerDb, eventPk: string | number | bigint
     .orderBy('id')
     .execute();
 }
+
+/** The +amount entry of a failed payout: available at once, so the funds can be paid out again. */
+export async function insertPayoutReversal(
+  trx: LedgerTransaction,
+  source: { eventPk: string | number | bigint; payoutId: string; event: { restaurant_id: string; currency: string; amount: number; occurred_at: string } },
+): Promise<LedgerEntryRow> {
+  return trx
+    .insertInto('ledger_entries')
+    .values({
+      processor_event_id: source.eventPk,
+      payout_id: source.payoutId,
+      restaurant_id: source.event.restaurant_id,
+      currency: source.event.currency,
+      entry_type: 'payout_reversal',
+      amount_minor: source.event.amount,
+      occurred_at: source.event.occurred_at,
+      available_at: source.event.occurred_at,
+    })
+    .returning(ENTRY_COLUMNS)
+    .executeTakeFirstOrThrow();
+}

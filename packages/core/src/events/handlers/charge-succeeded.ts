@@ -1,8 +1,8 @@
 import { LedgerError } from '../../errors.ts';
-import { type EventHandler, feeEntry } from './event-handler.ts';
+import { entriesHandler, feeEntry } from './event-handler.ts';
 
 /** A sale: +amount and -fee, both maturing after the restaurant's maturity window. */
-export const chargeSucceeded: EventHandler = {
+export const chargeSucceeded = entriesHandler({
   validate(event) {
     if (event.fee > event.amount) {
       throw new LedgerError('EVENT_INVALID_FEE', 'fee may not exceed the charge amount', {
@@ -12,10 +12,8 @@ export const chargeSucceeded: EventHandler = {
       });
     }
   },
-  plan(event, restaurant) {
-    return [
-      { entry_type: 'sale', amount_minor: event.amount, matures_after_days: restaurant.maturityDays },
-      ...feeEntry(event.fee, restaurant.maturityDays),
-    ];
-  },
-};
+  plan: (event, restaurant) => [
+    { entry_type: 'sale', amount_minor: event.amount, matures_after_days: restaurant.maturityDays },
+    ...feeEntry(event.fee, restaurant.maturityDays),
+  ],
+});

@@ -1,4 +1,7 @@
-import type { EntryType, IngestibleEventType, ProcessorEventInput } from '../event.schema.ts';
+import type { LedgerTransaction } from '../../db/database.ts';
+import type { LedgerEntryRow } from '../../ledger/ledger-entry.repository.ts';
+import { insertEventEntries } from '../../ledger/ledger-entry.repository.ts';
+import type { EntryType, IngestibleEventType, PayoutEffect, ProcessorEventInput } from '../event.schema.ts';
 
 /** One ledger entry an event will write, before it has an id. */
 export interface PlannedEntry {
@@ -9,14 +12,44 @@ export interface PlannedEntry {
   matures_after_days: number;
 }
 
+/** The event as recorded, handed to its handler inside the event's transaction. */
+export interface RecordedEvent {
+  eventPk: string | number | bigint;
+  event: ProcessorEventInput;
+  restaurant: { maturityDays: number };
+}
+
+export interface AppliedEvent {
+  entries: LedgerEntryRow[];
+  /** For payout_* events: what the event did to the payout it names. */
+  payout?: PayoutEffect;
+}
+
 export interface EventHandler {
   /** Throws a LedgerError when the event breaks a rule of its type. Runs before anything is written. */
   validate(event: ProcessorEventInput): void;
-  /** The entries the event writes, all in one transaction with the event itself. */
-  plan(event: ProcessorEventInput, restaurant: { maturityDays: number }): PlannedEntry[];
+  /** Writes the event's effects in the event's own transaction: all of them or, on a throw, none. */
+  apply(trx: LedgerTransaction, recorded: RecordedEvent): Promise<AppliedEvent>;
 }
 
 export type EventHandlerMap = Readonly<Record<IngestibleEventType, EventHandler>>;
+
+/** A handler whose whole effect is a fixed list of entries (charges, refunds). */
+export function entriesHandler(spec: {
+  validate?: (event: ProcessorEventInput) => void;
+  plan: (event: ProcessorEventInput, restaurant: { maturityDays: number }) => PlannedEntry[];
+}): EventHandler {
+  return {
+    validate: spec.validate ?? (() => {}),
+    apply: async (trx, { eventPk, event, restaurant }) => ({
+      entries: await insertEventEntries(
+        trx,
+        { eventPk, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at },
+        spec.plan(event, restaurant),
+      ),
+    }),
+  };
+}
 
 /** A fee is a separate debit, written only when there is one. */
 export function feeEntry(fee: number, maturesAfterDays: number): PlannedEntry[] {

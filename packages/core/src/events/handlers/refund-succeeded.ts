@@ -1,12 +1,9 @@
-import { type EventHandler, feeEntry } from './event-handler.ts';
+import { entriesHandler, feeEntry } from './event-handler.ts';
 
 /**
  * A refund: -amount and -fee, available at once. The charge's fee is not given back: the
  * processor keeps it, so a refund never writes a positive fee entry.
  */
-export const refundSucceeded: EventHandler = {
-  validate() {},
-  plan(event) {
-    return [{ entry_type: 'refund', amount_minor: -event.amount, matures_after_days: 0 }, ...feeEntry(event.fee, 0)];
-  },
-};
+export const refundSucceeded = entriesHandler({
+  plan: (event) => [{ entry_type: 'refund', amount_minor: -event.amount, matures_after_days: 0 }, ...feeEntry(event.fee, 0)],
+});

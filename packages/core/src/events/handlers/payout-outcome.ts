@@ -1,0 +1,49 @@
+import { LedgerError } from '../../errors.ts';
+import { insertPayoutReversal } from '../../ledger/ledger-entry.repository.ts';
+import { findPayoutForUpdate, setPayoutStatus } from '../../payouts/payout.repository.ts';
+import { parsePayoutId } from '../../payouts/payout-id.ts';
+import type { PayoutEffect, ProcessorEventInput } from '../event.schema.ts';
+import type { EventHandler } from './event-handler.ts';
+
+function validatePayoutEvent(event: ProcessorEventInput): void {
+  if (event.fee !== 0) {
+    throw new LedgerError('EVENT_INVALID_FEE', 'payout events carry no fee', { field: 'fee', fee: event.fee });
+  }
+}
+
+/**
+ * payout_paid / payout_failed. The event is always stored (the processor said it); it changes the
+ * payout named by metadata.payout_id only when that payout exists, matches the event's restaurant,
+ * currency and amount, and is still open. Otherwise it changes nothing and says why.
+ */
+function payoutOutcomeHandler(outcome: 'paid' | 'failed'): EventHandler {
+  return {
+    validate: validatePayoutEvent,
+    async apply(trx, { eventPk, event }) {
+      const rawId = event.metadata.payout_id;
+      const payoutId = typeof rawId === 'string' ? parsePayoutId(rawId) : undefined;
+      const payout = payoutId === undefined ? undefined : await findPayoutForUpdate(trx, payoutId);
+      const effect = (result: PayoutEffect['result']): PayoutEffect => ({
+        payout_id: typeof rawId === 'string' ? rawId : null,
+        result,
+      });
+      if (payout === undefined) return { entries: [], payout: effect('unknown_payout') };
+      if (payout.restaurant_id !== event.restaurant_id || payout.currency !== event.currency || payout.amount !== event.amount) {
+        return { entries: [], payout: effect('mismatch') };
+      }
+      if (payout.status !== 'created' && payout.status !== 'processing') {
+        return { entries: [], payout: effect('already_final') };
+      }
+      await setPayoutStatus(trx, payout.id, outcome, outcome === 'paid' ? event.occurred_at : null);
+      const entries =
+        outcome === 'failed'
+          ? [await insertPayoutReversal(trx, { eventPk, payoutId: payout.id, event })]
+          : [];
+      return { entries, payout: effect('applied') };
+    },
+  };
+}
+
+export const payoutPaid = payoutOutcomeHandler('paid');
+/** Also writes a payout_reversal of +amount, available at once, so the funds can be paid again. */
+export const payoutFailed = payoutOutcomeHandler('failed');

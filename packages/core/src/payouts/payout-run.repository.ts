@@ -1,0 +1,207 @@
+import { sql } from 'kysely';
+import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
+
+type Int8Value = string | number | bigint;
+
+export interface PayoutRunRow {
+  id: Int8Value;
+  status: string;
+  currency: string;
+  as_of: string;
+  min_amount: Int8Value;
+  cutoff: Date | null;
+  cursor_restaurant_id: string | null;
+  created_count: number;
+  skipped_below_min_amount: number;
+  skipped_not_positive: number;
+  skipped_open_payout: number;
+  skipped_already_paid_for_as_of: number;
+  attempts: number;
+  last_error: string | null;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const RUN_COLUMNS = sql`id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
+  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
+  attempts, last_error, requested_at, started_at, finished_at`;
+
+export async function insertPayoutRun(db: LedgerDb, run: { currency: string; as_of: string; min_amount: number }): Promise<PayoutRunRow> {
+  const { rows } = await sql<PayoutRunRow>`
+    INSERT INTO payout_runs (currency, as_of, min_amount) VALUES (${run.currency}, ${run.as_of}::date, ${run.min_amount})
+    RETURNING ${RUN_COLUMNS}`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+  return row;
+}
+
+export async function findPayoutRun(db: LedgerDb, runId: string): Promise<PayoutRunRow | undefined> {
+  const { rows } = await sql<PayoutRunRow>`SELECT ${RUN_COLUMNS} FROM payout_runs WHERE id = ${runId}`.execute(db);
+  return rows[0];
+}
+
+/**
+ * Claims the oldest queued run, or a running one whose lease expired (its worker died), for
+ * `owner` until now + leaseMs. SKIP LOCKED lets several workers claim different runs at once. The
+ * cutoff is fixed on the first claim: the end of the as_of day (UTC) or now, whichever is earlier.
+ */
+export async function claimPayoutRun(db: LedgerDb, owner: string, now: Date, leaseMs: number): Promise<PayoutRunRow | undefined> {
+  const { rows } = await sql<PayoutRunRow>`
+    UPDATE payout_runs SET
+      status = 'running',
+      lease_owner = ${owner},
+      lease_expires_at = ${now}::timestamptz + make_interval(secs => ${leaseMs / 1000}),
+      attempts = attempts + 1,
+      started_at = COALESCE(started_at, ${now}::timestamptz),
+      cutoff = COALESCE(cutoff, LEAST(((as_of + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond', ${now}::timestamptz))
+    WHERE id = (
+      SELECT id FROM payout_runs
+      WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < ${now}::timestamptz)
+      ORDER BY id
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED)
+    RETURNING ${RUN_COLUMNS}`.execute(db);
+  return rows[0];
+}
+
+/** Extends the lease; false when `owner` no longer holds the run (another worker took it over). */
+export async function renewPayoutRunLease(trx: LedgerTransaction, runId: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+  const result = await sql`
+    UPDATE payout_runs SET lease_expires_at = ${now}::timestamptz + make_interval(secs => ${leaseMs / 1000})
+    WHERE id = ${runId} AND lease_owner = ${owner} AND status = 'running'`.execute(trx);
+  return (result.numAffectedRows ?? 0n) > 0n;
+}
+
+export interface BatchProgress {
+  cursor: string;
+  created: number;
+  below_min_amount: number;
+  not_positive: number;
+  open_payout: number;
+  already_paid_for_as_of: number;
+}
+
+/** Records a batch's progress in the batch's own transaction, so progress and payouts commit together. */
+export async function advancePayoutRun(trx: LedgerTransaction, runId: string, progress: BatchProgress): Promise<void> {
+  await sql`
+    UPDATE payout_runs SET
+      cursor_restaurant_id = ${progress.cursor},
+      created_count = created_count + ${progress.created},
+      skipped_below_min_amount = skipped_below_min_amount + ${progress.below_min_amount},
+      skipped_not_positive = skipped_not_positive + ${progress.not_positive},
+      skipped_open_payout = skipped_open_payout + ${progress.open_payout},
+      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + ${progress.already_paid_for_as_of}
+    WHERE id = ${runId}`.execute(trx);
+}
+
+/** Ends the run held by `owner`: completed, failed, or back to queued (released on shutdown or for a retry). */
+export async function settlePayoutRun(
+  db: LedgerDb,
+  runId: string,
+  owner: string,
+  outcome: { status: 'completed' | 'failed' | 'queued'; now: Date; error?: string },
+): Promise<void> {
+  await sql`
+    UPDATE payout_runs SET
+      status = ${outcome.status},
+      lease_owner = NULL,
+      lease_expires_at = NULL,
+      last_error = COALESCE(${outcome.error ?? null}, last_error),
+      finished_at = CASE WHEN ${outcome.status} IN ('completed', 'failed') THEN ${outcome.now}::timestamptz END
+    WHERE id = ${runId} AND lease_owner = ${owner}`.execute(db);
+}
+
+/** The next restaurants (in id order, after `afterId`) with any entry in the currency. */
+export async function nextRestaurantBatch(trx: LedgerTransaction, currency: string, afterId: string | null, size: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT r.id FROM restaurants r
+    WHERE r.id > ${afterId ?? ''}
+      AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${currency})
+    ORDER BY r.id
+    LIMIT ${size}`.execute(trx);
+  return rows.map((row) => row.id);
+}
+
+const UNSETTLED_AT_CUTOFF = (currency: string, cutoff: Date) => sql`
+  le.currency = ${currency}
+  AND le.entry_type <> 'payout'
+  AND le.occurred_at <= ${cutoff}::timestamptz
+  AND le.available_at <= ${cutoff}::timestamptz
+  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)`;
+
+const textArray = (values: readonly string[]) => sql`${sql.raw('ARRAY[')}${sql.join(values.map((v) => sql`${v}::text`))}${sql.raw(']')}`;
+
+/** Per restaurant and entry type: the sum of entries available at the cutoff and not yet settled. */
+export async function unsettledAvailableSums(
+  trx: LedgerTransaction,
+  restaurantIds: readonly string[],
+  currency: string,
+  cutoff: Date,
+): Promise<Array<{ restaurant_id: string; entry_type: string; amount_minor: Int8Value }>> {
+  const { rows } = await sql<{ restaurant_id: string; entry_type: string; amount_minor: Int8Value }>`
+    SELECT le.restaurant_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
+    FROM ledger_entries le
+    WHERE le.restaurant_id = ANY(${textArray(restaurantIds)}) AND ${UNSETTLED_AT_CUTOFF(currency, cutoff)}
+    GROUP BY le.restaurant_id, le.entry_type`.execute(trx);
+  return rows;
+}
+
+/** Payouts that block a new one: the same as_of (any status), or an open one (created/processing). */
+export async function blockingPayouts(
+  trx: LedgerTransaction,
+  restaurantIds: readonly string[],
+  currency: string,
+  asOf: string,
+): Promise<Array<{ restaurant_id: string; same_as_of: boolean }>> {
+  const { rows } = await sql<{ restaurant_id: string; same_as_of: boolean }>`
+    SELECT restaurant_id, bool_or(as_of = ${asOf}::date) AS same_as_of
+    FROM payouts
+    WHERE restaurant_id = ANY(${textArray(restaurantIds)}) AND currency = ${currency}
+      AND (as_of = ${asOf}::date OR status IN ('created', 'processing'))
+    GROUP BY restaurant_id`.execute(trx);
+  return rows;
+}
+
+/**
+ * Creates the payouts of a batch with their -amount entries and settlement records, in the
+ * batch's REPEATABLE READ snapshot, so the settled entries are exactly those that were summed.
+ * Returns, per payout, the sum of what it settled (its own entry excluded) for the caller to check.
+ */
+export async function createPayouts(
+  trx: LedgerTransaction,
+  run: { id: string; currency: string; as_of: string; cutoff: Date; now: Date },
+  payouts: ReadonlyArray<{ restaurant_id: string; amount: number }>,
+): Promise<Array<{ payout_id: Int8Value; restaurant_id: string; amount_minor: Int8Value; settled_minor: Int8Value }>> {
+  if (payouts.length === 0) return [];
+  const values = sql.join(payouts.map((p) => sql`(${p.restaurant_id}::text, ${p.amount}::bigint)`));
+  const { rows } = await sql<{ payout_id: Int8Value; restaurant_id: string; amount_minor: Int8Value; settled_minor: Int8Value }>`
+    WITH wanted (restaurant_id, amount_minor) AS (VALUES ${values}),
+    created AS (
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at)
+      SELECT restaurant_id, ${run.currency}, amount_minor, ${run.as_of}::date, ${run.cutoff}::timestamptz, ${run.id}::bigint, ${run.now}::timestamptz
+      FROM wanted
+      RETURNING id, restaurant_id, amount_minor
+    ),
+    payout_entries AS (
+      INSERT INTO ledger_entries (payout_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
+      SELECT id, restaurant_id, ${run.currency}, 'payout', -amount_minor, ${run.now}::timestamptz, ${run.now}::timestamptz
+      FROM created
+      RETURNING id, payout_id
+    ),
+    settled AS (
+      INSERT INTO payout_settlements (payout_id, ledger_entry_id)
+      SELECT c.id, le.id FROM created c JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id
+      WHERE ${UNSETTLED_AT_CUTOFF(run.currency, run.cutoff)}
+      UNION ALL
+      SELECT payout_id, id FROM payout_entries
+      RETURNING payout_id, ledger_entry_id
+    )
+    -- What each payout really settled, summed from the rows the settled CTE returned. The new payout
+    -- entries are invisible to this statement's snapshot, so they drop out of the join.
+    SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor,
+      (SELECT COALESCE(SUM(le.amount_minor), 0) FROM settled s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+        WHERE s.payout_id = c.id) AS settled_minor
+    FROM created c`.execute(trx);
+  return rows;
+}

@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
+import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import type { PayoutStatus } from './payout.schema.ts';
+
+type Int8Value = string | number | bigint;
+
+export interface PayoutRow {
+  id: Int8Value;
+  restaurant_id: string;
+  currency: string;
+  amount_minor: Int8Value;
+  status: string;
+  as_of: string;
+  created_at: Date;
+  paid_at: Date | null;
+}
+
+const PAYOUT_COLUMNS = sql`id, restaurant_id, currency, amount_minor, status, to_char(as_of, 'YYYY-MM-DD') AS as_of, created_at, paid_at`;
+
+/** Locks the payout row until the transaction ends (payout_* events for one payout serialize here). */
+export async function findPayoutForUpdate(
+  trx: LedgerTransaction,
+  payoutId: string,
+): Promise<{ id: string; restaurant_id: string; currency: string; amount: number; status: string } | undefined> {
+  const { rows } = await sql<PayoutRow>`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ${payoutId} FOR UPDATE`.execute(trx);
+  const row = rows[0];
+  return row === undefined
+    ? undefined
+    : { id: int8ToId(row.id), restaurant_id: row.restaurant_id, currency: row.currency, amount: int8ToSafeInteger(row.amount_minor), status: row.status };
+}
+
+export async function setPayoutStatus(trx: LedgerTransaction, payoutId: string, status: PayoutStatus, paidAt: string | null): Promise<void> {
+  await sql`UPDATE payouts SET status = ${status}, paid_at = ${paidAt}::timestamptz, updated_at = now() WHERE id = ${payoutId}`.execute(trx);
+}
+
+/** created → processing; returns the row when this call moved it. */
+export async function markPayoutProcessing(db: LedgerDb, payoutId: string): Promise<PayoutRow | undefined> {
+  const { rows } = await sql<PayoutRow>`
+    UPDATE payouts SET status = 'processing', updated_at = now() WHERE id = ${payoutId} AND status = 'created'
+    RETURNING ${PAYOUT_COLUMNS}`.execute(db);
+  return rows[0];
+}
+
+export async function findPayout(db: LedgerDb, payoutId: string): Promise<PayoutRow | undefined> {
+  const { rows } = await sql<PayoutRow>`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ${payoutId}`.execute(db);
+  return rows[0];
+}
+
+/** Keyset page in id order: ids after `afterId`, at most `limit` (+1 to tell whether more follow). */
+export async function findPayoutPage(
+  db: LedgerDb,
+  filter: { restaurant_id?: string; currency?: string; status?: string; afterId?: string },
+  limit: number,
+): Promise<PayoutRow[]> {
+  const { rows } = await sql<PayoutRow>`
+    SELECT ${PAYOUT_COLUMNS} FROM payouts
+    WHERE (${filter.restaurant_id ?? null}::text IS NULL OR restaurant_id = ${filter.restaurant_id ?? null})
+      AND (${filter.currency ?? null}::text IS NULL OR currency = ${filter.currency ?? null})
+      AND (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
+      AND id > ${filter.afterId ?? '0'}::bigint
+    ORDER BY id
+    LIMIT ${limit + 1}`.execute(db);
+  return rows;
+}
+
+/** Each payout's settled entries summed by type, its own payout entry excluded: its items. */
+export async function findPayoutItems(
+  db: LedgerDb,
+  payoutIds: readonly string[],
+): Promise<Array<{ payout_id: Int8Value; entry_type: string; amount_minor: Int8Value }>> {
+  if (payoutIds.length === 0) return [];
+  const { rows } = await sql<{ payout_id: Int8Value; entry_type: string; amount_minor: Int8Value }>`
+    SELECT s.payout_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
+    FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+    WHERE s.payout_id = ANY(${sql.raw('ARRAY[')}${sql.join(payoutIds.map((id) => sql`${id}::bigint`))}${sql.raw(']')})
+      AND le.entry_type <> 'payout'
+    GROUP BY s.payout_id, le.entry_type
+    ORDER BY s.payout_id, le.entry_type`.execute(db);
+  return rows;
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { currencySchema, minorUnitsSchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+
+export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+export const PAYOUT_RUN_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export const PAYOUT_ITEM_TYPES = ['sale', 'fee', 'refund', 'payout_reversal'] as const;
+
+/** Page size of payout listings. */
+export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
+export const PAYOUT_PAGE_LIMIT_MAX = 200;
+
+export const requestPayoutRunSchema = z
+  .strictObject({
+    currency: currencySchema,
+    as_of: z.iso.date({ error: 'as_of must be a date, YYYY-MM-DD' }).meta({
+      description: 'Pay what was available at the end of this UTC day (or now, if earlier). Not after today.',
+      example: '2025-12-27',
+    }),
+    min_amount: minorUnitsSchema(0).default(0).meta({ description: 'Skip restaurants owed less than this', example: 5000 }),
+  })
+  .meta({ id: 'PayoutRunRequest' });
+export type RequestPayoutRunInput = z.output<typeof requestPayoutRunSchema>;
+
+export const payoutRunSchema = z
+  .object({
+    run_id: z.string(),
+    status: z.enum(PAYOUT_RUN_STATUSES),
+    currency: z.string(),
+    as_of: z.string(),
+    min_amount: z.number().int(),
+    cutoff: z.string().nullable().meta({ description: 'Entries available at or before this moment are paid; fixed when the run starts' }),
+    created: z.number().int().meta({ description: 'Payouts this run created' }),
+    skipped: z.object({
+      below_min_amount: z.number().int(),
+      not_positive: z.number().int(),
+      open_payout: z.number().int(),
+      already_paid_for_as_of: z.number().int(),
+    }),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    requested_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'PayoutRun' });
+export type PayoutRun = z.output<typeof payoutRunSchema>;
+
+export const runIdInputSchema = z.strictObject({ run_id: z.string().max(40) });
+export const payoutIdInputSchema = z.strictObject({ payout_id: z.string().max(40) });
+
+export const payoutSchema = z
+  .object({
+    payout_id: z.string(),
+    restaurant_id: z.string(),
+    currency: z.string(),
+    amount: signedMinorSchema,
+    status: z.enum(PAYOUT_STATUSES),
+    as_of: z.string(),
+    created_at: z.string(),
+    paid_at: z.string().nullable(),
+    items: z
+      .array(z.object({ type: z.enum(PAYOUT_ITEM_TYPES), amount: signedMinorSchema }))
+      .meta({ description: 'The amount broken down by entry type; always sums to amount' }),
+  })
+  .meta({ id: 'Payout' });
+export type Payout = z.output<typeof payoutSchema>;
+
+export const listPayoutsInputSchema = z.strictObject({
+  restaurant_id: restaurantIdSchema.optional(),
+  currency: currencySchema.optional(),
+  status: z.enum(PAYOUT_STATUSES).optional(),
+  cursor: z.string().regex(/^[1-9][0-9]{0,17}$/, 'cursor must be a next_cursor from an earlier page').optional(),
+  limit: z.coerce.number().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX).default(PAYOUT_PAGE_LIMIT_DEFAULT),
+});
+export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;
+
+export const payoutPageSchema = z
+  .object({ items: z.array(payoutSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'PayoutPage' });
+export type PayoutPage = z.output<typeof payoutPageSchema>;
