@@ -15,6 +15,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        // extends: true, so the projects inherit the timeouts and reporters above.
+        extends: true,
         test: {
           name: 'postgres',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
@@ -22,6 +24,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'embedded',
           include: ['packages/core/test/**/*.test.ts'],

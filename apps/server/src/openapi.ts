@@ -88,6 +88,8 @@ function routeErrorCodes(meta: LedgerMeta & { openapi: NonNullable<LedgerMeta['o
   const codes: ErrorCode[] = [
     ...(meta.openapi.protect !== false ? (['AUTH_REQUIRED'] as const) : []),
     ...(hasBody ? BODY_ERRORS : []),
+    // Every input is validated, query parameters included (unknown ones are refused).
+    'VALIDATION_ERROR',
     ...(meta.errorCodes ?? []),
     'SERVICE_UNAVAILABLE',
     'INTERNAL_ERROR',

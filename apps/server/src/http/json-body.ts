@@ -13,7 +13,12 @@ export const BODY_BYTES_MAX = 1024 * 1024;
  */
 export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
   const header = req.headers['content-type'];
-  if (header === undefined) return next();
+  if (header === undefined) {
+    // A POST with no body at all (mark processing) needs no content type; the bridge would insist.
+    const bodyless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    if (bodyless) req.headers['content-type'] = 'application/json';
+    return next();
+  }
   const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim());
   const charset = parameters.find((p) => p.toLowerCase().startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {

@@ -16,6 +16,7 @@ export interface PayoutRunRow {
   skipped_not_positive: number;
   skipped_open_payout: number;
   skipped_already_paid_for_as_of: number;
+  skipped_later_payout_exists: number;
   attempts: number;
   last_error: string | null;
   requested_at: Date;
@@ -25,7 +26,7 @@ export interface PayoutRunRow {
 
 const RUN_COLUMNS = sql`id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  attempts, last_error, requested_at, started_at, finished_at`;
+  skipped_later_payout_exists, attempts, last_error, requested_at, started_at, finished_at`;
 
 export async function insertPayoutRun(db: LedgerDb, run: { currency: string; as_of: string; min_amount: number }): Promise<PayoutRunRow> {
   const { rows } = await sql<PayoutRunRow>`
@@ -80,6 +81,7 @@ export interface BatchProgress {
   not_positive: number;
   open_payout: number;
   already_paid_for_as_of: number;
+  later_payout_exists: number;
 }
 
 /** Records a batch's progress in the batch's own transaction, so progress and payouts commit together. */
@@ -91,7 +93,8 @@ export async function advancePayoutRun(trx: LedgerTransaction, runId: string, pr
       skipped_below_min_amount = skipped_below_min_amount + ${progress.below_min_amount},
       skipped_not_positive = skipped_not_positive + ${progress.not_positive},
       skipped_open_payout = skipped_open_payout + ${progress.open_payout},
-      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + ${progress.already_paid_for_as_of}
+      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + ${progress.already_paid_for_as_of},
+      skipped_later_payout_exists = skipped_later_payout_exists + ${progress.later_payout_exists}
     WHERE id = ${runId}`.execute(trx);
 }
 
@@ -147,18 +150,21 @@ export async function unsettledAvailableSums(
   return rows;
 }
 
-/** Payouts that block a new one: the same as_of (any status), or an open one (created/processing). */
+/**
+ * Payouts that block a new one: the same as_of (any status); a later cutoff (any status: it settled
+ * entries against others that were still pending at this cutoff, so paying "what was available
+ * then" from what is left could exceed the balance at this cutoff); or an open one.
+ */
 export async function blockingPayouts(
   trx: LedgerTransaction,
   restaurantIds: readonly string[],
-  currency: string,
-  asOf: string,
-): Promise<Array<{ restaurant_id: string; same_as_of: boolean }>> {
-  const { rows } = await sql<{ restaurant_id: string; same_as_of: boolean }>`
-    SELECT restaurant_id, bool_or(as_of = ${asOf}::date) AS same_as_of
+  run: { currency: string; as_of: string; cutoff: Date },
+): Promise<Array<{ restaurant_id: string; same_as_of: boolean; later_cutoff: boolean }>> {
+  const { rows } = await sql<{ restaurant_id: string; same_as_of: boolean; later_cutoff: boolean }>`
+    SELECT restaurant_id, bool_or(as_of = ${run.as_of}::date) AS same_as_of, bool_or(cutoff > ${run.cutoff}::timestamptz) AS later_cutoff
     FROM payouts
-    WHERE restaurant_id = ANY(${textArray(restaurantIds)}) AND currency = ${currency}
-      AND (as_of = ${asOf}::date OR status IN ('created', 'processing'))
+    WHERE restaurant_id = ANY(${textArray(restaurantIds)}) AND currency = ${run.currency}
+      AND (as_of = ${run.as_of}::date OR cutoff > ${run.cutoff}::timestamptz OR status IN ('created', 'processing'))
     GROUP BY restaurant_id`.execute(trx);
   return rows;
 }

@@ -108,7 +108,7 @@ async function processBatch(ctx: LedgerContext, run: PayoutRunRow, options: Payo
       const restaurants = await nextRestaurantBatch(trx, run.currency, current?.cursor_restaurant_id ?? null, options.batchSize ?? PAYOUT_BATCH_SIZE_DEFAULT);
       if (restaurants.length === 0) return true;
       const sums = await unsettledAvailableSums(trx, restaurants, run.currency, cutoff);
-      const blocked = new Map((await blockingPayouts(trx, restaurants, run.currency, run.as_of)).map((b) => [b.restaurant_id, b.same_as_of]));
+      const blocked = new Map((await blockingPayouts(trx, restaurants, { currency: run.currency, as_of: run.as_of, cutoff })).map((b) => [b.restaurant_id, b]));
       const minAmount = int8ToSafeInteger(run.min_amount);
       const progress: BatchProgress = {
         cursor: restaurants[restaurants.length - 1] as string,
@@ -117,13 +117,15 @@ async function processBatch(ctx: LedgerContext, run: PayoutRunRow, options: Payo
         not_positive: 0,
         open_payout: 0,
         already_paid_for_as_of: 0,
+        later_payout_exists: 0,
       };
       const payable: Array<{ restaurant_id: string; amount: number }> = [];
       for (const restaurantId of restaurants) {
         const amount = sums.filter((s) => s.restaurant_id === restaurantId).reduce((sum, s) => sum + int8ToSafeInteger(s.amount_minor), 0);
-        const sameAsOf = blocked.get(restaurantId);
-        if (sameAsOf === true) progress.already_paid_for_as_of += 1;
-        else if (sameAsOf === false) progress.open_payout += 1;
+        const blocking = blocked.get(restaurantId);
+        if (blocking?.same_as_of === true) progress.already_paid_for_as_of += 1;
+        else if (blocking?.later_cutoff === true) progress.later_payout_exists += 1;
+        else if (blocking !== undefined) progress.open_payout += 1;
         else if (amount <= 0) progress.not_positive += 1;
         else if (amount < minAmount) progress.below_min_amount += 1;
         else payable.push({ restaurant_id: restaurantId, amount });
@@ -169,6 +171,7 @@ export function toPayoutRun(row: PayoutRunRow): PayoutRun {
       not_positive: row.skipped_not_positive,
       open_payout: row.skipped_open_payout,
       already_paid_for_as_of: row.skipped_already_paid_for_as_of,
+      later_payout_exists: row.skipped_later_payout_exists,
     },
     attempts: row.attempts,
     last_error: row.last_error,

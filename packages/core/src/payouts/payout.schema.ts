@@ -36,6 +36,9 @@ export const payoutRunSchema = z
       not_positive: z.number().int(),
       open_payout: z.number().int(),
       already_paid_for_as_of: z.number().int(),
+      later_payout_exists: z.number().int().meta({
+        description: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
+      }),
     }),
     attempts: z.number().int(),
     last_error: z.string().nullable(),
@@ -46,8 +49,9 @@ export const payoutRunSchema = z
   .meta({ id: 'PayoutRun' });
 export type PayoutRun = z.output<typeof payoutRunSchema>;
 
-export const runIdInputSchema = z.strictObject({ run_id: z.string().max(40) });
-export const payoutIdInputSchema = z.strictObject({ payout_id: z.string().max(40) });
+// Any string: an id that cannot exist is simply not found (404), as DOMAIN.md §4 asks.
+export const runIdInputSchema = z.strictObject({ run_id: z.string() });
+export const payoutIdInputSchema = z.strictObject({ payout_id: z.string() });
 
 export const payoutSchema = z
   .object({

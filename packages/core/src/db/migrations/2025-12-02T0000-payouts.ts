@@ -23,6 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       skipped_not_positive     INTEGER NOT NULL DEFAULT 0,
       skipped_open_payout      INTEGER NOT NULL DEFAULT 0,
       skipped_already_paid_for_as_of INTEGER NOT NULL DEFAULT 0,
+      skipped_later_payout_exists    INTEGER NOT NULL DEFAULT 0,
       lease_owner     TEXT NULL,
       lease_expires_at TIMESTAMPTZ NULL,
       attempts        INTEGER NOT NULL DEFAULT 0,
