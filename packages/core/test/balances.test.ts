@@ -8,11 +8,10 @@ import {
   ingestEvent,
   int8ToSafeInteger,
   type LedgerContext,
-  LedgerError,
   type ProcessorEventInput,
   updateRestaurant,
 } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
+import { chargeEvent, createTestDatabase, fixedClock, refundEvent, type TestDatabase, expectLedgerError } from './support/index.ts';
 
 const NOW = '2026-01-15T00:00:00.000Z';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,16 +31,6 @@ function balance(restaurantId: string, currency: string, asOf?: string, context:
 
 async function ingestAll(events: ProcessorEventInput[]): Promise<void> {
   for (const event of events) await ingestEvent(ctx, event, {});
-}
-
-async function expectLedgerError(promise: Promise<unknown>, code: string): Promise<LedgerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LedgerError);
-  expect((error as LedgerError).code).toBe(code);
-  return error as LedgerError;
 }
 
 describe('the maturity window', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DOMAIN_EXAMPLE_EVENT as DOMAIN_EXAMPLE } from './support/index.ts';
 import {
   INGESTIBLE_EVENT_TYPES,
   ledgerErrorFromZod,
@@ -8,17 +9,6 @@ import {
   type LedgerError,
 } from '../src/index.ts';
 
-/** The DOMAIN.md §2 example body, exactly as written there. */
-const DOMAIN_EXAMPLE = {
-  event_id: 'evt_0001',
-  event_type: 'charge_succeeded',
-  occurred_at: '2025-12-20T15:10:00Z',
-  restaurant_id: 'res_001',
-  currency: 'PEN',
-  amount: 12000,
-  fee: 600,
-  metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
-};
 
 function body(overrides: Record<string, unknown>): Record<string, unknown> {
   return { ...DOMAIN_EXAMPLE, ...overrides };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestEvent, type LedgerContext, LedgerError } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, EMBEDDED_RUN, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
+import { ingestEvent, type LedgerContext, type LedgerError } from '../src/index.ts';
+import { chargeEvent, createTestDatabase, EMBEDDED_RUN, fixedClock, refundEvent, type TestDatabase, expectLedgerError } from './support/index.ts';
 
 let testDb: TestDatabase;
 let ctx: LedgerContext;
@@ -18,16 +18,6 @@ async function countRows(eventId: string): Promise<{ events: number; entries: nu
            (SELECT count(*)::int FROM ledger_entries le JOIN processor_events pe ON pe.id = le.processor_event_id
              WHERE pe.event_id = ${eventId}) AS entries`.execute(testDb.db);
   return rows[0] ?? { events: -1, entries: -1 };
-}
-
-async function expectLedgerError(promise: Promise<unknown>, code: string): Promise<LedgerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LedgerError);
-  expect((error as LedgerError).code).toBe(code);
-  return error as LedgerError;
 }
 
 describe('ingesting a charge', () => {

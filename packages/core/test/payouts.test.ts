@@ -6,14 +6,13 @@ import {
   getPayoutRun,
   ingestEvent,
   type LedgerContext,
-  LedgerError,
   listPayouts,
   markProcessing,
   type PayoutRun,
   requestPayoutRun,
   workNextPayoutRun,
 } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
+import { chargeEvent, createTestDatabase, expectLedgerError, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
 
 let testDb: TestDatabase;
 let ctx: LedgerContext;
@@ -33,12 +32,6 @@ async function runToEnd(context: LedgerContext, input: { currency: string; as_of
 
 async function payoutsOf(restaurantId: string) {
   return (await listPayouts(ctx, { restaurant_id: restaurantId, limit: 200 })).items;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<LedgerError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(LedgerError);
-  return error as LedgerError;
 }
 
 const charge = (restaurant: string, id: string, occurredAt: string, amount: number, fee = 0) =>
@@ -96,16 +89,15 @@ describe('a payout run', () => {
   });
 
   it('refuses an as_of after today and uses the run start as cutoff when as_of is today', async () => {
-    const error = await errorOf(requestPayoutRun(ctx, { currency: 'PEN', as_of: '2026-01-16', min_amount: 0 }));
-    expect(error.code).toBe('VALIDATION_ERROR');
+    await expectLedgerError(requestPayoutRun(ctx, { currency: 'PEN', as_of: '2026-01-16', min_amount: 0 }), 'VALIDATION_ERROR');
     const today = await runToEnd(ctx, { currency: 'USD', as_of: '2026-01-15' });
     expect(today.cutoff).toBe('2026-01-15T12:00:00.000Z');
   });
 
   it('answers PAYOUT_RUN_NOT_FOUND and PAYOUT_NOT_FOUND for unknown and malformed ids', async () => {
     for (const id of ['999999', 'abc', '0', '-1', '1'.repeat(30)]) {
-      expect((await errorOf(getPayoutRun(ctx, id))).code).toBe('PAYOUT_RUN_NOT_FOUND');
-      expect((await errorOf(getPayout(ctx, id))).code).toBe('PAYOUT_NOT_FOUND');
+      await expectLedgerError(getPayoutRun(ctx, id), 'PAYOUT_RUN_NOT_FOUND');
+      await expectLedgerError(getPayout(ctx, id), 'PAYOUT_NOT_FOUND');
     }
   });
 });
@@ -165,8 +157,8 @@ describe('payout outcomes from the processor', () => {
     expect((await markProcessing(ctx, id)).status).toBe('processing');
     expect((await markProcessing(ctx, id)).status).toBe('processing');
     expect((await paidEvent('proc_paid', id, 'res_proc', 2500)).payout?.result).toBe('applied');
-    expect((await errorOf(markProcessing(ctx, id))).code).toBe('PAYOUT_STATUS_CONFLICT');
-    expect((await errorOf(markProcessing(ctx, 'nope'))).code).toBe('PAYOUT_NOT_FOUND');
+    await expectLedgerError(markProcessing(ctx, id), 'PAYOUT_STATUS_CONFLICT');
+    await expectLedgerError(markProcessing(ctx, 'nope'), 'PAYOUT_NOT_FOUND');
   });
 });
 

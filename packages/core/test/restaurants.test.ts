@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRestaurant, getRestaurant, ingestEvent, type LedgerContext, LedgerError, updateRestaurant } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, fixedClock, type TestDatabase } from './support/index.ts';
+import { createRestaurant, getRestaurant, ingestEvent, type LedgerContext, updateRestaurant } from '../src/index.ts';
+import { chargeEvent, createTestDatabase, fixedClock, type TestDatabase, expectLedgerError } from './support/index.ts';
 
 let testDb: TestDatabase;
 let ctx: LedgerContext;
@@ -14,16 +14,6 @@ beforeAll(async () => {
   ctx = testDb.context({ clock: fixedClock('2026-01-15T00:00:00Z'), defaultMaturityDays: CONTEXT_DEFAULT_MATURITY_DAYS });
 });
 afterAll(() => testDb.close());
-
-async function expectLedgerError(promise: Promise<unknown>, code: string): Promise<LedgerError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LedgerError);
-  expect((error as LedgerError).code).toBe(code);
-  return error as LedgerError;
-}
 
 async function restaurantCount(id: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM restaurants WHERE id = ${id}`.execute(testDb.db);

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
-import { createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
+import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { pino } from 'pino';
 import { createApiKeyCheck, createWebhookCheck } from '../../src/auth.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -84,13 +84,5 @@ export async function request(
   return { status: response.status, headers: response.headers, body: text === '' ? {} : JSON.parse(text) };
 }
 
-export const EXAMPLE_EVENT = {
-  event_id: 'evt_0001',
-  event_type: 'charge_succeeded',
-  occurred_at: '2025-12-20T15:10:00Z',
-  restaurant_id: 'res_001',
-  currency: 'PEN',
-  amount: 12000,
-  fee: 600,
-  metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
-} as const;
+/** The DOMAIN.md §2 example body. */
+export const EXAMPLE_EVENT = DOMAIN_EXAMPLE_EVENT;

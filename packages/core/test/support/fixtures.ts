@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
+import { type ErrorCode, LedgerError } from '../../src/errors.ts';
 import { type ProcessorEventInput, processorEventInputSchema } from '../../src/events/event.schema.ts';
 
 export function fixedClock(iso: string): Clock {
@@ -6,19 +8,32 @@ export function fixedClock(iso: string): Clock {
   return () => new Date(at);
 }
 
+/** The DOMAIN.md §2 example body, exactly as written there. */
+export const DOMAIN_EXAMPLE_EVENT = {
+  event_id: 'evt_0001',
+  event_type: 'charge_succeeded',
+  occurred_at: '2025-12-20T15:10:00Z',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 12000,
+  fee: 600,
+  metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
+} as const;
+
 /** The DOMAIN.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
 export function chargeEvent(overrides: Partial<Record<keyof ProcessorEventInput, unknown>> = {}): ProcessorEventInput {
-  return processorEventInputSchema.parse({
-    event_id: 'evt_0001',
-    event_type: 'charge_succeeded',
-    occurred_at: '2025-12-20T15:10:00Z',
-    restaurant_id: 'res_001',
-    currency: 'PEN',
-    amount: 12000,
-    fee: 600,
-    metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
-    ...overrides,
-  });
+  return processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, ...overrides });
+}
+
+/** Awaits a call that must fail with a LedgerError of this code, and returns the error. */
+export async function expectLedgerError(promise: Promise<unknown>, code: ErrorCode): Promise<LedgerError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LedgerError);
+  expect((error as LedgerError).code).toBe(code);
+  return error as LedgerError;
 }
 
 export function refundEvent(overrides: Partial<Record<keyof ProcessorEventInput, unknown>> = {}): ProcessorEventInput {
