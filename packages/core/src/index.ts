@@ -27,3 +27,5 @@ export {
   workNextPayoutRun,
 } from './payouts/payout-run.service.ts';
 export { PAYOUT_POLL_INTERVAL_MS_DEFAULT, type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
+export * from './reports/report.schema.ts';
+export { balancesReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';

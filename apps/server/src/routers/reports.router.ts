@@ -1,0 +1,69 @@
+import {
+  balancesReport,
+  balancesReportInputSchema,
+  balancesReportSchema,
+  integrityReport,
+  integrityReportSchema,
+  payoutEligibilityInputSchema,
+  payoutEligibilityReport,
+  payoutEligibilitySchema,
+  topRestaurants,
+  topRestaurantsInputSchema,
+  topRestaurantsSchema,
+} from '@restaurant-ledger/core';
+import { z } from 'zod';
+import { authedProcedure, router } from '../trpc.ts';
+
+export const reportsRouter = router({
+  balances: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/reports/balances',
+        tags: ['reports'],
+        summary: 'Q1: available balance per restaurant for a currency, with last_event_at (paged by restaurant id)',
+      },
+    })
+    .input(balancesReportInputSchema)
+    .output(balancesReportSchema)
+    .query(({ ctx, input }) => balancesReport(ctx, input)),
+
+  topRestaurants: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/reports/top-restaurants',
+        tags: ['reports'],
+        summary: 'Q2: top 10 restaurants by net revenue (sales - fees - refunds) over the last N days, ranked',
+      },
+    })
+    .input(topRestaurantsInputSchema)
+    .output(topRestaurantsSchema)
+    .query(({ ctx, input }) => topRestaurants(ctx, input)),
+
+  payoutEligibility: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/reports/payout-eligibility',
+        tags: ['reports'],
+        summary: 'Q3: who a payout run for (currency, as_of, min_amount) would pay now, and how much',
+      },
+    })
+    .input(payoutEligibilityInputSchema)
+    .output(payoutEligibilitySchema)
+    .query(({ ctx, input }) => payoutEligibilityReport(ctx, input)),
+
+  integrity: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/reports/integrity',
+        tags: ['reports'],
+        summary: 'Q4: integrity checks; each offending row with a reason code, none on a healthy ledger',
+      },
+    })
+    .input(z.strictObject({}))
+    .output(integrityReportSchema)
+    .query(({ ctx }) => integrityReport(ctx)),
+});

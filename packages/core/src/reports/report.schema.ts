@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { asOfSchema, currencySchema, minorUnitsSchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+
+export const REPORT_PAGE_LIMIT_MAX = 1000;
+export const TOP_RESTAURANTS_LIMIT = 10;
+export const REVENUE_DAYS_MAX = 366;
+
+export const INTEGRITY_REASONS = [
+  'EVENT_WITHOUT_ENTRIES',
+  'EVENT_ENTRIES_MISMATCH',
+  'ENTRY_WITHOUT_SOURCE',
+  'ENTRY_WRONG_SIGN',
+  'PAYOUT_ITEMS_MISMATCH',
+  'PAYOUT_EVENT_UNMATCHED',
+  'PAYOUT_NOT_ZERO_SUM',
+] as const;
+
+// Q1
+export const balancesReportInputSchema = z.strictObject({
+  currency: currencySchema,
+  as_of: asOfSchema.optional(),
+  cursor: restaurantIdSchema.optional().meta({ description: 'next_cursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(REPORT_PAGE_LIMIT_MAX).default(100),
+});
+export type BalancesReportInput = z.output<typeof balancesReportInputSchema>;
+export const balancesReportSchema = z
+  .object({
+    currency: z.string(),
+    as_of: z.string(),
+    items: z.array(z.object({ restaurant_id: z.string(), available: signedMinorSchema, last_event_at: z.string().nullable() })),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'BalancesReport' });
+export type BalancesReport = z.output<typeof balancesReportSchema>;
+
+// Q2
+export const topRestaurantsInputSchema = z.strictObject({
+  currency: currencySchema,
+  days: z.coerce.number().int().min(1).max(REVENUE_DAYS_MAX).default(30),
+});
+export type TopRestaurantsInput = z.output<typeof topRestaurantsInputSchema>;
+export const topRestaurantsSchema = z
+  .object({
+    currency: z.string(),
+    from: z.string(),
+    to: z.string(),
+    items: z.array(
+      z.object({
+        rank: z.number().int(),
+        restaurant_id: z.string(),
+        net_revenue: signedMinorSchema.meta({ description: 'sales - fees - refunds of events in the window' }),
+        charges: z.number().int(),
+        refunds: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'TopRestaurants' });
+export type TopRestaurants = z.output<typeof topRestaurantsSchema>;
+
+// Q3
+export const payoutEligibilityInputSchema = z.strictObject({
+  currency: currencySchema,
+  as_of: z.iso.date({ error: 'as_of must be a date, YYYY-MM-DD' }),
+  // A query parameter arrives as text: coerce it here, explicitly, then apply the money rules.
+  min_amount: z.coerce.number().pipe(minorUnitsSchema(0)).default(0),
+});
+export type PayoutEligibilityInput = z.output<typeof payoutEligibilityInputSchema>;
+export const payoutEligibilitySchema = z
+  .object({
+    currency: z.string(),
+    as_of: z.string(),
+    cutoff: z.string(),
+    items: z.array(z.object({ restaurant_id: z.string(), amount: signedMinorSchema })),
+  })
+  .meta({ id: 'PayoutEligibility' });
+export type PayoutEligibility = z.output<typeof payoutEligibilitySchema>;
+
+// Q4
+export const integrityReportSchema = z
+  .object({
+    healthy: z.boolean(),
+    items: z.array(
+      z.object({
+        reason: z.enum(INTEGRITY_REASONS),
+        event_id: z.string().nullable(),
+        entry_id: z.string().nullable(),
+        payout_id: z.string().nullable(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'IntegrityReport' });
+export type IntegrityReport = z.output<typeof integrityReportSchema>;
+

@@ -1,0 +1,160 @@
+import { sql } from 'kysely';
+import type { LedgerDb } from '../db/database.ts';
+
+type Int8Value = string | number | bigint;
+
+/**
+ * Q1: each restaurant's available balance in one currency at `asOf`, with the latest occurred_at
+ * counted. One grouped scan; keyset-paged by restaurant id.
+ */
+export function availableBalances(db: LedgerDb, currency: string, asOf: Date, afterRestaurantId: string | undefined, limit: number) {
+  return db
+    .selectFrom('ledger_entries')
+    .select([
+      'restaurant_id',
+      sql<Int8Value>`COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0)`.as('available'),
+      sql<Date | null>`MAX(occurred_at)`.as('last_event_at'),
+    ])
+    .where('currency', '=', currency)
+    .where('occurred_at', '<=', asOf)
+    .where('restaurant_id', '>', afterRestaurantId ?? '')
+    .groupBy('restaurant_id')
+    .orderBy('restaurant_id')
+    .limit(limit + 1)
+    .execute();
+}
+
+/**
+ * Q2: top restaurants by net revenue (sales - fees - refunds) among events that occurred in
+ * (from, to], with charge and refund counts, ranked by a window function (ties share a rank).
+ */
+export function topRestaurantsByRevenue(db: LedgerDb, currency: string, from: Date, to: Date, top: number) {
+  return db
+    .with('activity', (qb) =>
+      qb
+        .selectFrom('ledger_entries as le')
+        .innerJoin('processor_events as pe', 'pe.id', 'le.processor_event_id')
+        .select([
+          'le.restaurant_id',
+          sql<Int8Value>`SUM(le.amount_minor)`.as('net_revenue'),
+          sql<number>`COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'charge_succeeded')::int`.as('charges'),
+          sql<number>`COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'refund_succeeded')::int`.as('refunds'),
+        ])
+        .where('le.currency', '=', currency)
+        .where('le.entry_type', 'in', ['sale', 'fee', 'refund'])
+        .where('le.occurred_at', '>', from)
+        .where('le.occurred_at', '<=', to)
+        .groupBy('le.restaurant_id'),
+    )
+    .with('ranked', (qb) =>
+      qb.selectFrom('activity').selectAll().select(sql<number>`RANK() OVER (ORDER BY net_revenue DESC)::int`.as('rank')),
+    )
+    .selectFrom('ranked')
+    .select(['rank', 'restaurant_id', 'net_revenue', 'charges', 'refunds'])
+    .where('rank', '<=', top)
+    .orderBy('rank')
+    .orderBy('restaurant_id')
+    .execute();
+}
+
+/**
+ * Q3: who a payout run for (currency, as_of, min_amount) would pay, and how much: unsettled
+ * entries available at the cutoff, summed per restaurant, minus restaurants that already have a
+ * payout for that as_of, an open payout, or one with a later cutoff (anti-joins), as the run does.
+ */
+export function payoutEligibility(db: LedgerDb, currency: string, asOf: string, cutoff: Date, minAmount: number) {
+  return db
+    .selectFrom('ledger_entries as le')
+    .select(['le.restaurant_id', sql<Int8Value>`SUM(le.amount_minor)`.as('amount')])
+    .where('le.currency', '=', currency)
+    .where('le.entry_type', '<>', 'payout')
+    .where('le.occurred_at', '<=', cutoff)
+    .where('le.available_at', '<=', cutoff)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('payout_settlements as s').select(sql`1`.as('one')).whereRef('s.ledger_entry_id', '=', 'le.id'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('payouts as p')
+            .select(sql`1`.as('one'))
+            .whereRef('p.restaurant_id', '=', 'le.restaurant_id')
+            .where('p.currency', '=', currency)
+            .where(sql<boolean>`(p.as_of = ${asOf}::date OR p.status IN ('created', 'processing') OR p.cutoff > ${cutoff}::timestamptz)`),
+        ),
+      ),
+    )
+    .groupBy('le.restaurant_id')
+    .having(sql<boolean>`SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= ${minAmount}`)
+    .orderBy('le.restaurant_id')
+    .execute();
+}
+
+export interface IntegrityRow {
+  reason: string;
+  event_id: string | null;
+  entry_id: Int8Value | null;
+  payout_id: Int8Value | null;
+  detail: string;
+}
+
+/**
+ * Q4: every integrity check, each returning its offending rows with a reason code; no rows on a
+ * healthy ledger. The constraints and triggers should make each of these impossible; this is the
+ * second line of defence that proves it (and catches damage done around them).
+ */
+export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]> {
+  const { rows } = await sql<IntegrityRow>`
+    WITH event_sums AS (
+      SELECT pe.id, pe.event_id, pe.event_type,
+        CASE pe.event_type
+          WHEN 'charge_succeeded' THEN pe.amount_minor - pe.fee_minor
+          WHEN 'refund_succeeded' THEN -(pe.amount_minor + pe.fee_minor)
+        END AS expected,
+        (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
+      FROM processor_events pe
+      WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded')
+    ),
+    payout_items AS (
+      SELECT p.id, p.amount_minor,
+        COALESCE(SUM(le.amount_minor) FILTER (WHERE le.entry_type <> 'payout'), 0) AS items_sum,
+        COALESCE(SUM(le.amount_minor), 0) AS settled_sum
+      FROM payouts p
+      LEFT JOIN payout_settlements s ON s.payout_id = p.id
+      LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      GROUP BY p.id, p.amount_minor
+    )
+    SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
+      event_type || ' has no ledger entries' AS detail
+    FROM event_sums WHERE actual IS NULL
+    UNION ALL
+    SELECT 'EVENT_ENTRIES_MISMATCH', event_id, NULL, NULL, 'entries sum to ' || actual || ', expected ' || expected
+    FROM event_sums WHERE actual IS NOT NULL AND actual <> expected
+    UNION ALL
+    SELECT 'ENTRY_WITHOUT_SOURCE', NULL, le.id, le.payout_id, 'names a missing event or payout'
+    FROM ledger_entries le
+    WHERE (le.processor_event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM processor_events pe WHERE pe.id = le.processor_event_id))
+       OR (le.payout_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = le.payout_id))
+       OR (le.processor_event_id IS NULL AND le.payout_id IS NULL)
+    UNION ALL
+    SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
+    FROM ledger_entries le
+    WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal') AND le.amount_minor > 0)
+            OR (le.entry_type IN ('fee', 'refund', 'payout') AND le.amount_minor < 0))
+    UNION ALL
+    SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor
+    FROM payout_items WHERE items_sum <> amount_minor
+    UNION ALL
+    SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout entry sum to ' || settled_sum
+    FROM payout_items WHERE settled_sum <> 0
+    UNION ALL
+    SELECT 'PAYOUT_EVENT_UNMATCHED', pe.event_id, NULL, NULL,
+      pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||
+      CASE WHEN p.id IS NULL THEN ', which does not exist' ELSE ', whose restaurant, currency or amount differ' END
+    FROM processor_events pe
+    LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
+    WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+      AND (p.id IS NULL OR p.restaurant_id <> pe.restaurant_id OR p.currency <> pe.currency OR p.amount_minor <> pe.amount_minor)
+    ORDER BY 1, 2, 3, 4`.execute(db);
+  return rows;
+}
