@@ -9,6 +9,7 @@ import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
 import { bodyParserError, checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
+import { statementCsv } from './statement-csv.ts';
 import { requestContext, requestState } from './request-context.ts';
 
 export interface AppDependencies {
@@ -61,6 +62,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
+  app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
   // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
   app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody, checkBodyShape, restBridge(deps.ledger, deps.checks));
 

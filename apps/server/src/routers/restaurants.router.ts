@@ -5,8 +5,11 @@ import {
   createRestaurantInputSchema,
   getBalance,
   getRestaurant,
+  getStatement,
   restaurantIdInputSchema,
   restaurantSchema,
+  statementQuerySchema,
+  statementSchema,
   updateRestaurant,
   updateRestaurantInputSchema,
 } from '@restaurant-ledger/core';
@@ -57,6 +60,24 @@ export const restaurantsRouter = router({
     .input(updateRestaurantInputSchema)
     .output(restaurantSchema)
     .mutation(({ ctx, input }) => updateRestaurant(ctx, input)),
+
+  statement: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/restaurants/{restaurant_id}/statement',
+        tags: ['balances'],
+        summary: 'Ledger entries in order with the running balance from the very first entry',
+        description:
+          'Entries in (occurred_at, entry_id) order, filtered by currency and an optional occurred_at range, ' +
+          'with keyset pagination (pass next_cursor back as cursor). `format=csv` or `Accept: text/csv` streams ' +
+          'the whole range as CSV instead (limit and cursor do not apply).',
+      },
+      errorCodes: ['RESTAURANT_NOT_FOUND'],
+    })
+    .input(statementQuerySchema)
+    .output(statementSchema)
+    .query(({ ctx, input }) => getStatement(ctx, input)),
 
   balance: authedProcedure
     .meta({

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { asOfSchema, currencySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { ENTRY_TYPES } from '../events/event.schema.ts';
+
+export const STATEMENT_PAGE_LIMIT_DEFAULT = 100;
+export const STATEMENT_PAGE_LIMIT_MAX = 1000;
+/** Rows fetched per round trip while streaming a CSV: memory stays flat whatever the range. */
+export const STATEMENT_STREAM_BATCH = 1000;
+
+export const statementQuerySchema = z.strictObject({
+  restaurant_id: restaurantIdSchema,
+  currency: currencySchema,
+  from: asOfSchema.optional().meta({ description: 'Entries that occurred at or after this moment (a date means the end of that day)' }),
+  to: asOfSchema.optional().meta({ description: 'Entries that occurred at or before this moment (a date means the end of that day)' }),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be a next_cursor from an earlier page').optional(),
+  limit: z.coerce.number().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX).default(STATEMENT_PAGE_LIMIT_DEFAULT),
+  format: z.enum(['json', 'csv']).default('json').meta({ description: 'csv streams the whole range (limit and cursor do not apply)' }),
+});
+export type StatementQuery = z.output<typeof statementQuerySchema>;
+
+export const statementLineSchema = z.object({
+  entry_id: z.string(),
+  entry_type: z.enum(ENTRY_TYPES),
+  amount: signedMinorSchema,
+  occurred_at: z.string(),
+  available_at: z.string(),
+  event_id: z.string().nullable(),
+  payout_id: z.string().nullable(),
+  running_balance: signedMinorSchema.meta({ description: 'Sum of every entry up to and including this one, from the very first' }),
+});
+export type StatementLine = z.output<typeof statementLineSchema>;
+
+export const statementSchema = z
+  .object({
+    restaurant_id: z.string(),
+    currency: z.string(),
+    items: z.array(statementLineSchema),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'Statement' });
+export type Statement = z.output<typeof statementSchema>;

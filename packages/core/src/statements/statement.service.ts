@@ -1,0 +1,92 @@
+import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import type { LedgerContext } from '../ledger-context.ts';
+import { findRestaurant } from '../restaurants/restaurant.repository.ts';
+import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
+import { type StatementPosition, type StatementRow, statementPage } from './statement.repository.ts';
+import { type Statement, type StatementLine, type StatementQuery, STATEMENT_STREAM_BATCH } from './statement.schema.ts';
+
+/**
+ * One page of a restaurant's statement: entries in (occurred_at, id) order with the running
+ * balance from the very first entry, and a cursor for the next page.
+ * @throws LedgerError RESTAURANT_NOT_FOUND
+ */
+export async function getStatement(ctx: LedgerContext, query: StatementQuery): Promise<Statement> {
+  await assertRestaurant(ctx, query.restaurant_id);
+  const rows = await statementPage(ctx.db, filterOf(query, decodeCursor(query.cursor)), query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    restaurant_id: query.restaurant_id,
+    currency: query.currency,
+    items: page.map(toLine),
+    next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last) : null,
+  };
+}
+
+/**
+ * Every line of the statement in range, fetched STATEMENT_STREAM_BATCH rows per round trip, so a
+ * caller can stream any range (CSV) with memory that does not grow with it.
+ * @throws LedgerError RESTAURANT_NOT_FOUND (before the first line)
+ */
+export async function* statementLines(ctx: LedgerContext, query: StatementQuery): AsyncGenerator<StatementLine> {
+  await assertRestaurant(ctx, query.restaurant_id);
+  let after: StatementPosition | undefined;
+  for (;;) {
+    const rows = await statementPage(ctx.db, filterOf(query, after), STATEMENT_STREAM_BATCH);
+    for (const row of rows) yield toLine(row);
+    const last = rows[rows.length - 1];
+    if (last === undefined || rows.length < STATEMENT_STREAM_BATCH) return;
+    after = { occurredAt: last.occurred_at.toISOString(), id: int8ToId(last.id) };
+  }
+}
+
+async function assertRestaurant(ctx: LedgerContext, restaurantId: string): Promise<void> {
+  if ((await findRestaurant(ctx.db, restaurantId)) === undefined) throw restaurantNotFound(restaurantId);
+}
+
+function filterOf(query: StatementQuery, after: StatementPosition | undefined) {
+  return { restaurantId: query.restaurant_id, currency: query.currency, from: query.from, to: query.to, after };
+}
+
+/** Cursors are opaque to clients: base64url of the last row's position. */
+function encodeCursor(row: StatementRow): string {
+  return Buffer.from(`${row.occurred_at.toISOString()}|${int8ToId(row.id)}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): StatementPosition | undefined {
+  if (cursor === undefined) return undefined;
+  const [occurredAt = '', id = ''] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  // A cursor we did not make starts from the beginning rather than failing inside SQL.
+  if (Number.isNaN(Date.parse(occurredAt)) || !/^[0-9]{1,19}$/.test(id)) return undefined;
+  return { occurredAt, id };
+}
+
+function toLine(row: StatementRow): StatementLine {
+  return {
+    entry_id: int8ToId(row.id),
+    entry_type: row.entry_type as StatementLine['entry_type'],
+    amount: int8ToSafeInteger(row.amount_minor),
+    occurred_at: row.occurred_at.toISOString(),
+    available_at: row.available_at.toISOString(),
+    event_id: row.event_id,
+    payout_id: row.payout_id === null ? null : int8ToId(row.payout_id),
+    running_balance: int8ToSafeInteger(row.running_balance),
+  };
+}
+
+export const STATEMENT_CSV_HEADER = 'entry_id,entry_type,amount,occurred_at,available_at,event_id,payout_id,running_balance';
+
+/**
+ * One CSV line (RFC 4180 quoting where a field needs it). event_id is the processor's text: one
+ * starting like a spreadsheet formula is prefixed with ' so opening the file cannot run it.
+ */
+export function statementCsvLine(line: StatementLine): string {
+  const eventId = line.event_id !== null && /^[=+\-@]/.test(line.event_id) ? `'${line.event_id}` : line.event_id;
+  const field = (value: string | number | null) => {
+    const text = value === null ? '' : String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [line.entry_id, line.entry_type, line.amount, line.occurred_at, line.available_at, eventId, line.payout_id, line.running_balance]
+    .map(field)
+    .join(',');
+}
