@@ -28,8 +28,13 @@ export async function statementPage(
   db: LedgerDb,
   filter: { restaurantId: string; currency: string; from?: Date; to?: Date; after?: StatementPosition },
   limit: number,
+  /** The running balance just before this page, when the caller already has it (streaming). */
+  openingBalance?: Int8Value,
 ): Promise<StatementRow[]> {
   const after = filter.after;
+  // Without a known opening balance, sum every entry before the page (an index-only scan). A stream
+  // passes the previous batch's last running balance instead, so it never re-sums history.
+  const opening = openingBalance !== undefined ? sql`${String(openingBalance)}::numeric` : sql`(SELECT balance FROM opening)`;
   const { rows } = await sql<StatementRow>`
     WITH page AS (
       SELECT le.id, le.entry_type, le.amount_minor, le.occurred_at, le.available_at, pe.event_id, le.payout_id
@@ -49,7 +54,7 @@ export async function statementPage(
       WHERE le.restaurant_id = ${filter.restaurantId} AND le.currency = ${filter.currency}
         AND (le.occurred_at, le.id) < (f.occurred_at, f.id)
     )
-    SELECT page.*, (SELECT balance FROM opening) + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
+    SELECT page.*, ${opening} + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
     FROM page
     ORDER BY page.occurred_at, page.id`.execute(db);
   return rows;

@@ -31,12 +31,14 @@ export async function getStatement(ctx: LedgerContext, query: StatementQuery): P
 export async function* statementLines(ctx: LedgerContext, query: StatementQuery): AsyncGenerator<StatementLine> {
   await assertRestaurant(ctx, query.restaurant_id);
   let after: StatementPosition | undefined;
+  let opening: StatementRow['running_balance'] | undefined;
   for (;;) {
-    const rows = await statementPage(ctx.db, filterOf(query, after), STATEMENT_STREAM_BATCH);
+    const rows = await statementPage(ctx.db, filterOf(query, after), STATEMENT_STREAM_BATCH, opening);
     for (const row of rows) yield toLine(row);
     const last = rows[rows.length - 1];
     if (last === undefined || rows.length < STATEMENT_STREAM_BATCH) return;
     after = { occurredAt: last.occurred_at.toISOString(), id: int8ToId(last.id) };
+    opening = last.running_balance;
   }
 }
 
