@@ -1,0 +1,159 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+} from 'kysely';
+import * as balances from '../src/balances/balance.repository.ts';
+import type { Database, LedgerDb, LedgerTransaction } from '../src/db/database.ts';
+import * as events from '../src/events/event.repository.ts';
+import { processorEventInputSchema } from '../src/events/event.schema.ts';
+import * as ledger from '../src/ledger/ledger-entry.repository.ts';
+import * as payoutRuns from '../src/payouts/payout-run.repository.ts';
+import * as payouts from '../src/payouts/payout.repository.ts';
+import * as reports from '../src/reports/reports.repository.ts';
+import * as restaurants from '../src/restaurants/restaurant.repository.ts';
+import * as statements from '../src/statements/statement.repository.ts';
+
+/**
+ * Writes the SQL of every repository function to packages/core/sql/<repository>.sql, so each query
+ * change is reviewed as SQL (as immich does). Functions run against a driver that records each
+ * compiled statement and answers with no rows: nothing touches a database. With --check, fails
+ * when a committed snapshot differs from what the code generates.
+ */
+class RecordingDriver implements Driver {
+  readonly statements: CompiledQuery[] = [];
+  private readonly connection: DatabaseConnection = {
+    executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+      this.statements.push(query);
+      return { rows: [] };
+    },
+    streamQuery: async function* () {},
+  };
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return this.connection;
+  }
+  async beginTransaction(): Promise<void> {}
+  async commitTransaction(): Promise<void> {}
+  async rollbackTransaction(): Promise<void> {}
+  async releaseConnection(): Promise<void> {}
+  async destroy(): Promise<void> {}
+}
+
+const AT = new Date('2025-12-27T23:59:59.999Z');
+const EVENT = processorEventInputSchema.parse({
+  event_id: 'evt_0001',
+  event_type: 'charge_succeeded',
+  occurred_at: '2025-12-20T15:10:00Z',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 12000,
+  fee: 600,
+});
+const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT };
+
+/** One call per repository function, with representative arguments. */
+const CALLS: Record<string, Record<string, (db: LedgerDb, trx: LedgerTransaction) => Promise<unknown>>> = {
+  balance: { sumBalance: (db) => balances.sumBalance(db, 'res_001', 'PEN', AT) },
+  event: {
+    insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
+    findEventWithComparison: (_db, trx) => events.findEventWithComparison(trx, EVENT),
+  },
+  'ledger-entry': {
+    insertEventEntries: (_db, trx) =>
+      ledger.insertEventEntries(trx, { eventPk: '1', restaurantId: 'res_001', currency: 'PEN', occurredAt: EVENT.occurred_at }, [
+        { entry_type: 'sale', amount_minor: 12000, matures_after_days: 7 },
+      ]),
+    listEventEntries: (db) => ledger.listEventEntries(db, '1'),
+    insertPayoutReversal: (_db, trx) => ledger.insertPayoutReversal(trx, { eventPk: '1', payoutId: '1', event: EVENT }),
+  },
+  'payout-run': {
+    insertPayoutRun: (db) => payoutRuns.insertPayoutRun(db, { currency: 'PEN', as_of: '2025-12-27', min_amount: 5000 }),
+    findPayoutRun: (db) => payoutRuns.findPayoutRun(db, '1'),
+    claimPayoutRun: (db) => payoutRuns.claimPayoutRun(db, 'worker', AT, 30_000),
+    renewPayoutRunLease: (_db, trx) => payoutRuns.renewPayoutRunLease(trx, '1', 'worker', AT, 30_000),
+    advancePayoutRun: (_db, trx) =>
+      payoutRuns.advancePayoutRun(trx, '1', {
+        cursor: 'res_001',
+        created: 1,
+        below_min_amount: 0,
+        not_positive: 0,
+        open_payout: 0,
+        already_paid_for_as_of: 0,
+        later_payout_exists: 0,
+      }),
+    settlePayoutRun: (db) => payoutRuns.settlePayoutRun(db, '1', 'worker', { status: 'completed', now: AT }),
+    nextRestaurantBatch: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200),
+    unsettledAvailableSums: (_db, trx) => payoutRuns.unsettledAvailableSums(trx, ['res_001', 'res_002'], 'PEN', AT),
+    blockingPayouts: (_db, trx) => payoutRuns.blockingPayouts(trx, ['res_001', 'res_002'], RUN),
+    createPayouts: (_db, trx) => payoutRuns.createPayouts(trx, RUN, [{ restaurant_id: 'res_001', amount: 11400 }]),
+  },
+  payout: {
+    findPayoutForUpdate: (_db, trx) => payouts.findPayoutForUpdate(trx, '1'),
+    setPayoutStatus: (_db, trx) => payouts.setPayoutStatus(trx, '1', 'paid', EVENT.occurred_at),
+    markPayoutProcessing: (db) => payouts.markPayoutProcessing(db, '1'),
+    findPayout: (db) => payouts.findPayout(db, '1'),
+    findPayoutPage: (db) => payouts.findPayoutPage(db, { restaurant_id: 'res_001', currency: 'PEN', status: 'paid', afterId: '10' }, 50),
+    findPayoutItems: (db) => payouts.findPayoutItems(db, ['1', '2']),
+  },
+  reports: {
+    availableBalances: (db) => reports.availableBalances(db, 'PEN', AT, 'res_001', 100),
+    topRestaurantsByRevenue: (db) => reports.topRestaurantsByRevenue(db, 'PEN', new Date('2025-11-27T00:00:00Z'), AT, 10),
+    payoutEligibility: (db) => reports.payoutEligibility(db, 'PEN', '2025-12-27', AT, 5000),
+    integrityViolations: (db) => reports.integrityViolations(db),
+  },
+  restaurant: {
+    findRestaurant: (db) => restaurants.findRestaurant(db, 'res_001'),
+    insertRestaurantIfNew: (db) => restaurants.insertRestaurantIfNew(db, { id: 'res_001', name: null, maturity_days: 7 }),
+    registerRestaurant: (_db, trx) => restaurants.registerRestaurant(trx, 'res_001', 7),
+    updateRestaurantRow: (db) => restaurants.updateRestaurantRow(db, 'res_001', { name: 'Central', maturity_days: 3 }),
+  },
+  statement: {
+    statementPage: (db) => statements.statementPage(db, { restaurantId: 'res_001', currency: 'PEN', from: AT, to: AT, after: { occurredAt: AT.toISOString(), id: '1' } }, 100),
+    statementPageStreaming: (db) => statements.statementPage(db, { restaurantId: 'res_001', currency: 'PEN' }, 1000, '11400'),
+  },
+};
+
+async function snapshot(name: string, calls: Record<string, (db: LedgerDb, trx: LedgerTransaction) => Promise<unknown>>): Promise<string> {
+  const parts = [`-- Generated by packages/core/scripts/sql-snapshots.ts from ${name}.repository.ts. Do not edit.\n`];
+  for (const [fn, call] of Object.entries(calls)) {
+    const driver = new RecordingDriver();
+    const db = new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => driver,
+        createIntrospector: (k) => new PostgresIntrospector(k),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+    });
+    // Functions that expect a row throw on the empty answer: the statement is recorded by then.
+    await db.transaction().execute((trx) => call(db, trx)).catch(() => undefined);
+    for (const statement of driver.statements) {
+      const text = statement.sql.replace(/[ \t]+\n/g, '\n').replace(/\n{2,}/g, '\n').trim();
+      parts.push(`-- ${fn}\n${text};\n`);
+    }
+  }
+  return parts.join('\n');
+}
+
+const directory = new URL('../sql/', import.meta.url);
+const check = process.argv.includes('--check');
+mkdirSync(directory, { recursive: true });
+const stale: string[] = [];
+for (const [name, calls] of Object.entries(CALLS)) {
+  const file = new URL(`${name}.repository.sql`, directory);
+  const generated = await snapshot(name, calls);
+  if (!check) writeFileSync(file, generated);
+  else if ((() => { try { return readFileSync(file, 'utf8'); } catch { return ''; } })() !== generated) stale.push(`packages/core/sql/${name}.repository.sql`);
+}
+if (stale.length > 0) {
+  console.error(`SQL snapshots out of date: ${stale.join(', ')}. Run \`pnpm sql:generate\` and review the diff.`);
+  process.exit(1);
+}
+console.log(check ? 'SQL snapshots are up to date' : `wrote ${Object.keys(CALLS).length} SQL snapshots to packages/core/sql/`);
