@@ -1,0 +1,154 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { generateEvents, renderEventsFile } from './generate-events.ts';
+import { LOAD_CONCURRENCY_DEFAULT, LOAD_CONCURRENCY_MAX } from './limits.ts';
+import { type LoadProgress, loadEvents } from './load-events.ts';
+import { EXIT_CANNOT_START, exitCodeFor, formatSummary } from './summary.ts';
+
+/** How long the server may take to answer the reachability check before the load starts. */
+const REACHABILITY_TIMEOUT_MS = 5_000;
+const SEED_DEFAULT = 42;
+const SEED_MAX = 0xffff_ffff;
+
+interface LoadFlags {
+  url: string;
+  apiKey?: string;
+  webhookSecret?: string;
+  concurrency: number;
+  balanceCheck: boolean;
+}
+
+interface GenerateFlags {
+  seed: number;
+  out?: string;
+}
+
+function buildProgram(): Command {
+  const program = new Command('ledger').description('Sample data and bulk loading for restaurant-ledger').exitOverride();
+  program
+    .command('load')
+    .description('POST every line of a JSONL file to {url}/v1/processor/events and report what happened to each')
+    .argument('<file>', 'JSONL file, one event per line (blank lines are skipped)')
+    .requiredOption('--url <url>', 'the ledger base URL, e.g. http://localhost:3000')
+    // Secrets may come from the environment too, so they need not appear in the process list.
+    .addOption(new Option('--api-key <key>', 'sent as Authorization: Bearer <key>').env('LEDGER_API_KEY'))
+    .addOption(new Option('--webhook-secret <secret>', 'Standard Webhooks secret (whsec_…) to sign each body with').env('LEDGER_WEBHOOK_SECRET'))
+    .option('--concurrency <n>', `requests in flight at once, 1-${LOAD_CONCURRENCY_MAX}`, parseConcurrency, LOAD_CONCURRENCY_DEFAULT)
+    .option('--no-balance-check', 'skip reading each restaurant/currency balance before and after the load')
+    .action(runLoad);
+  program
+    .command('generate')
+    .description('write the deterministic sample event stream (JSONL) for a seed')
+    .option('--seed <n>', `integer seed, 0-${SEED_MAX}`, parseSeed, SEED_DEFAULT)
+    .option('--out <file>', 'file to write (default: standard output)')
+    .action(runGenerate);
+  return program;
+}
+
+async function runLoad(file: string, flags: LoadFlags): Promise<void> {
+  await assertReachable(flags.url);
+  const progress = createProgressDisplay();
+  const summary = await loadEvents({
+    file: resolveFromCaller(file),
+    url: flags.url,
+    apiKey: flags.apiKey,
+    webhookSecret: flags.webhookSecret,
+    concurrency: flags.concurrency,
+    checkBalances: flags.balanceCheck,
+    onProgress: progress.update,
+  }).finally(progress.stop);
+  process.stdout.write(formatSummary({ ...summary, file }));
+  process.exitCode = exitCodeFor(summary);
+}
+
+async function runGenerate(flags: GenerateFlags): Promise<void> {
+  const generated = generateEvents(flags.seed);
+  const text = renderEventsFile(generated);
+  const { stats } = generated;
+  const description =
+    `${stats.lines} lines, ${stats.distinctEvents} distinct events: ${stats.charges} charges, ${stats.refunds} refunds, ` +
+    `${stats.payoutEvents} payout events for payouts that do not exist; ${stats.duplicateLines} duplicate lines, ` +
+    `${stats.lateLines} late lines; ${stats.restaurants} restaurants, ${stats.currencies.join('/')} (seed ${flags.seed})`;
+  if (flags.out === undefined) {
+    process.stdout.write(text);
+    process.stderr.write(`${description}\n`);
+    return;
+  }
+  const out = resolveFromCaller(flags.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, text, 'utf8');
+  process.stdout.write(`wrote ${flags.out}: ${description}\n`);
+}
+
+/** A progress bar on stderr for a person watching; nothing at all when stderr is not a terminal. */
+function createProgressDisplay(): { update: (progress: LoadProgress) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'loading [{bar}] {percentage}% | {linesRead} lines | {created} created, {duplicate} duplicate, {problems} problems',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (progress) => {
+      const payload = { ...progress, problems: progress.conflict + progress.rejected + progress.failed };
+      if (!started) bar.start(progress.bytesTotal, 0, payload);
+      started = true;
+      bar.update(progress.bytesDone, payload);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** Fails fast with one clear line instead of retrying every line against a server that is not there. */
+async function assertReachable(url: string): Promise<void> {
+  try {
+    await fetch(new URL('/health', url), { signal: AbortSignal.timeout(REACHABILITY_TIMEOUT_MS) });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    throw new Error(`cannot reach ${url}${cause}`);
+  }
+}
+
+/**
+ * pnpm runs scripts from the repository root; INIT_CWD is where the person typed the command, so
+ * `pnpm ledger load ./x.jsonl` from a subfolder finds ./x.jsonl there.
+ */
+function resolveFromCaller(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
+
+function parseConcurrency(value: string): number {
+  return parseIntegerIn(value, 1, LOAD_CONCURRENCY_MAX);
+}
+
+function parseSeed(value: string): number {
+  return parseIntegerIn(value, 0, SEED_MAX);
+}
+
+function parseIntegerIn(value: string, min: number, max: number): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+  }
+  return parsed;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has printed the usage error already; help and --version end with code 0.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_CANNOT_START;
+  } else {
+    process.stderr.write(`ledger: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT_CANNOT_START;
+  }
+}
