@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const EVENTS_FILE = join(REPO_ROOT, 'events/events.jsonl');
-/** Other implementations' files, in shared/ beside the repository (a fresh clone has it there too). */
-export const PEER_EVENTS_DIR = resolve(REPO_ROOT, '../shared/peer-events');
+/** Other implementations' event files, copied into the repository so a clean clone has them. */
+export const PEER_EVENTS_DIR = resolve(REPO_ROOT, 'packages/cli/test/fixtures/peer-events');
 
-/** A peer file's path; throws (so the test fails, never skips) when shared/ is not beside the repo. */
+/** A peer file's path; throws (so the test fails, never skips) when the fixture is missing. */
 export function peerEventsFile(name: string): string {
   const path = join(PEER_EVENTS_DIR, name);
   if (!existsSync(path)) {
-    throw new Error(`peer event file ${path} is missing: the tests expect shared/peer-events/ beside the repository root`);
+    throw new Error(`peer event file ${path} is missing: it belongs in packages/cli/test/fixtures/peer-events/`);
   }
   return path;
 }
