@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerDb } from '../src/db/database.ts';
+import { ingestEvent, type LedgerContext, listPayouts, markProcessing, requestPayoutRun, workNextPayoutRun } from '../src/index.ts';
+import { availableBalances, integrityViolations, payoutEligibility, topRestaurantsByRevenue } from '../src/reports/reports.repository.ts';
+import { chargeEvent, createTestDatabase, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
+
+/**
+ * sql/queries.sql is the reviewable copy of Q1–Q4. It must never drift from the Kysely queries in
+ * reports.repository.ts: every block runs here beside its twin, with many parameter sets, on a
+ * ledger with charges, refunds, several currencies, payouts in every status and (for Q4) damage of
+ * every kind, and both must return exactly the same rows.
+ */
+const QUERIES_FILE = new URL('../../../sql/queries.sql', import.meta.url);
+const NOW = '2026-02-01T12:00:00Z';
+const RESTAURANTS = ['res_s_a', 'res_s_b', 'res_s_c', 'res_s_d', 'res_s_e'];
+const CURRENCIES = ['PEN', 'USD', 'MXN'];
+const AS_OF_MOMENTS = ['2025-12-15T00:00:00Z', '2026-01-10T00:00:00Z', '2026-01-20T12:00:00Z', NOW].map((iso) => new Date(iso));
+
+/** The "-- name:" blocks of sql/queries.sql, by name. */
+function readQueryBlocks(): Map<string, string> {
+  const blocks = new Map<string, string>();
+  const parts = readFileSync(QUERIES_FILE, 'utf8').split(/^-- name: /m).slice(1);
+  for (const part of parts) {
+    const name = part.slice(0, part.indexOf('\n')).trim();
+    blocks.set(name, part.slice(part.indexOf('\n') + 1).trim().replace(/;$/, ''));
+  }
+  return blocks;
+}
+
+/** Rows with every value as text, so int8 as string (pg) or number (PGlite) and dates compare alike. */
+function normalize(rows: readonly object[]): Record<string, string | null>[] {
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [key, value === null ? null : value instanceof Date ? value.toISOString() : String(value)]),
+    ),
+  );
+}
+
+/** A small deterministic generator, so the ledger is varied but the same on every run. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+async function seedLedger(ctx: LedgerContext): Promise<void> {
+  const random = lcg(7);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const start = new Date('2025-11-20T00:00:00Z').getTime();
+  for (let i = 0; i < 120; i += 1) {
+    const occurredAt = new Date(start + Math.floor(random() * 70 * 24 * 3_600_000)).toISOString();
+    const base = { event_id: `s_${i}`, restaurant_id: pick(RESTAURANTS), currency: pick(CURRENCIES), occurred_at: occurredAt };
+    const amount = 100 + Math.floor(random() * 20_000);
+    const event =
+      random() < 0.2
+        ? refundEvent({ ...base, amount, fee: random() < 0.5 ? 0 : 25 })
+        : chargeEvent({ ...base, amount, fee: Math.floor(amount * 0.03) });
+    await ingestEvent(ctx, event, {});
+  }
+}
+
+async function drainPayoutRuns(ctx: LedgerContext, currency: string, asOf: string): Promise<void> {
+  await requestPayoutRun(ctx, { currency, as_of: asOf, min_amount: 1000 });
+  while ((await workNextPayoutRun(ctx, { owner: 'queries-sql-test' })) !== undefined) {}
+}
+
+/** Payouts in every status: paid, failed (with its reversal), processing, created; plus an unmatched payout event. */
+async function settleSomePayouts(ctx: LedgerContext): Promise<void> {
+  for (const currency of CURRENCIES) await drainPayoutRuns(ctx, currency, '2026-01-05');
+  const payouts = (await listPayouts(ctx, { limit: 200 })).items;
+  const outcomes = ['payout_paid', 'payout_failed', 'processing'] as const;
+  for (const [index, payout] of payouts.entries()) {
+    const outcome = outcomes[index % outcomes.length];
+    if (outcome === 'processing') {
+      await markProcessing(ctx, payout.payout_id);
+      continue;
+    }
+    const { restaurant_id, currency, amount } = payout;
+    await ingestEvent(
+      ctx,
+      chargeEvent({ event_id: `s_out_${payout.payout_id}`, event_type: outcome, occurred_at: '2026-01-08T00:00:00Z', restaurant_id, currency, amount, fee: 0, metadata: { payout_id: payout.payout_id } }),
+      {},
+    );
+  }
+  await ingestEvent(ctx, chargeEvent({ event_id: 's_unmatched', event_type: 'payout_paid', restaurant_id: 'res_s_a', amount: 10, fee: 0, metadata: { payout_id: '987654' } }), {});
+  // A second round in one currency: restaurants whose payout failed or was paid are paid again, open
+  // ones are skipped. The other currencies keep funds that are eligible now.
+  await drainPayoutRuns(ctx, 'PEN', '2026-01-25');
+}
+
+describe('sql/queries.sql', () => {
+  let testDb: TestDatabase;
+  let db: LedgerDb;
+  const blocks = readQueryBlocks();
+
+  async function runBlock(name: string, parameters: readonly unknown[]): Promise<Record<string, string | null>[]> {
+    const text = blocks.get(name);
+    if (text === undefined) throw new Error(`sql/queries.sql has no block named ${name}`);
+    const { rows } = await db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+    return normalize(rows as object[]);
+  }
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = testDb.db;
+    const ctx = testDb.context({ clock: fixedClock(NOW) });
+    await seedLedger(ctx);
+    await settleSomePayouts(ctx);
+  });
+  afterAll(() => testDb.close());
+
+  it('holds exactly the four report queries', () => {
+    expect([...blocks.keys()]).toEqual(['q1_available_balances', 'q2_top_restaurants', 'q3_payout_eligibility', 'q4_integrity_violations']);
+  });
+
+  it('Q1 returns what availableBalances returns, for every currency, moment and page', async () => {
+    let nonEmpty = 0;
+    for (const currency of [...CURRENCIES, 'EUR']) {
+      for (const asOf of AS_OF_MOMENTS) {
+        for (const [after, limit] of [[undefined, 100], ['res_s_b', 100], ['', 2]] as const) {
+          const expected = normalize(await availableBalances(db, currency, asOf, after, limit));
+          expect(await runBlock('q1_available_balances', [currency, asOf, after ?? '', limit + 1])).toEqual(expected);
+          if (expected.length > 0) nonEmpty += 1;
+        }
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(20);
+  });
+
+  it('Q2 returns what topRestaurantsByRevenue returns, for every currency, window and top', async () => {
+    let nonEmpty = 0;
+    for (const currency of CURRENCIES) {
+      for (const [from, to] of [['2025-11-01', NOW], ['2025-12-01', '2026-01-01'], ['2026-01-15', '2026-01-16']]) {
+        for (const top of [10, 2]) {
+          const window = [new Date(from ?? ''), new Date(to ?? '')] as const;
+          const expected = normalize(await topRestaurantsByRevenue(db, currency, window[0], window[1], top));
+          expect(await runBlock('q2_top_restaurants', [currency, window[0], window[1], top])).toEqual(expected);
+          if (expected.length > 0) nonEmpty += 1;
+        }
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(6);
+  });
+
+  it('Q3 returns what payoutEligibility returns, around payouts paid, failed, open and later', async () => {
+    let nonEmpty = 0;
+    for (const currency of CURRENCIES) {
+      for (const asOf of ['2026-01-05', '2026-01-12', '2026-01-25', '2026-01-31']) {
+        for (const minAmount of [0, 5000]) {
+          const cutoff = new Date(`${asOf}T23:59:59.999Z`);
+          const expected = normalize(await payoutEligibility(db, currency, asOf, cutoff, minAmount));
+          expect(await runBlock('q3_payout_eligibility', [currency, asOf, cutoff, minAmount])).toEqual(expected);
+          if (expected.length > 0) nonEmpty += 1;
+        }
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(4);
+  });
+
+  it('Q4 returns what integrityViolations returns, on the seeded ledger and after damage of every kind', async () => {
+    const healthy = normalize(await integrityViolations(db));
+    expect(healthy.map((row) => row.reason)).toEqual(['PAYOUT_EVENT_UNMATCHED']);
+    expect(await runBlock('q4_integrity_violations', [])).toEqual(healthy);
+
+    await plantDamageOfEveryKind(db);
+    const damaged = normalize(await integrityViolations(db));
+    expect(new Set(damaged.map((row) => row.reason))).toEqual(
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED']),
+    );
+    expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
+  });
+});
+
+/** Damage only a superuser around the triggers could do (replica mode skips them), one of each kind. */
+async function plantDamageOfEveryKind(db: LedgerDb): Promise<void> {
+  await sql`ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_sign_by_type`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+    const eventPk = (eventId: string) => sql`(SELECT id FROM processor_events WHERE event_id = ${eventId})`;
+    await sql`DELETE FROM ledger_entries WHERE processor_event_id = ${eventPk('s_1')}`.execute(trx);
+    await sql`UPDATE ledger_entries SET amount_minor = amount_minor + 1 WHERE processor_event_id = ${eventPk('s_2')} AND entry_type = 'sale'`.execute(trx);
+    await sql`DELETE FROM processor_events WHERE event_id = 's_3'`.execute(trx);
+    await sql`UPDATE ledger_entries SET amount_minor = -amount_minor WHERE processor_event_id = ${eventPk('s_4')} AND entry_type = 'sale'`.execute(trx);
+    await sql`UPDATE payouts SET amount_minor = amount_minor + 1 WHERE id = (SELECT MIN(id) FROM payouts)`.execute(trx);
+    await sql`
+      DELETE FROM payout_settlements WHERE ledger_entry_id IN (
+        SELECT id FROM ledger_entries WHERE entry_type = 'payout' AND payout_id = (SELECT MAX(id) FROM payouts))`.execute(trx);
+  });
+}

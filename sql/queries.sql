@@ -1,0 +1,169 @@
+-- restaurant-ledger reports Q1–Q4, as readable SQL.
+--
+-- These are the queries that packages/core/src/reports/reports.repository.ts builds with Kysely,
+-- written out for review. They are not a copy that can drift: packages/core/test/queries-sql.test.ts
+-- runs every block below against a seeded (and, for Q4, deliberately damaged) ledger with many
+-- parameter sets and fails unless each returns exactly the rows its Kysely twin returns.
+-- The exact SQL Kysely sends is in packages/core/sql/reports.repository.sql (generated).
+--
+-- Each block starts with "-- name:" and lists its parameters in order. Money is BIGINT minor units;
+-- times are TIMESTAMPTZ. Entry signs: sale and payout_reversal > 0; fee, refund and payout < 0.
+
+
+-- name: q1_available_balances
+-- Q1: each restaurant's available balance in one currency at a moment, with the latest event
+-- counted. An entry counts when its event occurred by $2; it is available when it matured by $2.
+-- Keyset-paged by restaurant id: pass the last id of the previous page as $3 ('' for the first),
+-- and one more than the page size as $4 (an extra row means another page follows).
+-- Served by ledger_entries_balance_idx (restaurant_id, currency, occurred_at) INCLUDE (available_at,
+-- amount_minor): an index-only scan, already in restaurant_id order, so no sort before GROUP BY.
+--   $1 currency   $2 as_of (timestamptz)   $3 after_restaurant_id   $4 row_limit
+SELECT
+  restaurant_id,
+  COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= $2), 0) AS available,
+  MAX(occurred_at)                                                  AS last_event_at
+FROM ledger_entries
+WHERE currency = $1
+  AND occurred_at <= $2
+  AND restaurant_id > $3
+GROUP BY restaurant_id
+ORDER BY restaurant_id
+LIMIT $4;
+
+
+-- name: q2_top_restaurants
+-- Q2: the top N restaurants by net revenue (sales - fees - refunds; the signs are already in the
+-- amounts, so it is a plain sum) among events that occurred in ($2, $3], with how many charges and
+-- refunds made it, ranked by a window function. Ties share a rank (RANK, not ROW_NUMBER), so a
+-- tie at the edge may return more than N rows. Payout entries are not revenue and are left out.
+--   $1 currency   $2 from (exclusive)   $3 to (inclusive)   $4 top (10 on the route)
+WITH activity AS (
+  SELECT
+    le.restaurant_id,
+    SUM(le.amount_minor)                                                          AS net_revenue,
+    COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'charge_succeeded')::int AS charges,
+    COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'refund_succeeded')::int AS refunds
+  FROM ledger_entries le
+  JOIN processor_events pe ON pe.id = le.processor_event_id
+  WHERE le.currency = $1
+    AND le.entry_type IN ('sale', 'fee', 'refund')
+    AND le.occurred_at > $2
+    AND le.occurred_at <= $3
+  GROUP BY le.restaurant_id
+),
+ranked AS (
+  SELECT activity.*, RANK() OVER (ORDER BY net_revenue DESC)::int AS rank
+  FROM activity
+)
+SELECT rank, restaurant_id, net_revenue, charges, refunds
+FROM ranked
+WHERE rank <= $4
+ORDER BY rank, restaurant_id;
+
+
+-- name: q3_payout_eligibility
+-- Q3: whom a payout run for ($1, $2, $4) would pay, and how much, by the run's own rules:
+-- the amount is the sum of entries that occurred and matured by the cutoff $3 and that no payout
+-- has settled yet (anti-join on payout_settlements); restaurants that already have a payout for
+-- this as_of, an open payout (created or processing), or a payout with a later cutoff are left
+-- out (anti-join on payouts); the amount must be positive and at least min_amount.
+-- The cutoff is the end of the as_of day in UTC, or now if that is earlier.
+--   $1 currency   $2 as_of (date)   $3 cutoff (timestamptz)   $4 min_amount
+SELECT le.restaurant_id, SUM(le.amount_minor) AS amount
+FROM ledger_entries le
+WHERE le.currency = $1
+  AND le.entry_type <> 'payout'
+  AND le.occurred_at <= $3
+  AND le.available_at <= $3
+  AND NOT EXISTS (
+    SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
+  AND NOT EXISTS (
+    SELECT 1 FROM payouts p
+    WHERE p.restaurant_id = le.restaurant_id
+      AND p.currency = $1
+      AND (p.as_of = $2::date
+           OR p.status IN ('created', 'processing')
+           OR p.cutoff > $3::timestamptz))
+GROUP BY le.restaurant_id
+HAVING SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= $4
+ORDER BY le.restaurant_id;
+
+
+-- name: q4_integrity_violations
+-- Q4: every integrity check, one UNION ALL branch each, returning the offending rows with a reason
+-- code. A healthy ledger returns no rows. The constraints and triggers should make all but
+-- PAYOUT_EVENT_UNMATCHED impossible; this is the second line of defence that proves it.
+--   (no parameters)
+WITH event_sums AS (
+  -- What each charge or refund should have written, beside what its entries sum to.
+  SELECT
+    pe.id, pe.event_id, pe.event_type,
+    CASE pe.event_type
+      WHEN 'charge_succeeded' THEN pe.amount_minor - pe.fee_minor
+      WHEN 'refund_succeeded' THEN -(pe.amount_minor + pe.fee_minor)
+    END AS expected,
+    (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
+  FROM processor_events pe
+  WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded')
+),
+payout_items AS (
+  -- Per payout: its items (settled entries except its own payout entry), and all it settled.
+  SELECT
+    p.id, p.amount_minor,
+    COALESCE(SUM(le.amount_minor) FILTER (WHERE le.entry_type <> 'payout'), 0) AS items_sum,
+    COALESCE(SUM(le.amount_minor), 0)                                          AS settled_sum
+  FROM payouts p
+  LEFT JOIN payout_settlements s ON s.payout_id = p.id
+  LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
+  GROUP BY p.id, p.amount_minor
+)
+-- An event whose entries are missing.
+SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
+       event_type || ' has no ledger entries' AS detail
+FROM event_sums
+WHERE actual IS NULL
+UNION ALL
+-- An event whose entries do not sum to what its type says.
+SELECT 'EVENT_ENTRIES_MISMATCH', event_id, NULL, NULL,
+       'entries sum to ' || actual || ', expected ' || expected
+FROM event_sums
+WHERE actual IS NOT NULL AND actual <> expected
+UNION ALL
+-- An entry whose event or payout does not exist (anti-joins), or that names neither.
+SELECT 'ENTRY_WITHOUT_SOURCE', NULL, le.id, le.payout_id, 'names a missing event or payout'
+FROM ledger_entries le
+WHERE (le.processor_event_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM processor_events pe WHERE pe.id = le.processor_event_id))
+   OR (le.payout_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = le.payout_id))
+   OR (le.processor_event_id IS NULL AND le.payout_id IS NULL)
+UNION ALL
+-- An entry with the wrong sign for its type.
+SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
+FROM ledger_entries le
+WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal') AND le.amount_minor > 0)
+        OR (le.entry_type IN ('fee', 'refund', 'payout') AND le.amount_minor < 0))
+UNION ALL
+-- A payout whose items do not sum to its amount.
+SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor
+FROM payout_items
+WHERE items_sum <> amount_minor
+UNION ALL
+-- A payout whose settled entries, its own -amount payout entry included, do not sum to zero.
+SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout entry sum to ' || settled_sum
+FROM payout_items
+WHERE settled_sum <> 0
+UNION ALL
+-- A payout_paid / payout_failed event that matches no payout (stored, changed nothing).
+SELECT 'PAYOUT_EVENT_UNMATCHED', pe.event_id, NULL, NULL,
+       pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||
+       CASE WHEN p.id IS NULL THEN ', which does not exist'
+            ELSE ', whose restaurant, currency or amount differ' END
+FROM processor_events pe
+LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
+WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+  AND (p.id IS NULL
+       OR p.restaurant_id <> pe.restaurant_id
+       OR p.currency <> pe.currency
+       OR p.amount_minor <> pe.amount_minor)
+ORDER BY 1, 2, 3, 4;
