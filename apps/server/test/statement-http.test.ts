@@ -66,3 +66,51 @@ describe('the statement route', () => {
     }
   });
 });
+
+describe('a CSV statement longer than one database batch', () => {
+  const CHARGES = 1_300; // 2,600 entries: three database batches of 1,000, six chunks of 500 lines
+  let big: TestServer;
+  beforeAll(async () => {
+    big = await startTestServer({ payoutWorker: false });
+    const start = Date.parse('2025-10-01T00:00:00Z');
+    for (let i = 0; i < CHARGES; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          request(`${big.url}/v1/processor/events`, {
+            body: { ...EXAMPLE_EVENT, event_id: `evt_csv_${i + j}`, occurred_at: new Date(start + (i + j) * 60_000).toISOString(), amount: 1000 + i + j, fee: 10 },
+          }),
+        ),
+      );
+    }
+  });
+  afterAll(() => big.close());
+
+  it('streams every entry once, in order, ending at the balance route total', async () => {
+    const response = await fetch(statementUrl(big.url, 'currency=PEN&format=csv'));
+    const [header, ...rows] = (await response.text()).trimEnd().split('\n');
+    expect(header).toMatch(/^entry_id,/);
+    expect(rows).toHaveLength(CHARGES * 2);
+    const positions = rows.map((row) => {
+      const fields = row.split(',');
+      return { at: Date.parse(fields[3] ?? ''), id: Number(fields[0]) };
+    });
+    const inStatementOrder = [...positions].sort((a, b) => a.at - b.at || a.id - b.id);
+    expect(positions).toEqual(inStatementOrder);
+    expect(new Set(positions.map((p) => p.id)).size).toBe(rows.length);
+    const balance = await request(`${big.url}/v1/restaurants/res_001/balance?currency=PEN`);
+    expect(Number(rows.at(-1)?.split(',').at(-1))).toBe(balance.body.data.total);
+  });
+
+  it('stops cleanly when the client goes away part way, and keeps serving', async () => {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const controller = new AbortController();
+      const response = await fetch(statementUrl(big.url, 'currency=PEN&format=csv'), { signal: controller.signal });
+      const reader = response.body?.getReader();
+      await reader?.read();
+      controller.abort();
+    }
+    const after = await fetch(statementUrl(big.url, 'currency=PEN&format=csv'));
+    expect((await after.text()).trimEnd().split('\n')).toHaveLength(CHARGES * 2 + 1);
+    expect((await request(`${big.url}/health`)).status).toBe(200);
+  });
+});
