@@ -29,6 +29,26 @@ export function createApiKeyCheck(apiKeys: readonly string[]): (headers: Headers
 }
 
 /**
+ * The credential for recording events through tRPC (internal services), where no signature over
+ * the raw body is possible: an API key. With webhook signatures required but no API keys
+ * configured, tRPC would be an unsigned way around the signature check, so it is closed instead.
+ * @throws LedgerError AUTH_REQUIRED
+ */
+export function createInternalIngestCheck(apiKeys: readonly string[], webhookSecrets: readonly string[]): (headers: Headers) => void {
+  const checkApiKey = createApiKeyCheck(apiKeys);
+  const closed = apiKeys.length === 0 && webhookSecrets.length > 0;
+  return (headers) => {
+    if (closed) {
+      throw new LedgerError(
+        'AUTH_REQUIRED',
+        'Webhook signatures are required and no API key is configured: send events to POST /v1/processor/events signed, or configure LEDGER_API_KEYS to record them through /trpc',
+      );
+    }
+    checkApiKey(headers);
+  };
+}
+
+/**
  * Verifies Standard Webhooks signatures (`webhook-id`, `webhook-timestamp`, `webhook-signature`:
  * HMAC-SHA256 over `id.timestamp.body`) over the raw body. The standardwebhooks library compares in
  * constant time, refuses timestamps more than 5 minutes away and accepts any of several signatures

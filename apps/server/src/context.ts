@@ -13,6 +13,8 @@ export interface RequestContext extends LedgerContext {
   log: Logger;
   checkApiKey(headers: IncomingHttpHeaders): void;
   checkWebhookSignature(rawBody: Buffer | undefined, headers: IncomingHttpHeaders): void;
+  /** Recording events through tRPC: an API key, and closed while signatures are required without keys. */
+  checkInternalIngest(headers: IncomingHttpHeaders): void;
   /** Tells the payout worker a run was queued, so it starts at once instead of at its next poll. */
   wakePayoutWorker(): void;
   /** A procedure sets this to answer with another success status (201 for something new). */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type LedgerContext, migrateToLatest, openDatabase, pingDatabase, startPayoutWorker, systemClock } from '@restaurant-ledger/core';
 import type { Logger } from 'pino';
-import { createApiKeyCheck, createWebhookCheck } from './auth.ts';
+import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { createApp } from './http/app.ts';
 
@@ -30,6 +30,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     checks: {
       checkApiKey: createApiKeyCheck(config.apiKeys),
       checkWebhookSignature: createWebhookCheck(config.webhookSecrets),
+      checkInternalIngest: createInternalIngestCheck(config.apiKeys, config.webhookSecrets),
       wakePayoutWorker: worker.wake,
     },
     logger,

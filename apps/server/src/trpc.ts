@@ -53,12 +53,13 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /**
  * Webhook routes. Over REST (the processor's route) the Standard Webhooks signature over the raw
- * body is the credential; over tRPC (internal services replaying events) the API key is.
+ * body is the credential; over tRPC (internal services replaying events) the API key is, and tRPC
+ * is closed to events while signatures are required but no API key is configured.
  * Runs before input validation, so an unsigned request learns nothing about its body.
  */
 export const webhookProcedure = publicProcedure.use(async ({ ctx, next, getRawInput }) => {
   if (ctx.transport === 'rest') ctx.checkWebhookSignature(ctx.rawBody, ctx.headers);
-  else ctx.checkApiKey(ctx.headers);
+  else ctx.checkInternalIngest(ctx.headers);
   // The body as the processor sent it, before defaults: stored beside the parsed event.
   return next({ ctx: { rawPayload: await getRawInput() } });
 });

@@ -146,3 +146,31 @@ describe('API keys', () => {
     expect(await eventStored('evt_trpc_nokey')).toBe(false);
   });
 });
+
+describe('webhook signatures required, no API keys configured', () => {
+  let signedOnly: TestServer;
+  beforeAll(async () => {
+    signedOnly = await startTestServer({ webhookSecrets: [CURRENT_SECRET] });
+  });
+  afterAll(() => signedOnly.close());
+
+  it('closes the tRPC form of the webhook, so it is no unsigned way around the signature', async () => {
+    const ingest = await fetch(`${signedOnly.url}/trpc/events.ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...EXAMPLE_EVENT, event_id: 'evt_trpc_unsigned', amount: 999_999 }),
+    });
+    expect(ingest.status).toBe(401);
+    expect(((await ingest.json()) as { error: { data: { code: string } } }).error.data.code).toBe('AUTH_REQUIRED');
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM processor_events`.execute(signedOnly.testDb.db);
+    expect(rows[0]?.n).toBe(0);
+  });
+
+  it('still takes signed events on the REST route and leaves the other tRPC procedures open', async () => {
+    const body = JSON.stringify({ ...EXAMPLE_EVENT, event_id: 'evt_signed_only' });
+    const signed = await request(`${signedOnly.url}/v1/processor/events`, { rawBody: body, headers: signedHeaders(body) });
+    expect(signed.status).toBe(201);
+    const query = encodeURIComponent(JSON.stringify({ restaurant_id: 'res_001', currency: 'PEN' }));
+    expect((await fetch(`${signedOnly.url}/trpc/restaurants.balance?input=${query}`)).status).toBe(200);
+  });
+});

@@ -11,6 +11,7 @@ import { requestState } from './request-context.ts';
 export interface EdgeChecks {
   checkApiKey: RequestContext['checkApiKey'];
   checkWebhookSignature: RequestContext['checkWebhookSignature'];
+  checkInternalIngest: RequestContext['checkInternalIngest'];
   wakePayoutWorker: RequestContext['wakePayoutWorker'];
 }
 

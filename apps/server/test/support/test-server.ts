@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
 import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { pino } from 'pino';
-import { createApiKeyCheck, createWebhookCheck } from '../../src/auth.ts';
+import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from '../../src/auth.ts';
 import { createApp } from '../../src/http/app.ts';
 
 export interface TestServer {
@@ -37,6 +37,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     checks: {
       checkApiKey: createApiKeyCheck(options.apiKeys ?? []),
       checkWebhookSignature: createWebhookCheck(options.webhookSecrets ?? []),
+      checkInternalIngest: createInternalIngestCheck(options.apiKeys ?? [], options.webhookSecrets ?? []),
       wakePayoutWorker: () => worker?.wake(),
     },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
