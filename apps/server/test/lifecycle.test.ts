@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDatabase } from '@restaurant-ledger/core';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -29,6 +30,43 @@ describe('the server on its default embedded database', () => {
       expect(balance.body.data).toMatchObject({ available: 11400, total: 11400 });
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('the embedded data directory lock', () => {
+  it('refuses a second process on the directory while the first runs, naming the lock, and frees it on close', async () => {
+    const lockedDir = mkdtempSync(join(tmpdir(), 'ledger-locked-'));
+    try {
+      const { config } = loadConfig({ PORT: '0', LEDGER_DATA_DIR: lockedDir });
+      const first = await startServer(config, silent);
+      try {
+        await expect(openDatabase({ kind: 'embedded', dataDir: lockedDir, lockWaitMs: 0 })).rejects.toThrow(
+          `the embedded database ${lockedDir} is in use by another process (its lock is ${lockedDir}.lock)`,
+        );
+        expect((await request(`http://127.0.0.1:${first.port}/v1/processor/events`, { body: EXAMPLE_EVENT })).status).toBe(201);
+      } finally {
+        await first.close();
+      }
+      const after = await openDatabase({ kind: 'embedded', dataDir: lockedDir, lockWaitMs: 0 });
+      await after.close();
+    } finally {
+      rmSync(lockedDir, { recursive: true, force: true });
+      rmSync(`${lockedDir}.lock`, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left by a process that died once it is stale', async () => {
+    const crashedDir = mkdtempSync(join(tmpdir(), 'ledger-crashed-'));
+    try {
+      mkdirSync(`${crashedDir}.lock`);
+      const longAgo = new Date(Date.now() - 60_000);
+      utimesSync(`${crashedDir}.lock`, longAgo, longAgo);
+      const database = await openDatabase({ kind: 'embedded', dataDir: crashedDir, lockWaitMs: 0 });
+      await database.close();
+    } finally {
+      rmSync(crashedDir, { recursive: true, force: true });
+      rmSync(`${crashedDir}.lock`, { recursive: true, force: true });
     }
   });
 });

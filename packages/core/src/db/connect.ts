@@ -3,14 +3,21 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import lockfile from 'proper-lockfile';
 import type { Database, LedgerDb } from './database.ts';
 
 export const POOL_SIZE_DEFAULT = 10;
 export const CONNECT_TIMEOUT_MS = 5_000;
+/** A data-directory lock not refreshed for this long belongs to a process that died. */
+export const EMBEDDED_LOCK_STALE_MS = 10_000;
+/** How often the holder refreshes its lock: well inside the stale window, even under load. */
+const EMBEDDED_LOCK_REFRESH_MS = 2_000;
+/** How long a start waits for a lock left by a process that died to go stale. */
+export const EMBEDDED_LOCK_WAIT_MS_DEFAULT = 15_000;
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'embedded'; dataDir: string };
+  | { kind: 'embedded'; dataDir: string; lockWaitMs?: number };
 
 export interface OpenDatabase {
   db: LedgerDb;
@@ -37,9 +44,53 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   mkdirSync(target.dataDir, { recursive: true });
-  const client = new PGlite(target.dataDir);
-  // PGlite is a single session, so this setting holds for every query that follows.
-  await client.exec("SET TimeZone = 'UTC'");
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { db, kind: 'embedded', close: () => db.destroy() };
+  const release = await lockDataDir(target.dataDir, target.lockWaitMs ?? EMBEDDED_LOCK_WAIT_MS_DEFAULT);
+  try {
+    const client = new PGlite(target.dataDir);
+    // PGlite is a single session, so this setting holds for every query that follows.
+    await client.exec("SET TimeZone = 'UTC'");
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    return {
+      db,
+      kind: 'embedded',
+      close: async () => {
+        await db.destroy();
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/**
+ * Takes the embedded database's data directory for this process alone. PGlite has no postmaster
+ * to refuse a second process, and two processes writing one directory lose acknowledged writes;
+ * so a second server (or `pnpm db:migrate` beside a running one) is refused with a clear error.
+ * A lock left by a process that died goes stale after EMBEDDED_LOCK_STALE_MS; a start waits up to
+ * `waitMs` for that.
+ */
+async function lockDataDir(dataDir: string, waitMs: number): Promise<() => Promise<void>> {
+  const retryEveryMs = 500;
+  try {
+    return await lockfile.lock(dataDir, {
+      stale: EMBEDDED_LOCK_STALE_MS,
+      update: EMBEDDED_LOCK_REFRESH_MS,
+      retries: { retries: Math.floor(waitMs / retryEveryMs), minTimeout: retryEveryMs, maxTimeout: retryEveryMs, factor: 1 },
+      onCompromised: (error) => {
+        // Another process may be writing the directory now: stopping is the only safe move.
+        throw new Error(`lost the lock on the embedded database ${dataDir}: ${error.message}`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ELOCKED') {
+      throw new Error(
+        `the embedded database ${dataDir} is in use by another process (its lock is ${dataDir}.lock); ` +
+          'stop that process, or set LEDGER_DATA_DIR to another directory',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
