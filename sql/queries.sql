@@ -92,7 +92,8 @@ ORDER BY le.restaurant_id;
 -- name: q4_integrity_violations
 -- Q4: every integrity check, one UNION ALL branch each, returning the offending rows with a reason
 -- code. A healthy ledger returns no rows. The constraints and triggers should make all but
--- PAYOUT_EVENT_UNMATCHED impossible; this is the second line of defence that proves it.
+-- PAYOUT_EVENT_UNMATCHED and PAYOUT_EVENT_CONTRADICTED (the processor's own doing) impossible;
+-- this is the second line of defence that proves it.
 --   (no parameters)
 WITH event_sums AS (
   -- What each charge or refund should have written, beside what its entries sum to.
@@ -154,16 +155,27 @@ SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout e
 FROM payout_items
 WHERE settled_sum <> 0
 UNION ALL
--- A payout_paid / payout_failed event that matches no payout (stored, changed nothing).
+-- A payout_paid / payout_failed event that matches no payout (stored, changed nothing). Payout ids
+-- are strings on the wire: a JSON number names no payout, as the event handler reads it.
 SELECT 'PAYOUT_EVENT_UNMATCHED', pe.event_id, NULL, NULL,
        pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||
        CASE WHEN p.id IS NULL THEN ', which does not exist'
             ELSE ', whose restaurant, currency or amount differ' END
 FROM processor_events pe
 LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
+                   AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
 WHERE pe.event_type IN ('payout_paid', 'payout_failed')
   AND (p.id IS NULL
        OR p.restaurant_id <> pe.restaurant_id
        OR p.currency <> pe.currency
        OR p.amount_minor <> pe.amount_minor)
+UNION ALL
+-- A payout_paid for a payout that failed, or a payout_failed for one that was paid: the processor
+-- contradicts itself (the later event changed nothing). Someone must find out which is true.
+SELECT 'PAYOUT_EVENT_CONTRADICTED', pe.event_id, NULL, p.id, pe.event_type || ' for a payout that is ' || p.status
+FROM processor_events pe
+JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
+              AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
+WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
+   OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
 ORDER BY 1, 2, 3, 4;

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const today = () => new Date().toISOString().slice(0, 10);
-const aMinuteAgo = () => new Date(Date.now() - 60_000).toISOString();
+const justNow = () => new Date().toISOString();
 
 async function postEvent(event: Record<string, unknown>): Promise<JsonResponse> {
   const response = await request(`${server.url}/v1/processor/events`, { body: { ...EXAMPLE_EVENT, ...event } });
@@ -34,7 +34,7 @@ function payoutOutcome(
     body: {
       event_id: `evt_${type}_${payout.payout_id}_${Math.random().toString(36).slice(2)}`,
       event_type: type,
-      occurred_at: aMinuteAgo(),
+      occurred_at: justNow(),
       restaurant_id: payout.restaurant_id,
       currency: payout.currency,
       amount: payout.amount,
@@ -289,7 +289,7 @@ describe('a payout moving through its statuses', SLOW, () => {
     expect(again.status).toBe(200);
     expect(again.body.data).toEqual(first.body.data);
 
-    const paidAt = aMinuteAgo();
+    const paidAt = justNow();
     const paid = await payoutOutcome('payout_paid', payout, { occurred_at: paidAt });
     expect(paid.status).toBe(201);
     expect(paid.body.data).toMatchObject({ idempotent: false, payout: { payout_id: payout.payout_id, result: 'applied' }, entries: [] });
@@ -392,6 +392,8 @@ describe('payout errors over REST', () => {
   it.each([
     ['a malformed as_of', { currency: 'PEN', as_of: '2025-13-01' }, 'as_of'],
     ['an as_of with a time', { currency: 'PEN', as_of: '2025-12-01T00:00:00Z' }, 'as_of'],
+    ['an as_of before 2000 (no event can be that old)', { currency: 'PEN', as_of: '1999-12-31' }, 'as_of'],
+    ['an as_of in year 26', { currency: 'CLP', as_of: '0026-11-28' }, 'as_of'],
     ['a lower-case currency', { currency: 'pen', as_of: '2025-12-01' }, 'currency'],
     ['a missing currency', { as_of: '2025-12-01' }, 'currency'],
     ['a negative min_amount', { currency: 'PEN', as_of: '2025-12-01', min_amount: -1 }, 'min_amount'],

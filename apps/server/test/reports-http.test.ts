@@ -25,6 +25,7 @@ describe('report routes', () => {
     '/v1/reports/balances?currency=PEN&limit=0',
     '/v1/reports/top-restaurants?currency=PEN&days=367',
     '/v1/reports/payout-eligibility?currency=PEN&as_of=soon',
+    '/v1/reports/payout-eligibility?currency=PEN&as_of=0026-11-28',
     '/v1/reports/integrity?verbose=1',
   ])('refuse bad parameters: %s → 422', async (path) => {
     const response = await request(`${server.url}${path}`);

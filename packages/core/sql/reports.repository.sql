@@ -57,7 +57,14 @@ WITH event_sums AS (
       pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||
       CASE WHEN p.id IS NULL THEN ', which does not exist' ELSE ', whose restaurant, currency or amount differ' END
     FROM processor_events pe
-    LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
+    LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
     WHERE pe.event_type IN ('payout_paid', 'payout_failed')
       AND (p.id IS NULL OR p.restaurant_id <> pe.restaurant_id OR p.currency <> pe.currency OR p.amount_minor <> pe.amount_minor)
+    UNION ALL
+    SELECT 'PAYOUT_EVENT_CONTRADICTED', pe.event_id, NULL, p.id,
+      pe.event_type || ' for a payout that is ' || p.status
+    FROM processor_events pe
+    JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
+    WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
+       OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
     ORDER BY 1, 2, 3, 4;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AMOUNT_MINOR_MAX } from './limits.ts';
-
+import { AMOUNT_MINOR_MAX, OCCURRED_AT_MIN } from './limits.ts';
 
 /** Field schemas shared by several features, each with the rule the contract states. */
 
@@ -32,6 +31,13 @@ export const signedMinorSchema = z.number().int().meta({ description: 'Signed am
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 
 const dateOnlySchema = z.iso.date();
+
+const EARLIEST_DAY = OCCURRED_AT_MIN.slice(0, 10);
+
+/** A payout day (`as_of` of a payout run or of Q3): a calendar date no earlier than any event can be. */
+export const payoutDaySchema = z
+  .iso.date({ error: 'as_of must be a date, YYYY-MM-DD' })
+  .refine((day) => day >= EARLIEST_DAY, `as_of must be ${EARLIEST_DAY} or later`);
 
 export const AS_OF_MESSAGE =
   'as_of must be an ISO-8601 date-time with an offset (2025-12-27T15:10:00Z, 2025-12-27T10:10:00-05:00; ' +

@@ -36,14 +36,15 @@ async function payoutsOf(restaurantId: string) {
 
 const charge = (restaurant: string, id: string, occurredAt: string, amount: number, fee = 0) =>
   ingestEvent(ctx, chargeEvent({ event_id: id, restaurant_id: restaurant, occurred_at: occurredAt, amount, fee }), {});
-const paidEvent = (id: string, payoutId: string, restaurant: string, amount: number, type = 'payout_paid') =>
+/** A payout outcome, by default at NOW: the moment the fixed clock creates every payout. */
+const paidEvent = (id: string, payoutId: string, restaurant: string, amount: number, type = 'payout_paid', occurredAt = NOW) =>
   ingestEvent(
     ctx,
     chargeEvent({
       event_id: id,
       event_type: type,
       restaurant_id: restaurant,
-      occurred_at: '2026-01-10T00:00:00Z',
+      occurred_at: occurredAt,
       amount,
       fee: 0,
       metadata: { payout_id: payoutId },
@@ -111,7 +112,7 @@ describe('payout outcomes from the processor', () => {
     const result = await paidEvent('paid_e1', payout?.payout_id ?? '', 'res_paid', 8000);
     expect(result.payout).toEqual({ payout_id: payout?.payout_id, result: 'applied' });
     expect(result.entries).toEqual([]);
-    expect(await getPayout(ctx, payout?.payout_id ?? '')).toMatchObject({ status: 'paid', paid_at: '2026-01-10T00:00:00.000Z' });
+    expect(await getPayout(ctx, payout?.payout_id ?? '')).toMatchObject({ status: 'paid', paid_at: '2026-01-15T12:00:00.000Z' });
     expect(await getBalance(ctx, { restaurant_id: 'res_paid', currency: 'PEN' })).toEqual(before);
     const late = await paidEvent('paid_e2', payout?.payout_id ?? '', 'res_paid', 8000, 'payout_failed');
     expect(late.payout?.result).toBe('already_final');
@@ -125,11 +126,11 @@ describe('payout outcomes from the processor', () => {
     expect(await getBalance(ctx, { restaurant_id: 'res_fail', currency: 'PEN' })).toMatchObject({ available: 0 });
     const result = await paidEvent('fail_e1', payout?.payout_id ?? '', 'res_fail', 8900, 'payout_failed');
     expect(result.payout?.result).toBe('applied');
-    expect(result.entries).toMatchObject([{ entry_type: 'payout_reversal', amount: 8900, available_at: '2026-01-10T00:00:00.000Z' }]);
+    expect(result.entries).toMatchObject([{ entry_type: 'payout_reversal', amount: 8900, available_at: '2026-01-15T12:00:00.000Z' }]);
     expect(await getPayout(ctx, payout?.payout_id ?? '')).toMatchObject({ status: 'failed', paid_at: null });
     expect(await getBalance(ctx, { restaurant_id: 'res_fail', currency: 'PEN' })).toMatchObject({ available: 8900 });
-    await runToEnd(ctx, { currency: 'PEN', as_of: '2026-01-14' });
-    const second = (await payoutsOf('res_fail')).find((p) => p.as_of === '2026-01-14');
+    await runToEnd(ctx, { currency: 'PEN', as_of: '2026-01-15' });
+    const second = (await payoutsOf('res_fail')).find((p) => p.as_of === '2026-01-15');
     expect(second).toMatchObject({ amount: 8900, items: [{ type: 'payout_reversal', amount: 8900 }] });
   });
 
@@ -147,6 +148,22 @@ describe('payout outcomes from the processor', () => {
     expect(result.entries).toEqual([]);
     expect((await getPayout(ctx, payout?.payout_id ?? '')).status).toBe('created');
     expect(await getBalance(ctx, { restaurant_id: 'res_odd', currency: 'PEN' })).toEqual(before);
+  });
+
+  it('applies an outcome dated before its payout existed at the payout creation, so past balances stay right', async () => {
+    await charge('res_early', 'early_c1', '2025-12-01T10:00:00Z', 6000);
+    await charge('res_early2', 'early2_c1', '2025-12-01T10:00:00Z', 7000);
+    await runToEnd(ctx, { currency: 'PEN', as_of: '2025-12-23' });
+    const [failing] = await payoutsOf('res_early');
+    const [paying] = await payoutsOf('res_early2');
+    expect(failing?.created_at).toBe('2026-01-15T12:00:00.000Z');
+    const failed = await paidEvent('early_f', failing?.payout_id ?? '', 'res_early', 6000, 'payout_failed', '2026-01-10T00:00:00Z');
+    expect(failed.entries).toMatchObject([{ entry_type: 'payout_reversal', occurred_at: '2026-01-15T12:00:00.000Z', available_at: '2026-01-15T12:00:00.000Z' }]);
+    // Before the payout: the sale alone, not the sale plus its reversal.
+    expect(await getBalance(ctx, { restaurant_id: 'res_early', currency: 'PEN', as_of: new Date('2026-01-12T00:00:00Z') })).toMatchObject({ available: 6000 });
+    expect(await getBalance(ctx, { restaurant_id: 'res_early', currency: 'PEN' })).toMatchObject({ available: 6000 });
+    await paidEvent('early_p', paying?.payout_id ?? '', 'res_early2', 7000, 'payout_paid', '2026-01-10T00:00:00Z');
+    expect(await getPayout(ctx, paying?.payout_id ?? '')).toMatchObject({ status: 'paid', paid_at: '2026-01-15T12:00:00.000Z' });
   });
 
   it('marks a payout processing once, idempotently, and refuses it after it is paid', async () => {

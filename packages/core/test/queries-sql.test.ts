@@ -87,6 +87,12 @@ async function settleSomePayouts(ctx: LedgerContext): Promise<void> {
     );
   }
   await ingestEvent(ctx, chargeEvent({ event_id: 's_unmatched', event_type: 'payout_paid', restaurant_id: 'res_s_a', amount: 10, fee: 0, metadata: { payout_id: '987654' } }), {});
+  // The processor contradicts itself: payout_failed for the first payout, which it said was paid.
+  const [paid] = payouts;
+  if (paid !== undefined) {
+    const { restaurant_id, currency, amount } = paid;
+    await ingestEvent(ctx, chargeEvent({ event_id: 's_contradiction', event_type: 'payout_failed', occurred_at: '2026-01-09T00:00:00Z', restaurant_id, currency, amount, fee: 0, metadata: { payout_id: paid.payout_id } }), {});
+  }
   // A second round in one currency: restaurants whose payout failed or was paid are paid again, open
   // ones are skipped. The other currencies keep funds that are eligible now.
   await drainPayoutRuns(ctx, 'PEN', '2026-01-25');
@@ -161,15 +167,15 @@ describe('sql/queries.sql', () => {
     expect(nonEmpty).toBeGreaterThan(4);
   });
 
-  it('Q4 returns what integrityViolations returns, on the seeded ledger and after damage of every kind', async () => {
+  it('Q4 returns what integrityViolations returns, on the processor\'s contradictions and after damage of every kind', async () => {
     const healthy = normalize(await integrityViolations(db));
-    expect(healthy.map((row) => row.reason)).toEqual(['PAYOUT_EVENT_UNMATCHED']);
+    expect(healthy.map((row) => row.reason)).toEqual(['PAYOUT_EVENT_CONTRADICTED', 'PAYOUT_EVENT_UNMATCHED']);
     expect(await runBlock('q4_integrity_violations', [])).toEqual(healthy);
 
     await plantDamageOfEveryKind(db);
     const damaged = normalize(await integrityViolations(db));
     expect(new Set(damaged.map((row) => row.reason))).toEqual(
-      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED']),
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED']),
     );
     expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
   });

@@ -149,6 +149,29 @@ describe('Q4 on a damaged ledger reports each kind of damage with its reason', (
     expect(report.items).toContainEqual(expect.objectContaining({ reason, event_id: eventId }));
   });
 
+  it('PAYOUT_EVENT_CONTRADICTED when the processor says failed for a paid payout, and a numeric payout_id matches nothing', async () => {
+    const [payout] = (await listPayouts(ctx, { currency: 'MXN', restaurant_id: 'res_d_5', limit: 1 })).items;
+    const outcome = (eventId: string, eventType: string, payoutId: unknown) =>
+      ingestEvent(
+        ctx,
+        chargeEvent({ event_id: eventId, event_type: eventType, restaurant_id: 'res_d_5', currency: 'MXN', amount: payout?.amount, fee: 0, metadata: { payout_id: payoutId } }),
+        {},
+      );
+    expect((await outcome('d_paid', 'payout_paid', payout?.payout_id)).payout?.result).toBe('applied');
+    expect((await outcome('d_failed_late', 'payout_failed', payout?.payout_id)).payout?.result).toBe('already_final');
+    expect((await outcome('d_numeric', 'payout_paid', Number(payout?.payout_id))).payout?.result).toBe('unknown_payout');
+    const items = await reasonsFor();
+    expect(items).toContainEqual({
+      reason: 'PAYOUT_EVENT_CONTRADICTED',
+      event_id: 'd_failed_late',
+      entry_id: null,
+      payout_id: payout?.payout_id,
+      detail: 'payout_failed for a payout that is paid',
+    });
+    expect(items.filter((i) => i.event_id === 'd_paid')).toEqual([]);
+    expect(items).toContainEqual(expect.objectContaining({ reason: 'PAYOUT_EVENT_UNMATCHED', event_id: 'd_numeric' }));
+  });
+
   it('ENTRY_WITHOUT_SOURCE when an event row vanished under its entries', async () => {
     const eventPk = await pk('q_a3');
     const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM ledger_entries WHERE processor_event_id = ${eventPk}`.execute(testDb.db);

@@ -22,12 +22,19 @@ const PAYOUT_COLUMNS = sql`id, restaurant_id, currency, amount_minor, status, to
 export async function findPayoutForUpdate(
   trx: LedgerTransaction,
   payoutId: string,
-): Promise<{ id: string; restaurant_id: string; currency: string; amount: number; status: string } | undefined> {
+): Promise<{ id: string; restaurant_id: string; currency: string; amount: number; status: string; created_at: Date } | undefined> {
   const { rows } = await sql<PayoutRow>`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ${payoutId} FOR UPDATE`.execute(trx);
   const row = rows[0];
   return row === undefined
     ? undefined
-    : { id: int8ToId(row.id), restaurant_id: row.restaurant_id, currency: row.currency, amount: int8ToSafeInteger(row.amount_minor), status: row.status };
+    : {
+        id: int8ToId(row.id),
+        restaurant_id: row.restaurant_id,
+        currency: row.currency,
+        amount: int8ToSafeInteger(row.amount_minor),
+        status: row.status,
+        created_at: row.created_at,
+      };
 }
 
 export async function setPayoutStatus(trx: LedgerTransaction, payoutId: string, status: PayoutStatus, paidAt: string | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencySchema, minorUnitsSchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { currencySchema, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -13,7 +13,7 @@ export const PAYOUT_PAGE_LIMIT_MAX = 200;
 export const requestPayoutRunSchema = z
   .strictObject({
     currency: currencySchema,
-    as_of: z.iso.date({ error: 'as_of must be a date, YYYY-MM-DD' }).meta({
+    as_of: payoutDaySchema.meta({
       description: 'Pay what was available at the end of this UTC day (or now, if earlier). Not after today.',
       example: '2025-12-27',
     }),

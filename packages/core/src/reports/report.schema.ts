@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asOfSchema, currencySchema, minorUnitsSchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { asOfSchema, currencySchema, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const REPORT_PAGE_LIMIT_MAX = 1000;
 export const TOP_RESTAURANTS_LIMIT = 10;
@@ -12,6 +12,7 @@ export const INTEGRITY_REASONS = [
   'ENTRY_WRONG_SIGN',
   'PAYOUT_ITEMS_MISMATCH',
   'PAYOUT_EVENT_UNMATCHED',
+  'PAYOUT_EVENT_CONTRADICTED',
   'PAYOUT_NOT_ZERO_SUM',
 ] as const;
 
@@ -60,7 +61,7 @@ export type TopRestaurants = z.output<typeof topRestaurantsSchema>;
 // Q3
 export const payoutEligibilityInputSchema = z.strictObject({
   currency: currencySchema,
-  as_of: z.iso.date({ error: 'as_of must be a date, YYYY-MM-DD' }),
+  as_of: payoutDaySchema,
   // A query parameter arrives as text: coerce it here, explicitly, then apply the money rules.
   min_amount: z.coerce.number().pipe(minorUnitsSchema(0)).default(0),
 });

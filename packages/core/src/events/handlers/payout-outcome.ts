@@ -15,6 +15,11 @@ function validatePayoutEvent(event: ProcessorEventInput): void {
  * payout_paid / payout_failed. The event is always stored (the processor said it); it changes the
  * payout named by metadata.payout_id only when that payout exists, matches the event's restaurant,
  * currency and amount, and is still open. Otherwise it changes nothing and says why.
+ *
+ * An outcome cannot precede its payout, but a processor's clock behind ours can date it so. It then
+ * takes effect at the payout's creation (paid_at, and the reversal's occurred_at and available_at),
+ * so that a balance as of a moment before the payout never counts its reversal next to the money
+ * the payout has not yet taken.
  */
 function payoutOutcomeHandler(outcome: 'paid' | 'failed'): EventHandler {
   return {
@@ -34,10 +39,11 @@ function payoutOutcomeHandler(outcome: 'paid' | 'failed'): EventHandler {
       if (payout.status !== 'created' && payout.status !== 'processing') {
         return { entries: [], payout: effect('already_final') };
       }
-      await setPayoutStatus(trx, payout.id, outcome, outcome === 'paid' ? event.occurred_at : null);
+      const effectiveAt = new Date(Math.max(Date.parse(event.occurred_at), payout.created_at.getTime())).toISOString();
+      await setPayoutStatus(trx, payout.id, outcome, outcome === 'paid' ? effectiveAt : null);
       const entries =
         outcome === 'failed'
-          ? [await insertPayoutReversal(trx, { eventPk, payoutId: payout.id, event })]
+          ? [await insertPayoutReversal(trx, { eventPk, payoutId: payout.id, event: { ...event, occurred_at: effectiveAt } })]
           : [];
       return { entries, payout: effect('applied') };
     },
