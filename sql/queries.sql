@@ -8,6 +8,8 @@
 --
 -- Each block starts with "-- name:" and lists its parameters in order. Money is BIGINT minor units;
 -- times are TIMESTAMPTZ. Entry signs: sale and payout_reversal > 0; fee, refund and payout < 0.
+-- 9007199254740991 is 2^53-1: each amount is at most that, but a sum of them may pass it, and JSON
+-- cannot carry such a figure exactly. Q1–Q3 leave such a row out; Q4 names it (BALANCE_OUT_OF_RANGE).
 
 
 -- name: q1_available_balances
@@ -27,6 +29,7 @@ WHERE currency = $1
   AND occurred_at <= $2
   AND restaurant_id > $3
 GROUP BY restaurant_id
+HAVING ABS(COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= $2), 0)) <= 9007199254740991
 ORDER BY restaurant_id
 LIMIT $4;
 
@@ -50,6 +53,7 @@ WITH activity AS (
     AND le.occurred_at > $2
     AND le.occurred_at <= $3
   GROUP BY le.restaurant_id
+  HAVING ABS(SUM(le.amount_minor)) <= 9007199254740991
 ),
 ranked AS (
   SELECT activity.*, RANK() OVER (ORDER BY net_revenue DESC)::int AS rank
@@ -85,15 +89,17 @@ WHERE le.currency = $1
            OR p.status IN ('created', 'processing')
            OR p.cutoff > $3::timestamptz))
 GROUP BY le.restaurant_id
-HAVING SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= $4
+HAVING SUM(le.amount_minor) > 0
+   AND SUM(le.amount_minor) >= $4
+   AND SUM(ABS(le.amount_minor)) <= 9007199254740991  -- as the run: such an amount is not paid
 ORDER BY le.restaurant_id;
 
 
 -- name: q4_integrity_violations
 -- Q4: every integrity check, one UNION ALL branch each, returning the offending rows with a reason
--- code. A healthy ledger returns no rows. The constraints and triggers should make all but
--- PAYOUT_EVENT_UNMATCHED and PAYOUT_EVENT_CONTRADICTED (the processor's own doing) impossible;
--- this is the second line of defence that proves it.
+-- code. A healthy ledger returns no rows. The constraints and triggers should make all but the last
+-- three impossible; this is the second line of defence that proves it. PAYOUT_EVENT_UNMATCHED and
+-- PAYOUT_EVENT_CONTRADICTED are the processor's doing; BALANCE_OUT_OF_RANGE is sums of legal amounts.
 --   (no parameters)
 WITH event_sums AS (
   -- What each charge or refund should have written, beside what its entries sum to.
@@ -178,4 +184,14 @@ JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id'
               AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
 WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
    OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
+UNION ALL
+-- A restaurant and currency whose entries sum beyond 2^53-1 in absolute value: its figures cannot be
+-- carried exactly, so Q1–Q3 leave it out, payout runs skip it and its balance answers
+-- AMOUNT_OUT_OF_RANGE. (Each amount is bounded; nothing bounds their sum.)
+SELECT 'BALANCE_OUT_OF_RANGE', NULL, NULL, NULL,
+       restaurant_id || ' ' || currency || ': entries sum to ' || SUM(ABS(amount_minor))
+       || ' minor units in absolute value, beyond 2^53-1'
+FROM ledger_entries
+GROUP BY restaurant_id, currency
+HAVING SUM(ABS(amount_minor)) > 9007199254740991
 ORDER BY 1, 2, 3, 4;

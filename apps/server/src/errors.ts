@@ -23,6 +23,7 @@ export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC
   PAYOUT_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   PAYOUT_RUN_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   PAYOUT_STATUS_CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  AMOUNT_OUT_OF_RANGE: { status: 409, trpc: 'CONFLICT' },
   ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   AUTH_REQUIRED: { status: 401, trpc: 'UNAUTHORIZED' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, trpc: 'UNAUTHORIZED' },

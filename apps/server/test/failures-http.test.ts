@@ -25,16 +25,36 @@ describe('when things go wrong inside', () => {
     }
   });
 
-  it('answers a balance beyond 2^53-1 minor units with a bare 500 (a known limit), never its internal message', async () => {
+  it('keeps one restaurant whose sums pass 2^53-1 from stopping payouts and reports for everyone else', async () => {
     const server = await startTestServer();
+    const post = (body: Record<string, unknown>) => request(`${server.url}/v1/processor/events`, { body: { ...EXAMPLE_EVENT, ...body } });
     try {
+      // Two legal events whose sum JSON cannot carry, beside an ordinary restaurant.
       for (const eventId of ['evt_max_1', 'evt_max_2']) {
-        const body = { ...EXAMPLE_EVENT, event_id: eventId, amount: Number.MAX_SAFE_INTEGER, fee: 0 };
-        expect((await request(`${server.url}/v1/processor/events`, { body })).status).toBe(201);
+        expect((await post({ event_id: eventId, restaurant_id: 'res_huge', amount: Number.MAX_SAFE_INTEGER, fee: 0 })).status).toBe(201);
       }
-      const response = await request(`${server.url}/v1/restaurants/res_001/balance?currency=PEN`);
-      expect(response.status).toBe(500);
-      expect(response.body.error).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error', details: {} });
+      expect((await post({ event_id: 'evt_small', restaurant_id: 'res_small', amount: 5000, fee: 0 })).status).toBe(201);
+
+      const balance = await request(`${server.url}/v1/restaurants/res_huge/balance?currency=PEN`);
+      expect(balance.status).toBe(409);
+      expect(balance.body.error).toMatchObject({ code: 'AMOUNT_OUT_OF_RANGE', details: { limit: Number.MAX_SAFE_INTEGER } });
+
+      const q1 = await request(`${server.url}/v1/reports/balances?currency=PEN`);
+      expect(q1.body.data.items).toEqual([expect.objectContaining({ restaurant_id: 'res_small', available: 5000 })]);
+      const q4 = await request(`${server.url}/v1/reports/integrity`);
+      expect(q4.body.data.items).toEqual([
+        expect.objectContaining({ reason: 'BALANCE_OUT_OF_RANGE', detail: expect.stringMatching(/^res_huge PEN: entries sum to 18014398509481982 /) }),
+      ]);
+
+      const run = await request(`${server.url}/v1/payouts/run`, { body: { currency: 'PEN', as_of: new Date().toISOString().slice(0, 10) } });
+      let status = run.body.data;
+      for (let i = 0; i < 100 && status.status !== 'completed' && status.status !== 'failed'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = (await request(`${server.url}/v1/payouts/runs/${run.body.data.run_id}`)).body.data;
+      }
+      expect(status).toMatchObject({ status: 'completed', created: 1, skipped: { amount_out_of_range: 1 } });
+      const paid = await request(`${server.url}/v1/payouts?currency=PEN`);
+      expect(paid.body.data.items).toEqual([expect.objectContaining({ restaurant_id: 'res_small', amount: 5000 })]);
     } finally {
       await server.close();
     }

@@ -57,6 +57,7 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
         open_payout: 0,
         already_paid_for_as_of: 0,
         later_payout_exists: 0,
+        amount_out_of_range: 0,
       }),
     settlePayoutRun: (db) => payoutRuns.settlePayoutRun(db, '1', 'worker', { status: 'completed', now: AT }),
     nextRestaurantBatch: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200),

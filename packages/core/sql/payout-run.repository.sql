@@ -4,12 +4,12 @@
 INSERT INTO payout_runs (currency, as_of, min_amount) VALUES ($1, $2::date, $3)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, attempts, last_error, requested_at, started_at, finished_at;
+  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
 
 -- findPayoutRun
 SELECT id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
+  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
 
 -- claimPayoutRun
 UPDATE payout_runs SET
@@ -27,7 +27,7 @@ UPDATE payout_runs SET
       FOR UPDATE SKIP LOCKED)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, attempts, last_error, requested_at, started_at, finished_at;
+  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
 
 -- renewPayoutRunLease
 UPDATE payout_runs SET lease_expires_at = $1::timestamptz + make_interval(secs => $2)
@@ -41,8 +41,9 @@ UPDATE payout_runs SET
       skipped_not_positive = skipped_not_positive + $4,
       skipped_open_payout = skipped_open_payout + $5,
       skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + $6,
-      skipped_later_payout_exists = skipped_later_payout_exists + $7
-    WHERE id = $8;
+      skipped_later_payout_exists = skipped_later_payout_exists + $7,
+      skipped_amount_out_of_range = skipped_amount_out_of_range + $8
+    WHERE id = $9;
 
 -- settlePayoutRun
 UPDATE payout_runs SET

@@ -63,6 +63,7 @@ export interface PayoutRunsTable {
   skipped_open_payout: ColumnType<number, never, unknown>;
   skipped_already_paid_for_as_of: ColumnType<number, never, unknown>;
   skipped_later_payout_exists: ColumnType<number, never, unknown>;
+  skipped_amount_out_of_range: ColumnType<number, never, unknown>;
   lease_owner: ColumnType<string | null, never, string | null>;
   lease_expires_at: ColumnType<Date | null, never, unknown>;
   attempts: ColumnType<number, never, unknown>;

@@ -3,12 +3,14 @@ import type { LedgerDb } from './database.ts';
 import * as ledgerFoundation from './migrations/2025-12-01T0000-ledger-foundation.ts';
 import * as payouts from './migrations/2025-12-02T0000-payouts.ts';
 import * as entryPositionIndex from './migrations/2025-12-03T0000-entry-position-index.ts';
+import * as payoutRunOutOfRange from './migrations/2025-12-04T0000-payout-run-out-of-range.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
   '2025-12-01T0000-ledger-foundation': ledgerFoundation,
   '2025-12-02T0000-payouts': payouts,
   '2025-12-03T0000-entry-position-index': entryPositionIndex,
+  '2025-12-04T0000-payout-run-out-of-range': payoutRunOutOfRange,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -17,6 +17,7 @@ export interface PayoutRunRow {
   skipped_open_payout: number;
   skipped_already_paid_for_as_of: number;
   skipped_later_payout_exists: number;
+  skipped_amount_out_of_range: number;
   attempts: number;
   last_error: string | null;
   requested_at: Date;
@@ -26,7 +27,7 @@ export interface PayoutRunRow {
 
 const RUN_COLUMNS = sql`id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, attempts, last_error, requested_at, started_at, finished_at`;
+  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at`;
 
 export async function insertPayoutRun(db: LedgerDb, run: { currency: string; as_of: string; min_amount: number }): Promise<PayoutRunRow> {
   const { rows } = await sql<PayoutRunRow>`
@@ -82,6 +83,7 @@ export interface BatchProgress {
   open_payout: number;
   already_paid_for_as_of: number;
   later_payout_exists: number;
+  amount_out_of_range: number;
 }
 
 /** Records a batch's progress in the batch's own transaction, so progress and payouts commit together. */
@@ -94,7 +96,8 @@ export async function advancePayoutRun(trx: LedgerTransaction, runId: string, pr
       skipped_not_positive = skipped_not_positive + ${progress.not_positive},
       skipped_open_payout = skipped_open_payout + ${progress.open_payout},
       skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + ${progress.already_paid_for_as_of},
-      skipped_later_payout_exists = skipped_later_payout_exists + ${progress.later_payout_exists}
+      skipped_later_payout_exists = skipped_later_payout_exists + ${progress.later_payout_exists},
+      skipped_amount_out_of_range = skipped_amount_out_of_range + ${progress.amount_out_of_range}
     WHERE id = ${runId}`.execute(trx);
 }
 

@@ -1,4 +1,4 @@
-import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { int8ToBigInt, int8ToId, int8ToSafeInteger, isSafeMinor } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { parsePayoutId } from './payout-id.ts';
@@ -118,17 +118,22 @@ async function processBatch(ctx: LedgerContext, run: PayoutRunRow, options: Payo
         open_payout: 0,
         already_paid_for_as_of: 0,
         later_payout_exists: 0,
+        amount_out_of_range: 0,
       };
       const payable: Array<{ restaurant_id: string; amount: number }> = [];
       for (const restaurantId of restaurants) {
-        const amount = sums.filter((s) => s.restaurant_id === restaurantId).reduce((sum, s) => sum + int8ToSafeInteger(s.amount_minor), 0);
+        const items = sums.filter((s) => s.restaurant_id === restaurantId).map((s) => int8ToBigInt(s.amount_minor));
+        const amount = items.reduce((sum, item) => sum + item, 0n);
+        // Each entry type has one sign, so this is the sum of every entry's absolute value, as Q3 takes it.
+        const gross = items.reduce((sum, item) => sum + (item < 0n ? -item : item), 0n);
         const blocking = blocked.get(restaurantId);
         if (blocking?.same_as_of === true) progress.already_paid_for_as_of += 1;
         else if (blocking?.later_cutoff === true) progress.later_payout_exists += 1;
         else if (blocking !== undefined) progress.open_payout += 1;
-        else if (amount <= 0) progress.not_positive += 1;
-        else if (amount < minAmount) progress.below_min_amount += 1;
-        else payable.push({ restaurant_id: restaurantId, amount });
+        else if (amount <= 0n) progress.not_positive += 1;
+        else if (!isSafeMinor(gross)) progress.amount_out_of_range += 1;
+        else if (amount < BigInt(minAmount)) progress.below_min_amount += 1;
+        else payable.push({ restaurant_id: restaurantId, amount: Number(amount) });
       }
       const created = await createPayouts(trx, { id: runId, currency: run.currency, as_of: run.as_of, cutoff, now }, payable);
       for (const payout of created) {
@@ -172,6 +177,7 @@ export function toPayoutRun(row: PayoutRunRow): PayoutRun {
       open_payout: row.skipped_open_payout,
       already_paid_for_as_of: row.skipped_already_paid_for_as_of,
       later_payout_exists: row.skipped_later_payout_exists,
+      amount_out_of_range: row.skipped_amount_out_of_range,
     },
     attempts: row.attempts,
     last_error: row.last_error,

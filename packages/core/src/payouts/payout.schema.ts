@@ -39,6 +39,9 @@ export const payoutRunSchema = z
       later_payout_exists: z.number().int().meta({
         description: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
       }),
+      amount_out_of_range: z.number().int().meta({
+        description: 'The amount, or one of its items, is beyond 2^53-1 minor units (see BALANCE_OUT_OF_RANGE in the integrity report)',
+      }),
     }),
     attempts: z.number().int(),
     last_error: z.string().nullable(),

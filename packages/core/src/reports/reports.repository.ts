@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
+import { AMOUNT_MINOR_MAX } from '../limits.ts';
 
 type Int8Value = string | number | bigint;
+
+/** Figures beyond this JSON cannot carry exactly: such rows are left out, and Q4 names them. */
+const FIGURE_MAX = sql.lit(AMOUNT_MINOR_MAX);
 
 /**
  * Q1: each restaurant's available balance in one currency at `asOf`, with the latest occurred_at
@@ -19,6 +23,7 @@ export function availableBalances(db: LedgerDb, currency: string, asOf: Date, af
     .where('occurred_at', '<=', asOf)
     .where('restaurant_id', '>', afterRestaurantId ?? '')
     .groupBy('restaurant_id')
+    .having(sql<boolean>`ABS(COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0)) <= ${FIGURE_MAX}`)
     .orderBy('restaurant_id')
     .limit(limit + 1)
     .execute();
@@ -44,7 +49,8 @@ export function topRestaurantsByRevenue(db: LedgerDb, currency: string, from: Da
         .where('le.entry_type', 'in', ['sale', 'fee', 'refund'])
         .where('le.occurred_at', '>', from)
         .where('le.occurred_at', '<=', to)
-        .groupBy('le.restaurant_id'),
+        .groupBy('le.restaurant_id')
+        .having(sql<boolean>`ABS(SUM(le.amount_minor)) <= ${FIGURE_MAX}`),
     )
     .with('ranked', (qb) =>
       qb.selectFrom('activity').selectAll().select(sql<number>`RANK() OVER (ORDER BY net_revenue DESC)::int`.as('rank')),
@@ -85,7 +91,8 @@ export function payoutEligibility(db: LedgerDb, currency: string, asOf: string, 
       ),
     )
     .groupBy('le.restaurant_id')
-    .having(sql<boolean>`SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= ${minAmount}`)
+    // As the run: an amount whose entries sum beyond 2^53-1 in absolute value is not paid.
+    .having(sql<boolean>`SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= ${minAmount} AND SUM(ABS(le.amount_minor)) <= ${FIGURE_MAX}`)
     .orderBy('le.restaurant_id')
     .execute();
 }
@@ -162,6 +169,12 @@ export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]>
     JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
     WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
        OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
+    UNION ALL
+    SELECT 'BALANCE_OUT_OF_RANGE', NULL, NULL, NULL,
+      restaurant_id || ' ' || currency || ': entries sum to ' || SUM(ABS(amount_minor)) || ' minor units in absolute value, beyond 2^53-1'
+    FROM ledger_entries
+    GROUP BY restaurant_id, currency
+    HAVING SUM(ABS(amount_minor)) > ${FIGURE_MAX}
     ORDER BY 1, 2, 3, 4`.execute(db);
   return rows;
 }
