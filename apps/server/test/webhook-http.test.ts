@@ -65,6 +65,8 @@ describe('bad input is answered in the envelope with a stable code and writes no
     ['an unknown field', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, amount_cents: 12000 } }],
     ['an amount above 2^53-1', 422, 'VALIDATION_ERROR', { rawBody: JSON.stringify(EXAMPLE_EVENT).replace('12000', '9007199254740993') }],
     ['a fractional amount', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, amount: 120.5 } }],
+    ['an amount that parsing would round to 12000', 422, 'VALIDATION_ERROR', { rawBody: JSON.stringify(EXAMPLE_EVENT).replace('12000', '12000.0000000000001') }],
+    ['an amount that parsing would round up to 2^53-1', 422, 'VALIDATION_ERROR', { rawBody: JSON.stringify(EXAMPLE_EVENT).replace('12000', '9007199254740990.6') }],
     ['an amount sent as a string', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, amount: '12000' } }],
     ['a fee sent as a boolean', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, fee: true } }],
     ['a currency sent as an array', 422, 'VALIDATION_ERROR', { body: { ...EXAMPLE_EVENT, currency: ['PEN'] } }],

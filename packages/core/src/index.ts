@@ -9,7 +9,7 @@ export * from './events/event.schema.ts';
 export { ingestEvent } from './events/ingest-event.ts';
 export type { LedgerContext } from './ledger-context.ts';
 export * from './limits.ts';
-export { findUnstorableString, isStorableString, jsonDepthExceeds } from './json-safety.ts';
+export { findRoundedNumber, findUnstorableString, isStorableString, jsonDepthExceeds } from './json-safety.ts';
 export * from './restaurants/restaurant.schema.ts';
 export { createRestaurant, getRestaurant, updateRestaurant } from './restaurants/restaurant.service.ts';
 export * from './balances/balance.schema.ts';

@@ -42,3 +42,62 @@ export function findUnstorableString(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** A JSON number literal: sign, integer digits, optional fraction, optional exponent. */
+const NUMBER_LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** Beyond this decimal exponent a literal parses to Infinity or 0, which the schemas refuse anyway. */
+const EXPONENT_CHECKED_MAX = 400;
+
+/**
+ * The first number literal in a JSON text that parsing would silently round to an integer, such as
+ * `12000.0000000000001` (parses as 12000) or `9007199254740993` (parses as 9007199254740992).
+ * JSON.parse gives no access to the source text in Node 20, so the text is scanned once, skipping
+ * strings. Literals that parse to a non-integer are left to the schemas (no money field takes one).
+ */
+export function findRoundedNumber(jsonText: string): string | undefined {
+  let index = 0;
+  while (index < jsonText.length) {
+    const char = jsonText[index];
+    if (char === '"') {
+      index = endOfString(jsonText, index);
+      continue;
+    }
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) {
+      NUMBER_LITERAL.lastIndex = index;
+      const literal = NUMBER_LITERAL.exec(jsonText)?.[0];
+      if (literal === undefined) return undefined; // not JSON: the parser has refused it already
+      if (parsesWithRounding(literal)) return literal;
+      index += literal.length;
+      continue;
+    }
+    index += 1;
+  }
+  return undefined;
+}
+
+function endOfString(text: string, openingQuote: number): number {
+  let index = openingQuote + 1;
+  while (index < text.length && text[index] !== '"') index += text[index] === '\\' ? 2 : 1;
+  return index + 1;
+}
+
+/** Whether the literal's exact value differs from the integer JSON.parse makes of it. */
+function parsesWithRounding(literal: string): boolean {
+  const parsed = Number(literal);
+  if (!Number.isInteger(parsed)) return false;
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (match === null) return false;
+  const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;
+  let digits = BigInt(`${whole}${fraction}`);
+  if (digits === 0n) return false;
+  if (sign === '-') digits = -digits;
+  const exponent = Number(exponentText) - fraction.length;
+  if (Math.abs(exponent) > EXPONENT_CHECKED_MAX) return true;
+  const exact = exponent >= 0 ? { value: digits * 10n ** BigInt(exponent), whole: true } : splitDecimal(digits, -exponent);
+  return !exact.whole || exact.value !== BigInt(parsed);
+}
+
+function splitDecimal(digits: bigint, decimals: number): { value: bigint; whole: boolean } {
+  const scale = 10n ** BigInt(decimals);
+  return { value: digits / scale, whole: digits % scale === 0n };
+}

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { BODY_DEPTH_MAX, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
+import { BODY_DEPTH_MAX, findRoundedNumber, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
 import express from 'express';
 import { requestState } from './request-context.ts';
 
@@ -39,9 +39,10 @@ export const jsonBody = express.json({
 });
 
 /**
- * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels. (express.json already
- * refuses bare strings and numbers; the bridge would spread an array into an object with keys
- * "0", "1", …; and deep nesting would overflow the stack of code that walks it recursively.)
+ * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels, with no number that
+ * parsing rounded. (express.json already refuses bare strings and numbers; the bridge would spread
+ * an array into an object with keys "0", "1", …; deep nesting would overflow the stack of code that
+ * walks it recursively; and `12000.0000000000001` would arrive as 12000, money never rounded.)
  */
 export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
   const body: unknown = req.body;
@@ -49,6 +50,14 @@ export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
     return next(
       new LedgerError('VALIDATION_ERROR', 'The request body must be a JSON object', {
         issues: [{ field: '(body)', message: 'expected a JSON object, received an array' }],
+      }),
+    );
+  }
+  const rounded = findRoundedNumber(requestState(req).rawBody?.toString('utf8') ?? '');
+  if (rounded !== undefined) {
+    return next(
+      new LedgerError('VALIDATION_ERROR', `The number ${rounded.slice(0, 40)} cannot be represented exactly`, {
+        issues: [{ field: '(body)', message: `${rounded.slice(0, 40)} would be rounded: send whole numbers from -(2^53-1) to 2^53-1` }],
       }),
     );
   }
