@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
 import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { type Logger, pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { createApiKeyCheck, createWebhookCheck } from '../../src/auth.ts';
 import { EDGE_LIMITS_DEFAULT, type EdgeLimits, type RateLimits } from '../../src/edge-limits.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -100,3 +102,17 @@ export async function request(
 
 /** The DOMAIN.md §2 example body. */
 export const EXAMPLE_EVENT = DOMAIN_EXAMPLE_EVENT;
+
+/** A fresh Standard Webhooks secret. */
+export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+/** Standard Webhooks headers signing `body` with `secret`, as a processor sends them. */
+export function signedHeaders(body: string, secret: string, options: { at?: Date; id?: string } = {}): Record<string, string> {
+  const at = options.at ?? new Date();
+  const id = options.id ?? `msg_${randomBytes(6).toString('hex')}`;
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, at, body),
+  };
+}
