@@ -86,6 +86,9 @@ const envSchema = z.object({
   LEDGER_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, SHUTDOWN_TIMEOUT_MS_DEFAULT),
 });
 
+/** Every environment variable the server reads (LOG_LEVEL is read by the logger). */
+export const SETTINGS: readonly string[] = [...Object.keys(envSchema.shape), 'LOG_LEVEL'];
+
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'LEDGER_API_KEYS', 'LEDGER_WEBHOOK_SECRET'] as const;
 
 /**
@@ -106,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
       return value === undefined || (Array.isArray(value) && value.length === 0);
     });
     if (missing.length > 0) {
-      throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} (missing: ${missing.join(', ')})`);
+      throw new ConfigError(`NODE_ENV=production requires ${REQUIRED_IN_PRODUCTION.join(', ')}; missing: ${missing.join(', ')}`);
     }
   }
   const warnings: string[] = [];

@@ -65,7 +65,7 @@ export function requestContext(logger: Logger, metrics: LedgerMetrics): RequestH
     serializers: { err: serializeError },
     customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: () => 'request',
-    customErrorMessage: () => 'request failed',
+    customErrorMessage: () => 'request',
     customSuccessObject: (req, res, value: { duration_ms?: unknown }) => summary(req, res, value.duration_ms),
     customErrorObject: (req, res, _error, value: { duration_ms?: unknown }) => summary(req, res, value.duration_ms),
   });

@@ -33,6 +33,8 @@ export interface TestServerOptions {
   limits?: Partial<Omit<EdgeLimits, 'rateLimits'>> & { rateLimits?: Partial<RateLimits> };
   /** Default: silent (or TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** Whether the server is shutting down (/ready answers 503). */
+  isDraining?: () => boolean;
 }
 
 /** The real HTTP app on a free port, over a fresh test database. */
@@ -59,6 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await pingDatabase(ledger.db);
       return true;
     },
+    ...(options.isDraining !== undefined && { isDraining: options.isDraining }),
   });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
