@@ -78,3 +78,19 @@ describe('rate limits', () => {
     expect(limited.headers.get('retry-after')).not.toBeNull();
   });
 });
+
+describe('page sizes', () => {
+  it.each([
+    ['/v1/payouts', 200],
+    ['/v1/reports/balances?currency=PEN', 1000],
+    ['/v1/restaurants/res_001/statement?currency=PEN', 1000],
+  ])('of %s stop at %i rows: a larger limit is refused with 422 naming it', async (path, max) => {
+    const s = await start({});
+    const separator = path.includes('?') ? '&' : '?';
+    const at = await request(`${s.url}${path}${separator}limit=${max}`, { headers: { authorization: 'Bearer key_a' } });
+    expect(at.status).not.toBe(422);
+    const over = await request(`${s.url}${path}${separator}limit=${max + 1}`, { headers: { authorization: 'Bearer key_a' } });
+    expect(over.status).toBe(422);
+    expect(over.body.error.details.issues).toEqual([expect.objectContaining({ field: 'limit' })]);
+  });
+});
