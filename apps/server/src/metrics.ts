@@ -1,4 +1,4 @@
-import { INGESTIBLE_EVENT_TYPES, type LedgerError, type PayoutRunOutcome, type PoolStats } from '@restaurant-ledger/core';
+import { type BatchItemOutcome, INGESTIBLE_EVENT_TYPES, type LedgerError, type PayoutRunOutcome, type PoolStats } from '@restaurant-ledger/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What became of one event sent to the ledger (webhook, batch item or SDK call). */
@@ -8,6 +8,18 @@ export type EventOutcome = 'created' | 'idempotent' | 'conflict' | 'rejected' | 
 export function eventOutcomeOfError(error: LedgerError): EventOutcome {
   if (error.code === 'EVENT_ID_CONFLICT') return 'conflict';
   return error.code === 'INTERNAL_ERROR' || error.code === 'SERVICE_UNAVAILABLE' ? 'failed' : 'rejected';
+}
+
+/** Counts each event of a batch by its type (as sent, when it was refused) and outcome. */
+export function countBatchOutcomes(metrics: LedgerMetrics, sent: readonly unknown[], outcomes: readonly BatchItemOutcome[]): void {
+  for (const { index, result, error } of outcomes) {
+    if (result !== undefined) {
+      metrics.eventOutcome(result.event.event_type, result.idempotent ? 'idempotent' : 'created');
+    } else {
+      const raw = sent[index];
+      metrics.eventOutcome(typeof raw === 'object' && raw !== null ? (raw as { event_type?: unknown }).event_type : undefined, eventOutcomeOfError(error));
+    }
+  }
 }
 
 /** Request latency buckets in seconds: from a cached probe (1 ms) to a slow batch (10 s). */

@@ -8,7 +8,7 @@ import {
 } from '@restaurant-ledger/core';
 import { toLedgerError } from '../errors.ts';
 import { eventBatchResultSchema, toBatchResult } from '../event-batch-result.ts';
-import { eventOutcomeOfError } from '../metrics.ts';
+import { countBatchOutcomes, eventOutcomeOfError } from '../metrics.ts';
 import { router, webhookProcedure } from '../trpc.ts';
 
 /**
@@ -77,10 +77,7 @@ export const eventsRouter = router({
     .output(eventBatchResultSchema)
     .mutation(async ({ ctx, input }) => {
       const outcomes = await ingestEventBatch(ctx, input.events);
-      outcomes.forEach(({ index, result, error }) => {
-        const eventType = result?.event.event_type ?? (input.events[index] as { event_type?: unknown } | undefined)?.event_type;
-        ctx.metrics.eventOutcome(eventType, result !== undefined ? (result.idempotent ? 'idempotent' : 'created') : eventOutcomeOfError(error));
-      });
+      countBatchOutcomes(ctx.metrics, input.events, outcomes);
       return toBatchResult(outcomes);
     }),
 });
