@@ -6,8 +6,21 @@ import {
   PAYOUT_BATCH_SIZE_DEFAULT,
   PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_POLL_INTERVAL_MS_DEFAULT,
+  POOL_SIZE_DEFAULT,
+  STATEMENT_TIMEOUT_MS_DEFAULT,
 } from '@restaurant-ledger/core';
 import { z } from 'zod';
+import {
+  BATCH_BODY_BYTES_MAX_DEFAULT,
+  BODY_BYTES_MAX_DEFAULT,
+  type EdgeLimits,
+  RATE_LIMIT_PER_API_KEY_DEFAULT,
+  RATE_LIMIT_PER_IP_DEFAULT,
+  RATE_LIMIT_WEBHOOK_PER_IP_DEFAULT,
+  RATE_LIMIT_WINDOW_MS_DEFAULT,
+  READY_TIMEOUT_MS_DEFAULT,
+  SHUTDOWN_TIMEOUT_MS_DEFAULT,
+} from './edge-limits.ts';
 
 export interface ServerConfig {
   port: number;
@@ -18,11 +31,28 @@ export interface ServerConfig {
   webhookSecrets: readonly string[];
   defaultMaturityDays: number;
   payouts: { batchSize: number; leaseMs: number; pollIntervalMs: number };
+  limits: EdgeLimits;
+  /** Express's `trust proxy`: which X-Forwarded-For hops to believe when reading the client IP. */
+  trustProxy: boolean | number | string;
+  shutdownTimeoutMs: number;
   production: boolean;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+const MIB = 1024 * 1024;
+
+function integer(min: number, max: number, fallback: number) {
+  return z.coerce.number().int().min(min).max(max).default(fallback);
+}
+
+/** Express's `trust proxy` values: off, on, a hop count, or addresses/subnets (`loopback, 10.0.0.0/8`). */
+function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 const listSchema = z
@@ -43,7 +73,21 @@ const envSchema = z.object({
   LEDGER_PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(PAYOUT_BATCH_SIZE_DEFAULT),
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
+  LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
+  LEDGER_BATCH_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, BATCH_BODY_BYTES_MAX_DEFAULT),
+  LEDGER_RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000, RATE_LIMIT_WINDOW_MS_DEFAULT),
+  LEDGER_RATE_LIMIT_PER_KEY: integer(0, 10_000_000, RATE_LIMIT_PER_API_KEY_DEFAULT),
+  LEDGER_RATE_LIMIT_PER_IP: integer(0, 10_000_000, RATE_LIMIT_PER_IP_DEFAULT),
+  LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: integer(0, 10_000_000, RATE_LIMIT_WEBHOOK_PER_IP_DEFAULT),
+  LEDGER_TRUST_PROXY: z.string().optional().transform(trustProxySetting),
+  LEDGER_DB_POOL_MAX: integer(1, 1_000, POOL_SIZE_DEFAULT),
+  LEDGER_DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, STATEMENT_TIMEOUT_MS_DEFAULT),
+  LEDGER_READY_TIMEOUT_MS: integer(100, 60_000, READY_TIMEOUT_MS_DEFAULT),
+  LEDGER_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, SHUTDOWN_TIMEOUT_MS_DEFAULT),
 });
+
+/** Every environment variable the server reads (LOG_LEVEL is read by the logger). */
+export const SETTINGS: readonly string[] = [...Object.keys(envSchema.shape), 'LOG_LEVEL'];
 
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'LEDGER_API_KEYS', 'LEDGER_WEBHOOK_SECRET'] as const;
 
@@ -65,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
       return value === undefined || (Array.isArray(value) && value.length === 0);
     });
     if (missing.length > 0) {
-      throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')} (missing: ${missing.join(', ')})`);
+      throw new ConfigError(`NODE_ENV=production requires ${REQUIRED_IN_PRODUCTION.join(', ')}; missing: ${missing.join(', ')}`);
     }
   }
   const warnings: string[] = [];
@@ -75,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
   }
   const database: DatabaseTarget =
     vars.DATABASE_URL !== undefined
-      ? { kind: 'postgres', url: vars.DATABASE_URL }
+      ? { kind: 'postgres', url: vars.DATABASE_URL, poolSize: vars.LEDGER_DB_POOL_MAX, statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS }
       : // pnpm runs scripts inside the package; INIT_CWD is where the user typed `pnpm start`.
         { kind: 'embedded', dataDir: resolve(env.INIT_CWD ?? process.cwd(), vars.LEDGER_DATA_DIR) };
   return {
@@ -90,6 +134,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
         leaseMs: vars.LEDGER_PAYOUT_LEASE_MS,
         pollIntervalMs: vars.LEDGER_PAYOUT_POLL_MS,
       },
+      limits: {
+        bodyBytesMax: vars.LEDGER_BODY_LIMIT_BYTES,
+        batchBodyBytesMax: vars.LEDGER_BATCH_BODY_LIMIT_BYTES,
+        rateLimits: {
+          windowMs: vars.LEDGER_RATE_LIMIT_WINDOW_MS,
+          perApiKey: vars.LEDGER_RATE_LIMIT_PER_KEY,
+          perIp: vars.LEDGER_RATE_LIMIT_PER_IP,
+          webhookPerIp: vars.LEDGER_WEBHOOK_RATE_LIMIT_PER_IP,
+        },
+        readyTimeoutMs: vars.LEDGER_READY_TIMEOUT_MS,
+      },
+      trustProxy: vars.LEDGER_TRUST_PROXY,
+      shutdownTimeoutMs: vars.LEDGER_SHUTDOWN_TIMEOUT_MS,
       production,
     },
     warnings,

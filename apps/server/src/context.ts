@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LedgerContext } from '@restaurant-ledger/core';
 import type { Logger } from 'pino';
+import type { LedgerMetrics } from './metrics.ts';
 
 /** Everything a request's procedures may use, built per request by the HTTP edge. */
 export interface RequestContext extends LedgerContext {
@@ -17,6 +18,7 @@ export interface RequestContext extends LedgerContext {
   checkInternalIngest(headers: IncomingHttpHeaders): void;
   /** Tells the payout worker a run was queued, so it starts at once instead of at its next poll. */
   wakePayoutWorker(): void;
+  metrics: LedgerMetrics;
   /** A procedure sets this to answer with another success status (201 for something new). */
   response: { status?: number };
 }

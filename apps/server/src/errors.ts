@@ -1,8 +1,10 @@
 import {
+  ERROR_CODES,
   type ErrorCode,
   isDatabaseUnavailable,
   isDataException,
   isLedgerError,
+  isStatementTimeout,
   LedgerError,
   ledgerErrorFromZod,
 } from '@restaurant-ledger/core';
@@ -44,6 +46,7 @@ const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, LedgerError>> = {
 
 const INTERNAL = new LedgerError('INTERNAL_ERROR', 'Internal error');
 const UNAVAILABLE = new LedgerError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+const TIMED_OUT = new LedgerError('SERVICE_UNAVAILABLE', 'The database did not answer in time; retry shortly', { reason: 'statement_timeout' });
 const UNSTORABLE = new LedgerError('VALIDATION_ERROR', 'A value in the request cannot be stored', {
   issues: [{ field: '(body)', message: 'a value was refused by the database' }],
 });
@@ -56,6 +59,7 @@ export function toLedgerError(error: unknown): LedgerError {
   if (isLedgerError(error)) return error;
   if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
   if (isDatabaseUnavailable(error)) return UNAVAILABLE;
+  if (isStatementTimeout(error)) return TIMED_OUT;
   if (isDataException(error)) return UNSTORABLE;
   if (error instanceof TRPCError) {
     if (error.cause !== undefined && error.cause !== error) {
@@ -70,6 +74,14 @@ export function toLedgerError(error: unknown): LedgerError {
 export function toTRPCError(error: LedgerError): TRPCError {
   return new TRPCError({ code: ERROR_HTTP[error.code].trpc, message: error.message, cause: error });
 }
+
+export const errorBodySchema = z
+  .object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).meta({ description: 'Machine-readable context; for VALIDATION_ERROR, `issues` names each field' }),
+  })
+  .meta({ id: 'ErrorBody' });
 
 export interface ErrorBody {
   code: ErrorCode;

@@ -8,13 +8,26 @@ async function main(): Promise<void> {
   const { config, warnings } = loadConfig(process.env);
   for (const warning of warnings) logger.warn(warning);
   const running = await startServer(config, logger);
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await running.close();
-    process.exit(0);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": skip the drain.
+      logger.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, 'shutting down: draining requests in flight');
+    try {
+      await running.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.fatal({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
 }
 
 main().catch((error: unknown) => {

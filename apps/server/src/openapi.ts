@@ -1,7 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '@restaurant-ledger/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_HTTP } from './errors.ts';
-import { appRouter } from './router.ts';
+import { appRouter, listProcedures } from './router.ts';
 import type { LedgerMeta } from './trpc.ts';
 
 type Json = Record<string, unknown>;
@@ -34,6 +34,11 @@ const ENVELOPE_SCHEMAS: Record<string, Json> = {
   },
 };
 
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+  RateLimit: { description: 'Remaining requests and seconds to reset (IETF draft-8)', schema: { type: 'string' } },
+};
+
 const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
   name,
   in: 'header' as const,
@@ -57,6 +62,17 @@ function probe(summary: string, data: Json, unavailable: boolean): Json {
 
 /** The probes are plain express routes, not procedures, so they are described here by hand. */
 const PROBE_PATHS = {
+  '/metrics': {
+    get: {
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text format); needs an API key when LEDGER_API_KEYS is set',
+      security: [{ ApiKey: [] }],
+      responses: {
+        '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...errorResponses(['AUTH_REQUIRED']),
+      },
+    },
+  },
   '/health': probe('The process is up (no database call)', { status: { const: 'ok' } }, false),
   '/ready': probe(
     'The database answers; 503 while it does not',
@@ -90,6 +106,7 @@ function routeErrorCodes(meta: LedgerMeta & { openapi: NonNullable<LedgerMeta['o
     ...(hasBody ? BODY_ERRORS : []),
     // Every input is validated, query parameters included (unknown ones are refused).
     'VALIDATION_ERROR',
+    'RATE_LIMITED',
     ...(meta.errorCodes ?? []),
     'SERVICE_UNAVAILABLE',
     'INTERNAL_ERROR',
@@ -106,7 +123,11 @@ function errorResponses(codes: readonly ErrorCode[]): Json {
   return Object.fromEntries(
     [...byStatus].map(([status, group]) => [
       String(status),
-      { description: group.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      {
+        description: group.join(', '),
+        ...(status === ERROR_HTTP.RATE_LIMITED.status && { headers: RATE_LIMIT_HEADERS }),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     ]),
   );
 }
@@ -132,8 +153,7 @@ export function buildOpenApiDocument(): OpenAPIObject {
   );
   document.components = { ...document.components, schemas: { ...schemas, ...ENVELOPE_SCHEMAS } };
   document.paths = { ...document.paths, ...PROBE_PATHS };
-  for (const procedure of Object.values(appRouter._def.procedures as Record<string, unknown>)) {
-    const meta = (procedure as { _def: { meta?: LedgerMeta } })._def.meta;
+  for (const { meta } of listProcedures()) {
     if (meta?.openapi === undefined) continue;
     const operation = document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'get'];
     if (operation === undefined) throw new Error(`no OpenAPI operation for ${meta.openapi.path}`);

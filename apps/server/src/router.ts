@@ -2,7 +2,7 @@ import { eventsRouter } from './routers/events.router.ts';
 import { payoutsRouter } from './routers/payouts.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
 import { restaurantsRouter } from './routers/restaurants.router.ts';
-import { router } from './trpc.ts';
+import { type LedgerMeta, router } from './trpc.ts';
 
 export const appRouter = router({
   events: eventsRouter,
@@ -13,3 +13,9 @@ export const appRouter = router({
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */
 export type AppRouter = typeof appRouter;
+
+/** Every procedure's dotted path and metadata (for the OpenAPI document and the metrics' route names). */
+export function listProcedures(): Array<{ path: string; meta: LedgerMeta | undefined }> {
+  const procedures = appRouter._def.procedures as Record<string, unknown>;
+  return Object.entries(procedures).map(([path, procedure]) => ({ path, meta: (procedure as { _def: { meta?: LedgerMeta } })._def.meta }));
+}

@@ -6,11 +6,20 @@ import type { Logger } from 'pino';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { createApp } from './http/app.ts';
+import { createMetrics } from './metrics.ts';
+
+/** How often a draining server closes connections that went idle (keep-alive) since the last look. */
+const DRAIN_SWEEP_INTERVAL_MS = 100;
 
 export interface RunningServer {
   server: Server;
   /** The port actually bound (useful with PORT=0). */
   port: number;
+  /**
+   * Graceful shutdown: stops accepting connections (and /ready answers 503), lets requests in
+   * flight finish for up to `shutdownTimeoutMs` and then closes their connections, lets the payout
+   * worker finish its batch and requeue its run, and closes the pool. Resolves when all is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -19,12 +28,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const database = await openDatabase(config.database);
   await migrateToLatest(database.db);
   const ledger: LedgerContext = { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays };
+  const metrics = createMetrics(database.poolStats);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = startPayoutWorker(ledger, {
     owner,
     ...config.payouts,
     onError: (error) => logger.error({ err: error }, 'payout run failed'),
+    onRunSettled: metrics.payoutRunSettled,
   });
+  let draining = false;
   const app = createApp({
     ledger,
     checks: {
@@ -32,12 +44,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       checkWebhookSignature: createWebhookCheck(config.webhookSecrets),
       checkInternalIngest: createInternalIngestCheck(config.apiKeys, config.webhookSecrets),
       wakePayoutWorker: worker.wake,
+      metrics,
     },
     logger,
+    limits: config.limits,
+    trustProxy: config.trustProxy,
     isDatabaseReachable: async () => {
       await pingDatabase(database.db);
       return true;
     },
+    isDraining: () => draining,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
@@ -49,11 +65,29 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     server,
     port,
     close: async () => {
-      // Stop taking HTTP work, let the run in hand finish its batch and go back to the queue, then close the pool.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await worker.stop();
-      await closed;
+      draining = true;
+      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), worker.stop()]);
       await database.close();
     },
   };
+}
+
+/**
+ * Stops accepting connections and waits for the requests in flight. Keep-alive connections are
+ * closed as soon as they are idle; whatever is still open at the deadline is closed.
+ */
+async function drainHttp(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_INTERVAL_MS);
+  const deadline = setTimeout(() => {
+    logger.warn({ timeout_ms: timeoutMs }, 'shutdown deadline reached: closing connections still in flight');
+    server.closeAllConnections();
+  }, timeoutMs);
+  server.closeIdleConnections();
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
 }

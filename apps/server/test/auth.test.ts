@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE_EVENT, request, startTestServer, type TestServer } from './support/test-server.ts';
+import {
+  EXAMPLE_EVENT,
+  newWebhookSecret as secret,
+  request,
+  signedHeaders as signWith,
+  startTestServer,
+  type TestServer,
+} from './support/test-server.ts';
 
-const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const CURRENT_SECRET = secret();
 const NEXT_SECRET = secret();
 const API_KEY = 'key_live_0123456789';
@@ -17,13 +21,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function signedHeaders(body: string, options: { secret?: string; at?: Date; id?: string } = {}): Record<string, string> {
-  const at = options.at ?? new Date();
-  const id = options.id ?? `msg_${randomBytes(6).toString('hex')}`;
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(options.secret ?? CURRENT_SECRET).sign(id, at, body),
-  };
+  return signWith(body, options.secret ?? CURRENT_SECRET, options);
 }
 
 async function eventStored(eventId: string): Promise<boolean> {

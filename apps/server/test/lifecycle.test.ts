@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { openDatabase } from '@restaurant-ledger/core';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, SETTINGS } from '../src/config.ts';
+import { EDGE_LIMITS_DEFAULT } from '../src/edge-limits.ts';
 import { startServer } from '../src/server.ts';
 import { EXAMPLE_EVENT, request } from './support/test-server.ts';
 
@@ -104,12 +106,42 @@ describe('configuration', () => {
   it('refuses to start in production without DATABASE_URL, LEDGER_API_KEYS and LEDGER_WEBHOOK_SECRET, naming each', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       new ConfigError(
-        'NODE_ENV=production requires DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET (missing: DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET)',
+        'NODE_ENV=production requires DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET; missing: DATABASE_URL, LEDGER_API_KEYS, LEDGER_WEBHOOK_SECRET',
       ),
     );
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', LEDGER_API_KEYS: 'k' })).toThrow(
-      /missing: LEDGER_WEBHOOK_SECRET\)/,
+      /missing: LEDGER_WEBHOOK_SECRET$/,
     );
+  });
+
+  it('reads every limit from its own variable, with the documented defaults', () => {
+    expect(loadConfig({}).config).toMatchObject({ limits: EDGE_LIMITS_DEFAULT, shutdownTimeoutMs: 10_000, trustProxy: false });
+    const { config } = loadConfig({
+      DATABASE_URL: 'postgres://u@db:5432/ledger',
+      LEDGER_BODY_LIMIT_BYTES: '2048',
+      LEDGER_BATCH_BODY_LIMIT_BYTES: '8192',
+      LEDGER_RATE_LIMIT_WINDOW_MS: '1000',
+      LEDGER_RATE_LIMIT_PER_KEY: '5',
+      LEDGER_RATE_LIMIT_PER_IP: '6',
+      LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: '0',
+      LEDGER_TRUST_PROXY: '1',
+      LEDGER_DB_POOL_MAX: '3',
+      LEDGER_DB_STATEMENT_TIMEOUT_MS: '500',
+      LEDGER_READY_TIMEOUT_MS: '700',
+      LEDGER_SHUTDOWN_TIMEOUT_MS: '900',
+    });
+    expect(config).toMatchObject({
+      database: { kind: 'postgres', poolSize: 3, statementTimeoutMs: 500 },
+      limits: { bodyBytesMax: 2048, batchBodyBytesMax: 8192, rateLimits: { windowMs: 1000, perApiKey: 5, perIp: 6, webhookPerIp: 0 }, readyTimeoutMs: 700 },
+      trustProxy: 1,
+      shutdownTimeoutMs: 900,
+    });
+  });
+
+  it('has every setting it reads documented in the README configuration table', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const documented = SETTINGS.filter((name) => new RegExp(`^\\| \`${name}\` \\|`, 'm').test(readme));
+    expect(documented).toEqual(SETTINGS);
   });
 
   it.each([
@@ -117,6 +149,8 @@ describe('configuration', () => {
     ['LEDGER_MATURITY_DAYS', '-1'],
     ['LEDGER_WEBHOOK_SECRET', 'not-a-secret'],
     ['DATABASE_URL', 'not a url'],
+    ['LEDGER_DB_POOL_MAX', '0'],
+    ['LEDGER_RATE_LIMIT_PER_KEY', 'many'],
   ])('refuses an invalid %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

@@ -34,13 +34,31 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
     findEventWithComparison: (_db, trx) => events.findEventWithComparison(trx, EVENT),
+    insertEventsIfNew: (_db, trx) =>
+      events.insertEventsIfNew(trx, [
+        { event: EVENT, rawPayload: EVENT },
+        { event: { ...EVENT, event_id: 'evt_0002' }, rawPayload: EVENT },
+      ]),
+    compareWithStoredEvents: (_db, trx) => events.compareWithStoredEvents(trx, [EVENT, { ...EVENT, event_id: 'evt_0002' }]),
   },
   'ledger-entry': {
     insertEventEntries: (_db, trx) =>
       ledger.insertEventEntries(trx, { eventPk: '1', restaurantId: 'res_001', currency: 'PEN', occurredAt: EVENT.occurred_at }, [
         { entry_type: 'sale', amount_minor: 12000, matures_after_days: 7 },
       ]),
+    insertEntriesOfEvents: (_db, trx) =>
+      ledger.insertEntriesOfEvents(trx, [
+        {
+          source: { eventPk: '1', restaurantId: 'res_001', currency: 'PEN', occurredAt: EVENT.occurred_at },
+          planned: [
+            { entry_type: 'sale', amount_minor: 12000, matures_after_days: 7 },
+            { entry_type: 'fee', amount_minor: -600, matures_after_days: 7 },
+          ],
+        },
+        { source: { eventPk: '2', restaurantId: 'res_002', currency: 'PEN', occurredAt: EVENT.occurred_at }, planned: [{ entry_type: 'refund', amount_minor: -500, matures_after_days: 0 }] },
+      ]),
     listEventEntries: (db) => ledger.listEventEntries(db, '1'),
+    listEntriesOfEvents: (db) => ledger.listEntriesOfEvents(db, ['1', '2']),
     insertPayoutReversal: (_db, trx) => ledger.insertPayoutReversal(trx, { eventPk: '1', payoutId: '1', event: EVENT }),
   },
   'payout-run': {
@@ -83,6 +101,8 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     findRestaurant: (db) => restaurants.findRestaurant(db, 'res_001'),
     insertRestaurantIfNew: (db) => restaurants.insertRestaurantIfNew(db, { id: 'res_001', name: null, maturity_days: 7 }),
     registerRestaurant: (_db, trx) => restaurants.registerRestaurant(trx, 'res_001', 7),
+    registerRestaurants: (_db, trx) => restaurants.registerRestaurants(trx, ['res_001', 'res_002'], 7),
+    deleteRestaurantsWithoutEvents: (_db, trx) => restaurants.deleteRestaurantsWithoutEvents(trx, ['res_ghost']),
     updateRestaurantRow: (db) => restaurants.updateRestaurantRow(db, 'res_001', { name: 'Central', maturity_days: 3 }),
   },
   statement: {

@@ -4,4 +4,34 @@
 insert into "processor_events" ("event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "metadata", "raw_payload") values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict ("event_id") do nothing returning "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at";
 
 -- findEventWithComparison
-select "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at", event_type = $1 as "same_event_type", restaurant_id = $2 as "same_restaurant_id", currency = $3 as "same_currency", amount_minor = $4 as "same_amount", fee_minor = $5 as "same_fee", occurred_at = $6::timestamptz as "same_occurred_at", metadata = $7::jsonb as "same_metadata" from "processor_events" where "event_id" = $8;
+SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
+           pe.occurred_at, pe.received_at,
+           pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata
+      FROM jsonb_to_recordset($1::jsonb) AS v(
+             event_id text, event_type text, restaurant_id text, currency text,
+             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
+      JOIN processor_events pe ON pe.event_id = v.event_id;
+
+-- insertEventsIfNew
+insert into "processor_events" ("event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "metadata", "raw_payload") values ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18) on conflict ("event_id") do nothing returning "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at";
+
+-- compareWithStoredEvents
+SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
+           pe.occurred_at, pe.received_at,
+           pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata
+      FROM jsonb_to_recordset($1::jsonb) AS v(
+             event_id text, event_type text, restaurant_id text, currency text,
+             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
+      JOIN processor_events pe ON pe.event_id = v.event_id;

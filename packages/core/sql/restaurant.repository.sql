@@ -7,10 +7,19 @@ select "id", "name", "maturity_days", "created_at", "updated_at" from "restauran
 insert into "restaurants" ("id", "name", "maturity_days") values ($1, $2, $3) on conflict ("id") do nothing returning "id", "name", "maturity_days", "created_at", "updated_at";
 
 -- registerRestaurant
-insert into "restaurants" ("id", "name", "maturity_days") values ($1, $2, $3) on conflict ("id") do nothing returning "id", "name", "maturity_days", "created_at", "updated_at";
+insert into "restaurants" ("id", "name", "maturity_days") values ($1, $2, $3) on conflict ("id") do nothing returning "id", "maturity_days";
 
 -- registerRestaurant
-select "maturity_days" from "restaurants" where "id" = $1;
+select "id", "maturity_days" from "restaurants" where "id" in ($1);
+
+-- registerRestaurants
+insert into "restaurants" ("id", "name", "maturity_days") values ($1, $2, $3), ($4, $5, $6) on conflict ("id") do nothing returning "id", "maturity_days";
+
+-- registerRestaurants
+select "id", "maturity_days" from "restaurants" where "id" in ($1, $2);
+
+-- deleteRestaurantsWithoutEvents
+delete from "restaurants" where "id" in ($1) and not exists (select "processor_events"."id" from "processor_events" where "processor_events"."restaurant_id" = "restaurants"."id");
 
 -- updateRestaurantRow
 update "restaurants" set "name" = $1, "maturity_days" = $2, "updated_at" = now() where "id" = $3 returning "id", "name", "maturity_days", "created_at", "updated_at";

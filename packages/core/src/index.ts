@@ -1,12 +1,21 @@
 export { type Clock, systemClock } from './clock.ts';
-export { type DatabaseTarget, type OpenDatabase, openDatabase, POOL_SIZE_DEFAULT } from './db/connect.ts';
+export {
+  APPLICATION_NAME,
+  type DatabaseTarget,
+  type OpenDatabase,
+  openDatabase,
+  POOL_SIZE_DEFAULT,
+  type PoolStats,
+  STATEMENT_TIMEOUT_MS_DEFAULT,
+} from './db/connect.ts';
 export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
-export { isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
+export { isDatabaseUnavailable, isDataException, isStatementTimeout, pingDatabase } from './db/availability.ts';
 export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
 export * from './events/event.schema.ts';
 export { ingestEvent } from './events/ingest-event.ts';
+export { type BatchItemOutcome, ingestEventBatch } from './events/ingest-event-batch.ts';
 export type { LedgerContext } from './ledger-context.ts';
 export * from './limits.ts';
 export { findRoundedNumber, findUnstorableString, isStorableString, jsonDepthExceeds } from './json-safety.ts';
@@ -22,7 +31,9 @@ export {
   getPayoutRun,
   PAYOUT_BATCH_SIZE_DEFAULT,
   PAYOUT_LEASE_MS_DEFAULT,
+  PAYOUT_RUN_OUTCOMES,
   type PayoutRunOptions,
+  type PayoutRunOutcome,
   requestPayoutRun,
   workNextPayoutRun,
 } from './payouts/payout-run.service.ts';

@@ -19,3 +19,5 @@ export const OCCURRED_AT_FUTURE_SKEW_MS = 5 * 60 * 1000;
 export const OCCURRED_AT_MIN = '2000-01-01T00:00:00Z';
 /** Nesting limit of any request body, checked before anything walks it recursively. */
 export const BODY_DEPTH_MAX = 64;
+/** Events in one batch request: bounds the statement sizes (about 10 parameters per event) and the answer. */
+export const EVENT_BATCH_MAX = 1000;

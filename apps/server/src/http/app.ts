@@ -3,11 +3,13 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
+import type { EdgeLimits } from '../edge-limits.ts';
 import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
 import { bodyParserError, checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
+import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
 import { statementCsv } from './statement-csv.ts';
 import { requestContext, requestState } from './request-context.ts';
@@ -16,31 +18,31 @@ export interface AppDependencies {
   ledger: LedgerContext;
   checks: EdgeChecks;
   logger: Logger;
+  limits: EdgeLimits;
+  /** Express's `trust proxy` (which X-Forwarded-For hops give the client IP); default off. */
+  trustProxy?: boolean | number | string;
   /** Resolves when the database answers; rejects (or resolves false) when it does not. */
   isDatabaseReachable(): Promise<boolean>;
+  /** True once a graceful shutdown began: /ready then answers 503 so load balancers stop sending work. */
+  isDraining?(): boolean;
 }
 
 /**
  * The HTTP edge: REST routes (OpenAPI, enveloped) under /v1, the tRPC endpoint for the SDK under
- * /trpc, health and readiness probes, and the API docs. No business rule lives here.
+ * /trpc, health, readiness and metrics, and the API docs. No business rule lives here.
  */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestContext(deps.logger));
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(requestContext(deps.logger, deps.checks.metrics));
+  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger);
 
   app.get('/health', (req, res) => {
     res.json(successEnvelope({ status: 'ok' }, requestState(req).id));
   });
-  app.get('/ready', async (req, res) => {
-    const { id, log } = requestState(req);
-    const reachable = await deps.isDatabaseReachable().catch((error: unknown) => {
-      log.warn({ err: error }, 'readiness check failed');
-      return false;
-    });
-    if (reachable) res.json(successEnvelope({ status: 'ready', database: 'reachable' }, id));
-    else sendError(res, new LedgerError('SERVICE_UNAVAILABLE', 'The database is unreachable'), id);
-  });
+  app.get('/ready', readiness(deps));
+  app.get('/metrics', metricsRoute(deps.checks));
 
   const openApiDocument = buildOpenApiDocument();
   app.get('/openapi.json', (_req, res) => {
@@ -50,8 +52,11 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     '/trpc',
+    limiters.api,
     createExpressMiddleware({
       router: appRouter,
+      // tRPC reads bodies itself: without a bound it would read any size.
+      maxBodySize: deps.limits.batchBodyBytesMax,
       createContext: ({ req }) => createRequestContext(deps.ledger, deps.checks, req, 'trpc'),
       onError: ({ error, req }) => {
         const ledgerError = toLedgerError(error);
@@ -62,13 +67,50 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
+  // Counted before the body is read. The processor's webhooks have their own, higher budget.
+  app.use('/v1', (req, res, next) => (req.path.startsWith('/processor/') ? limiters.webhook : limiters.api)(req, res, next));
   app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
   // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
-  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody, checkBodyShape, restBridge(deps.ledger, deps.checks));
+  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, restBridge(deps.ledger, deps.checks));
 
   app.use(notFound);
   app.use(lastResort);
   return app;
+}
+
+/** 200 while the database answers within the ready timeout and the server is not shutting down. */
+function readiness(deps: AppDependencies): RequestHandler {
+  return async (req, res) => {
+    const { id, log } = requestState(req);
+    if (deps.isDraining?.() === true) {
+      sendError(res, new LedgerError('SERVICE_UNAVAILABLE', 'The server is shutting down', { reason: 'draining' }), id);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), deps.limits.readyTimeoutMs);
+    });
+    const reachable = await Promise.race([deps.isDatabaseReachable(), timedOut])
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'readiness check failed');
+        return false;
+      })
+      .finally(() => clearTimeout(timer));
+    if (reachable) res.json(successEnvelope({ status: 'ready', database: 'reachable' }, id));
+    else sendError(res, new LedgerError('SERVICE_UNAVAILABLE', 'The database is unreachable', { reason: 'database' }), id);
+  };
+}
+
+/** Prometheus text format. Behind the API key when keys are configured (give Prometheus one). */
+function metricsRoute(checks: EdgeChecks): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      checks.checkApiKey(req.headers);
+      res.type(checks.metrics.registry.contentType).send(await checks.metrics.registry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
 /**

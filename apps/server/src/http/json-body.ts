@@ -1,10 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { BODY_DEPTH_MAX, findRoundedNumber, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
 import express from 'express';
+import type { EdgeLimits } from '../edge-limits.ts';
 import { requestState } from './request-context.ts';
-
-/** Largest request body accepted. A single event is at most ~17 KiB (16 KiB metadata). */
-export const BODY_BYTES_MAX = 1024 * 1024;
 
 /**
  * Media types are case-insensitive; the bridge compares them case-sensitively, so normalise first.
@@ -28,15 +26,27 @@ export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** Parses JSON bodies (objects and arrays only), keeping the exact bytes for signature checks. */
-export const jsonBody = express.json({
-  limit: BODY_BYTES_MAX,
-  strict: true,
-  verify: (req, _res, buffer) => {
-    if (!isUtf8(buffer)) throw new LedgerError('MALFORMED_JSON', 'The request body is not valid UTF-8');
-    requestState(req as express.Request).rawBody = buffer;
-  },
-});
+/** The REST route whose body may be larger than the others'. */
+export const BATCH_WEBHOOK_PATH = '/v1/processor/events/batch';
+
+/**
+ * Parses JSON bodies (objects and arrays only), keeping the exact bytes for signature checks.
+ * The batch webhook gets its own, larger limit; every other route the general one.
+ */
+export function jsonBody(limits: Pick<EdgeLimits, 'bodyBytesMax' | 'batchBodyBytesMax'>): express.RequestHandler {
+  const parser = (limit: number) =>
+    express.json({
+      limit,
+      strict: true,
+      verify: (req, _res, buffer) => {
+        if (!isUtf8(buffer)) throw new LedgerError('MALFORMED_JSON', 'The request body is not valid UTF-8');
+        requestState(req as express.Request).rawBody = buffer;
+      },
+    });
+  const general = parser(limits.bodyBytesMax);
+  const batch = parser(limits.batchBodyBytesMax);
+  return (req, res, next) => (req.path === BATCH_WEBHOOK_PATH ? batch : general)(req, res, next);
+}
 
 /**
  * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels, with no number that
@@ -73,6 +83,7 @@ export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
 
 interface BodyParserError {
   type?: unknown;
+  limit?: unknown;
 }
 
 /** What body-parser's failures mean for a client; anything else is not a body problem. */
@@ -81,10 +92,10 @@ export function bodyParserError(error: unknown): LedgerError | undefined {
   switch ((error as BodyParserError).type) {
     case 'entity.parse.failed':
       return new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
-    case 'entity.too.large':
-      return new LedgerError('PAYLOAD_TOO_LARGE', `The request body exceeds ${BODY_BYTES_MAX} bytes`, {
-        limit_bytes: BODY_BYTES_MAX,
-      });
+    case 'entity.too.large': {
+      const limit = (error as BodyParserError).limit;
+      return new LedgerError('PAYLOAD_TOO_LARGE', `The request body exceeds ${String(limit)} bytes`, { limit_bytes: limit });
+    }
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 application/json');

@@ -7,12 +7,13 @@ import { appRouter } from '../router.ts';
 import { errorEnvelope, successEnvelope } from './envelope.ts';
 import { requestState } from './request-context.ts';
 
-/** What the edge adds to the ledger context: credential checks and the payout worker's doorbell. */
+/** What the edge adds to the ledger context: credential checks, the payout worker's doorbell, metrics. */
 export interface EdgeChecks {
   checkApiKey: RequestContext['checkApiKey'];
   checkWebhookSignature: RequestContext['checkWebhookSignature'];
   checkInternalIngest: RequestContext['checkInternalIngest'];
   wakePayoutWorker: RequestContext['wakePayoutWorker'];
+  metrics: RequestContext['metrics'];
 }
 
 /** Builds a request's context; the same shape for REST and tRPC, so procedures never care which. */

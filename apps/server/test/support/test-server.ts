@@ -1,16 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
 import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from '../../src/auth.ts';
+import { EDGE_LIMITS_DEFAULT, type EdgeLimits, type RateLimits } from '../../src/edge-limits.ts';
 import { createApp } from '../../src/http/app.ts';
+import { createMetrics, type LedgerMetrics } from '../../src/metrics.ts';
 
 export interface TestServer {
   url: string;
   testDb: TestDatabase;
   ledger: LedgerContext;
+  metrics: LedgerMetrics;
   close(): Promise<void>;
 }
+
+/** Rate limits off unless a test sets them: other suites send far more than a client would. */
+const NO_RATE_LIMITS: RateLimits = { ...EDGE_LIMITS_DEFAULT.rateLimits, perApiKey: 0, perIp: 0, webhookPerIp: 0 };
 
 export interface TestServerOptions {
   apiKeys?: string[];
@@ -21,6 +29,12 @@ export interface TestServerOptions {
   poolSize?: number;
   /** Run a payout worker beside the app (default true), polling every 50 ms. */
   payoutWorker?: boolean;
+  /** Edge limits; by default the production defaults with rate limits off. */
+  limits?: Partial<Omit<EdgeLimits, 'rateLimits'>> & { rateLimits?: Partial<RateLimits> };
+  /** Default: silent (or TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /** Whether the server is shutting down (/ready answers 503). */
+  isDraining?: () => boolean;
 }
 
 /** The real HTTP app on a free port, over a fresh test database. */
@@ -28,10 +42,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDb = options.testDb === undefined;
   const testDb = options.testDb ?? (await createTestDatabase({ poolSize: options.poolSize ?? 10 }));
   const ledger: LedgerContext = { ...testDb.context(), ...options.ledger };
+  const metrics = createMetrics(() => ({ max: 0, inUse: 0, idle: 0, waiting: 0 }));
   const worker =
     options.payoutWorker === false
       ? undefined
-      : startPayoutWorker(ledger, { owner: `test-${process.pid}`, pollIntervalMs: 50, batchSize: 3 });
+      : startPayoutWorker(ledger, { owner: `test-${process.pid}`, pollIntervalMs: 50, batchSize: 3, onRunSettled: metrics.payoutRunSettled });
   const app = createApp({
     ledger,
     checks: {
@@ -39,12 +54,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       checkWebhookSignature: createWebhookCheck(options.webhookSecrets ?? []),
       checkInternalIngest: createInternalIngestCheck(options.apiKeys ?? [], options.webhookSecrets ?? []),
       wakePayoutWorker: () => worker?.wake(),
+      metrics,
     },
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    limits: { ...EDGE_LIMITS_DEFAULT, ...options.limits, rateLimits: { ...NO_RATE_LIMITS, ...options.limits?.rateLimits } },
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     isDatabaseReachable: async () => {
       await pingDatabase(ledger.db);
       return true;
     },
+    ...(options.isDraining !== undefined && { isDraining: options.isDraining }),
   });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -55,6 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: `http://127.0.0.1:${address.port}`,
     testDb,
     ledger,
+    metrics,
     close: async () => {
       await worker?.stop();
       server.closeAllConnections();
@@ -87,3 +106,17 @@ export async function request(
 
 /** The DOMAIN.md §2 example body. */
 export const EXAMPLE_EVENT = DOMAIN_EXAMPLE_EVENT;
+
+/** A fresh Standard Webhooks secret. */
+export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+/** Standard Webhooks headers signing `body` with `secret`, as a processor sends them. */
+export function signedHeaders(body: string, secret: string, options: { at?: Date; id?: string } = {}): Record<string, string> {
+  const at = options.at ?? new Date();
+  const id = options.id ?? `msg_${randomBytes(6).toString('hex')}`;
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, at, body),
+  };
+}

@@ -24,6 +24,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * Whether PostgreSQL cancelled a statement that ran past statement_timeout (SQLSTATE 57014). The
+ * database is overloaded or a query is too slow: answered 503, safe to retry.
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === '57014';
+}
+
+/**
  * Whether PostgreSQL refused a value itself (SQLSTATE class 22, data exception: a character it
  * cannot store, a number out of range). Validation should catch these first; this is the backstop
  * that keeps them a client error instead of a 500.

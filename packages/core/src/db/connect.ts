@@ -6,8 +6,13 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { Database, LedgerDb } from './database.ts';
 
+/** Connections the pool opens at most; requests beyond it wait for one (see PoolStats.waiting). */
 export const POOL_SIZE_DEFAULT = 10;
 export const CONNECT_TIMEOUT_MS = 5_000;
+/** Longest any one statement may run before PostgreSQL cancels it (SQLSTATE 57014). */
+export const STATEMENT_TIMEOUT_MS_DEFAULT = 15_000;
+/** How the server's sessions name themselves in pg_stat_activity. */
+export const APPLICATION_NAME = 'restaurant-ledger';
 /** A data-directory lock not refreshed for this long belongs to a process that died. */
 export const EMBEDDED_LOCK_STALE_MS = 10_000;
 /** How often the holder refreshes its lock: well inside the stale window, even under load. */
@@ -16,12 +21,23 @@ const EMBEDDED_LOCK_REFRESH_MS = 2_000;
 export const EMBEDDED_LOCK_WAIT_MS_DEFAULT = 15_000;
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
   | { kind: 'embedded'; dataDir: string; lockWaitMs?: number };
+
+/** What the connection pool is doing now, for metrics. */
+export interface PoolStats {
+  max: number;
+  /** Connections running a query or holding a transaction. */
+  inUse: number;
+  idle: number;
+  /** Queries waiting for a connection because all `max` are in use. */
+  waiting: number;
+}
 
 export interface OpenDatabase {
   db: LedgerDb;
   kind: DatabaseTarget['kind'];
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
 
@@ -31,17 +47,27 @@ export interface OpenDatabase {
  */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   if (target.kind === 'postgres') {
+    const max = target.poolSize ?? POOL_SIZE_DEFAULT;
     const pool = new pg.Pool({
       connectionString: target.url,
-      max: target.poolSize ?? POOL_SIZE_DEFAULT,
+      max,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Set per session by the server itself, so a runaway query is cancelled whatever the role's defaults.
+      statement_timeout: target.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS_DEFAULT,
+      application_name: APPLICATION_NAME,
       options: '-c TimeZone=UTC',
     });
     // An idle client that loses its server (restart, network) emits here; without a listener the
     // process would crash. The pool discards the client and the next query opens a new one.
     pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const poolStats = (): PoolStats => ({
+      max,
+      inUse: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    });
+    return { db, kind: 'postgres', poolStats, close: () => db.destroy() };
   }
   mkdirSync(target.dataDir, { recursive: true });
   const release = await lockDataDir(target.dataDir, target.lockWaitMs ?? EMBEDDED_LOCK_WAIT_MS_DEFAULT);
@@ -50,9 +76,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     // PGlite is a single session, so this setting holds for every query that follows.
     await client.exec("SET TimeZone = 'UTC'");
     const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    // One in-process session; the dialect queues queries in front of it and does not say how many.
+    const poolStats = (): PoolStats => ({ max: 1, inUse: 0, idle: 1, waiting: 0 });
     return {
       db,
       kind: 'embedded',
+      poolStats,
       close: async () => {
         await db.destroy();
         await release();

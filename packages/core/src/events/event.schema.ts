@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  EVENT_BATCH_MAX,
   EVENT_ID_LENGTH_MAX,
   OCCURRED_AT_MIN,
   METADATA_BYTES_MAX,
@@ -79,6 +80,26 @@ export const processorEventInputSchema = z
   .meta({ id: 'ProcessorEvent' });
 
 export type ProcessorEventInput = z.output<typeof processorEventInputSchema>;
+
+/**
+ * A batch of processor events. Only the batch's shape is checked here: each event is validated on
+ * its own by ingestEventBatch, so one bad event gets its own 422 instead of failing the batch. The
+ * item type (and the OpenAPI document) still say what an event is.
+ */
+export const eventBatchInputSchema = z
+  .strictObject({
+    events: z
+      .array(
+        z.custom<z.input<typeof processorEventInputSchema>>().meta({
+          description: 'A processor event, validated on its own',
+          override: { $ref: '#/components/schemas/ProcessorEvent' },
+        }),
+      )
+      .min(1)
+      .max(EVENT_BATCH_MAX),
+  })
+  .meta({ id: 'ProcessorEventBatch' });
+export type EventBatchInput = z.output<typeof eventBatchInputSchema>;
 
 export const PAYOUT_EFFECT_RESULTS = ['applied', 'unknown_payout', 'mismatch', 'already_final'] as const;
 

@@ -6,7 +6,7 @@ import type { LedgerContext } from '../ledger-context.ts';
 import { type LedgerEntryRow, listEventEntries } from '../ledger/ledger-entry.repository.ts';
 import { OCCURRED_AT_FUTURE_SKEW_MS } from '../limits.ts';
 import { registerRestaurant } from '../restaurants/restaurant.repository.ts';
-import { findEventWithComparison, insertEventIfNew, type StoredEventRow } from './event.repository.ts';
+import { type ComparedField, findEventWithComparison, insertEventIfNew, type StoredEventRow } from './event.repository.ts';
 import type { IngestibleEventType, IngestResult, LedgerEntryView, ProcessorEventInput } from './event.schema.ts';
 import { EVENT_HANDLERS } from './handlers/index.ts';
 
@@ -28,8 +28,7 @@ export async function ingestEvent(
   rawPayload: unknown,
 ): Promise<IngestResult> {
   const handler = EVENT_HANDLERS[event.event_type];
-  assertNotInFuture(event.occurred_at, ctx.clock());
-  handler.validate(event);
+  checkEventRules(event, ctx.clock());
   return inTransaction(ctx.db, async (trx) => {
     const restaurant = await registerRestaurant(trx, event.restaurant_id, ctx.defaultMaturityDays);
     const stored = await insertEventIfNew(trx, event, rawPayload);
@@ -50,15 +49,25 @@ async function replayOf(trx: LedgerTransaction, event: ProcessorEventInput): Pro
     // The insert met a conflicting row, so the row exists: rows are never deleted.
     throw new Error(`event ${event.event_id} conflicted on insert but cannot be read back`);
   }
-  if (existing.differing.length > 0) {
-    throw new LedgerError(
-      'EVENT_ID_CONFLICT',
-      `event ${event.event_id} was already recorded with different content`,
-      { event_id: event.event_id, differing_fields: existing.differing },
-    );
-  }
+  if (existing.differing.length > 0) throw eventIdConflict(event.event_id, existing.differing);
   const entries = await listEventEntries(trx, existing.id);
   return { idempotent: true, event: toEventView(existing), entries: entries.map(toEntryView) };
+}
+
+export function eventIdConflict(eventId: string, differing: readonly ComparedField[]): LedgerError {
+  return new LedgerError('EVENT_ID_CONFLICT', `event ${eventId} was already recorded with different content`, {
+    event_id: eventId,
+    differing_fields: differing,
+  });
+}
+
+/**
+ * The rules an event must keep beyond its schema, checked before anything is written.
+ * @throws LedgerError VALIDATION_ERROR (occurred_at in the future), EVENT_INVALID_FEE
+ */
+export function checkEventRules(event: ProcessorEventInput, now: Date): void {
+  assertNotInFuture(event.occurred_at, now);
+  EVENT_HANDLERS[event.event_type].validate(event);
 }
 
 function assertNotInFuture(occurredAt: string, now: Date): void {
@@ -69,7 +78,7 @@ function assertNotInFuture(occurredAt: string, now: Date): void {
   }
 }
 
-function toEventView(row: StoredEventRow): IngestResult['event'] {
+export function toEventView(row: StoredEventRow): IngestResult['event'] {
   return {
     event_id: row.event_id,
     event_type: row.event_type as IngestibleEventType,

@@ -12,39 +12,66 @@ export interface LedgerEntryRow {
 
 const ENTRY_COLUMNS = ['id', 'entry_type', 'amount_minor', 'occurred_at', 'available_at'] as const;
 
+/** Where an event's entries come from: the event row and the fields every entry repeats. */
+export interface EntrySource {
+  eventPk: string | number | bigint;
+  restaurantId: string;
+  currency: string;
+  occurredAt: string;
+}
+
+/** An entry as written back, with the event it belongs to (for writes of several events at once). */
+export type EventLedgerEntryRow = LedgerEntryRow & { processor_event_id: string | number | bigint };
+
 /**
  * Writes an event's entries. available_at is computed by PostgreSQL from the occurred_at string, so
  * sub-millisecond precision survives; a window of N days is exactly N*24 hours whatever the zone.
  */
-export function insertEventEntries(
+export function insertEventEntries(trx: LedgerTransaction, source: EntrySource, planned: readonly PlannedEntry[]): Promise<EventLedgerEntryRow[]> {
+  return insertEntriesOfEvents(trx, [{ source, planned }]);
+}
+
+/**
+ * insertEventEntries for many events in one statement. Rows come back in no given order; group
+ * them by processor_event_id and order by id.
+ */
+export function insertEntriesOfEvents(
   trx: LedgerTransaction,
-  source: { eventPk: string | number | bigint; restaurantId: string; currency: string; occurredAt: string },
-  planned: readonly PlannedEntry[],
-): Promise<LedgerEntryRow[]> {
+  events: ReadonlyArray<{ source: EntrySource; planned: readonly PlannedEntry[] }>,
+): Promise<EventLedgerEntryRow[]> {
+  const rows = events.flatMap(({ source, planned }) =>
+    planned.map((entry) => ({
+      processor_event_id: source.eventPk,
+      restaurant_id: source.restaurantId,
+      currency: source.currency,
+      entry_type: entry.entry_type,
+      amount_minor: entry.amount_minor,
+      occurred_at: source.occurredAt,
+      available_at: sql<string>`${source.occurredAt}::timestamptz + make_interval(hours => ${entry.matures_after_days * 24})`,
+    })),
+  );
+  if (rows.length === 0) return Promise.resolve([]);
   return trx
     .insertInto('ledger_entries')
-    .values(
-      planned.map((entry) => ({
-        processor_event_id: source.eventPk,
-        restaurant_id: source.restaurantId,
-        currency: source.currency,
-        entry_type: entry.entry_type,
-        amount_minor: entry.amount_minor,
-        occurred_at: source.occurredAt,
-        available_at: sql<string>`${source.occurredAt}::timestamptz + make_interval(hours => ${entry.matures_after_days * 24})`,
-      })),
-    )
-    .returning(ENTRY_COLUMNS)
-    .execute();
+    .values(rows)
+    .returning([...ENTRY_COLUMNS, 'processor_event_id'])
+    .execute() as Promise<EventLedgerEntryRow[]>;
 }
 
 export function listEventEntries(db: LedgerDb, eventPk: string | number | bigint): Promise<LedgerEntryRow[]> {
+  return listEntriesOfEvents(db, [eventPk]);
+}
+
+/** The entries of several events, each event's in id order. */
+export function listEntriesOfEvents(db: LedgerDb, eventPks: ReadonlyArray<string | number | bigint>): Promise<EventLedgerEntryRow[]> {
+  if (eventPks.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('ledger_entries')
-    .select(ENTRY_COLUMNS)
-    .where('processor_event_id', '=', eventPk)
+    .select([...ENTRY_COLUMNS, 'processor_event_id'])
+    .where('processor_event_id', 'in', eventPks)
+    .orderBy('processor_event_id')
     .orderBy('id')
-    .execute();
+    .execute() as Promise<EventLedgerEntryRow[]>;
 }
 
 /** The +amount entry of a failed payout: available at once, so the funds can be paid out again. */

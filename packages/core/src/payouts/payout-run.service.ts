@@ -33,7 +33,16 @@ export interface PayoutRunOptions {
   leaseMs?: number;
   /** Checked between batches: when it returns true the run is released (shutdown). */
   shouldStop?: () => boolean;
+  /** Told how each claimed run ended this time (for metrics). */
+  onRunSettled?: (outcome: PayoutRunOutcome) => void;
 }
+
+/**
+ * How a worker's turn at a run ended: completed; failed for good; retry_queued after an error
+ * (back in the queue until PAYOUT_RUN_ATTEMPTS_MAX); released back to the queue at shutdown.
+ */
+export const PAYOUT_RUN_OUTCOMES = ['completed', 'failed', 'retry_queued', 'released'] as const;
+export type PayoutRunOutcome = (typeof PAYOUT_RUN_OUTCOMES)[number];
 
 /**
  * Queues a payout run. The work happens in the background (a worker claims it); the row is the
@@ -72,16 +81,19 @@ export async function workNextPayoutRun(ctx: LedgerContext, options: PayoutRunOp
     for (;;) {
       if (options.shouldStop?.() === true) {
         await settlePayoutRun(ctx.db, runId, options.owner, { status: 'queued', now: ctx.clock() });
+        options.onRunSettled?.('released');
         return runId;
       }
       const done = await withBatchRetries(() => processBatch(ctx, claimed, { ...options, leaseMs }));
       if (done) break;
     }
     await settlePayoutRun(ctx.db, runId, options.owner, { status: 'completed', now: ctx.clock() });
+    options.onRunSettled?.('completed');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const status = claimed.attempts >= PAYOUT_RUN_ATTEMPTS_MAX ? 'failed' : 'queued';
     await settlePayoutRun(ctx.db, runId, options.owner, { status, now: ctx.clock(), error: message.slice(0, 500) });
+    options.onRunSettled?.(status === 'failed' ? 'failed' : 'retry_queued');
     throw error;
   }
   return runId;

@@ -38,14 +38,51 @@ export async function registerRestaurant(
   id: string,
   defaultMaturityDays: number,
 ): Promise<{ maturityDays: number }> {
-  const created = await insertRestaurantIfNew(trx, { id, name: null, maturity_days: defaultMaturityDays });
-  if (created !== undefined) return { maturityDays: created.maturity_days };
-  const existing = await trx
-    .selectFrom('restaurants')
-    .select('maturity_days')
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return { maturityDays: existing.maturity_days };
+  const { maturityDays } = await registerRestaurants(trx, [id], defaultMaturityDays);
+  const days = maturityDays.get(id);
+  if (days === undefined) throw new Error(`restaurant ${id} was neither inserted nor found`);
+  return { maturityDays: days };
+}
+
+/**
+ * registerRestaurant for many ids: one insert for all, one read for those that existed. Pass the
+ * ids sorted, so that concurrent callers take the primary key's locks in the same order.
+ * `created` lists the ids this call inserted.
+ */
+export async function registerRestaurants(
+  trx: LedgerTransaction,
+  ids: readonly string[],
+  defaultMaturityDays: number,
+): Promise<{ maturityDays: Map<string, number>; created: Set<string> }> {
+  if (ids.length === 0) return { maturityDays: new Map(), created: new Set() };
+  const inserted = await trx
+    .insertInto('restaurants')
+    .values(ids.map((id) => ({ id, name: null, maturity_days: defaultMaturityDays })))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning(['id', 'maturity_days'])
+    .execute();
+  const created = new Set(inserted.map((row) => row.id));
+  const existingIds = ids.filter((id) => !created.has(id));
+  const existing =
+    existingIds.length === 0
+      ? []
+      : await trx.selectFrom('restaurants').select(['id', 'maturity_days']).where('id', 'in', existingIds).execute();
+  return { maturityDays: new Map([...inserted, ...existing].map((row) => [row.id, row.maturity_days])), created };
+}
+
+/**
+ * Removes restaurants this transaction registered for events it then refused (conflicts), so a
+ * refused event leaves nothing behind. A restaurant any event names is kept.
+ */
+export async function deleteRestaurantsWithoutEvents(trx: LedgerTransaction, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx
+    .deleteFrom('restaurants')
+    .where('id', 'in', ids)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('processor_events').select('processor_events.id').whereRef('processor_events.restaurant_id', '=', 'restaurants.id'))),
+    )
+    .execute();
 }
 
 export function updateRestaurantRow(

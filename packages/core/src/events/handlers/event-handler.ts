@@ -30,6 +30,11 @@ export interface EventHandler {
   validate(event: ProcessorEventInput): void;
   /** Writes the event's effects in the event's own transaction: all of them or, on a throw, none. */
   apply(trx: LedgerTransaction, recorded: RecordedEvent): Promise<AppliedEvent>;
+  /**
+   * Present when the whole effect is a fixed list of entries, known without reading anything:
+   * such events can be written many at a time (batch ingestion). Others are applied one by one.
+   */
+  plan?: (event: ProcessorEventInput, restaurant: { maturityDays: number }) => PlannedEntry[];
 }
 
 export type EventHandlerMap = Readonly<Record<IngestibleEventType, EventHandler>>;
@@ -41,6 +46,7 @@ export function entriesHandler(spec: {
 }): EventHandler {
   return {
     validate: spec.validate ?? (() => {}),
+    plan: spec.plan,
     apply: async (trx, { eventPk, event, restaurant }) => ({
       entries: await insertEventEntries(
         trx,
