@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
 import {
+  CONNECT_TIMEOUT_MS_DEFAULT,
   type DatabaseTarget,
   MATURITY_DAYS_DEFAULT,
   MATURITY_DAYS_MAX,
   PAYOUT_BATCH_SIZE_DEFAULT,
   PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_POLL_INTERVAL_MS_DEFAULT,
+  POOL_SIZE_DEFAULT,
+  STATEMENT_TIMEOUT_MS_DEFAULT,
 } from '@restaurant-ledger/core';
 import { z } from 'zod';
 
@@ -43,6 +46,9 @@ const envSchema = z.object({
   LEDGER_PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(PAYOUT_BATCH_SIZE_DEFAULT),
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
+  LEDGER_DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(POOL_SIZE_DEFAULT),
+  LEDGER_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(CONNECT_TIMEOUT_MS_DEFAULT),
+  LEDGER_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(STATEMENT_TIMEOUT_MS_DEFAULT),
 });
 
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'LEDGER_API_KEYS', 'LEDGER_WEBHOOK_SECRET'] as const;
@@ -75,7 +81,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
   }
   const database: DatabaseTarget =
     vars.DATABASE_URL !== undefined
-      ? { kind: 'postgres', url: vars.DATABASE_URL }
+      ? {
+          kind: 'postgres',
+          url: vars.DATABASE_URL,
+          poolSize: vars.LEDGER_DB_POOL_MAX,
+          connectTimeoutMs: vars.LEDGER_DB_CONNECT_TIMEOUT_MS,
+          statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+        }
       : // pnpm runs scripts inside the package; INIT_CWD is where the user typed `pnpm start`.
         { kind: 'embedded', dataDir: resolve(env.INIT_CWD ?? process.cwd(), vars.LEDGER_DATA_DIR) };
   return {

@@ -1,7 +1,14 @@
 export { type Clock, systemClock } from './clock.ts';
-export { type DatabaseTarget, type OpenDatabase, openDatabase, POOL_SIZE_DEFAULT } from './db/connect.ts';
+export {
+  CONNECT_TIMEOUT_MS_DEFAULT,
+  type DatabaseTarget,
+  type OpenDatabase,
+  openDatabase,
+  POOL_SIZE_DEFAULT,
+  STATEMENT_TIMEOUT_MS_DEFAULT,
+} from './db/connect.ts';
 export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
-export { isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
+export { isDatabaseTimeout, isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
 export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
