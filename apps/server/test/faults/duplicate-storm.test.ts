@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { startTempCluster, type TempCluster } from '../support/temp-cluster.ts';
+import { DeliveryLog, deliverShots, singleRoute } from './support/deliveries.ts';
+import { FAULT_SERVER_ENV, printFigures } from './support/figures.ts';
+import { createHttpClient, type HttpClient } from './support/http-client.ts';
+import { auditLedger, balancesBesideModel } from './support/ledger-audit.ts';
+import { eventStream } from './support/ledger-model.ts';
+import { planStorm, type StormMix } from './support/storm-plan.ts';
+
+/**
+ * Scenario 3: a processor's retry storm. 500 distinct events, each delivered 20 times in a
+ * shuffled order over 64 connections at once: the ledger must hold each event once, with exactly
+ * the entries an independent model computes, and the model's balances.
+ */
+const DISTINCT_EVENTS = 500;
+const COPIES = 20;
+const CONNECTIONS = 64;
+/**
+ * The routes the storm goes through. When the batch route (POST /v1/processor/events/batch) is on
+ * this branch, add `{ route: batchRoute, share: 0.5 }` here (and halve the single route's share).
+ */
+const MIX: readonly StormMix[] = [{ route: singleRoute, share: 1 }];
+
+let cluster: TempCluster;
+let databaseUrl: string;
+let server: ServerProcess;
+let client: HttpClient;
+
+beforeAll(async () => {
+  cluster = await startTempCluster();
+  databaseUrl = await cluster.createDatabase('ledger_storm');
+  server = await startServerProcess({ port: await freePort(), databaseUrl, env: FAULT_SERVER_ENV });
+  client = createHttpClient(server.url, { connections: CONNECTIONS, timeoutMs: 30_000 });
+}, 90_000);
+
+afterAll(async () => {
+  client?.close();
+  await server?.kill('SIGKILL');
+  await cluster?.destroy();
+}, 30_000);
+
+describe('a duplicate storm', () => {
+  it('records 500 distinct events once each, with exactly the entries and balances of an independent model', { timeout: 240_000 }, async () => {
+    const events = eventStream({
+      prefix: 'evt_storm',
+      count: DISTINCT_EVENTS,
+      restaurants: Array.from({ length: 25 }, (_, i) => `res_storm_${i}`),
+      currencies: ['PEN', 'USD', 'MXN'],
+      // Spread over 17 days: some sales matured, some pending, refunds available at once.
+      from: new Date(Date.now() - 17 * 86_400_000),
+      stepMs: 2_937_600,
+      seed: 8_003,
+    });
+    const shots = planStorm(events, { copies: COPIES, mix: MIX, seed: 8_004 });
+    const log = new DeliveryLog();
+    const started = performance.now();
+    await deliverShots(shots, { client, senders: CONNECTIONS, log, attemptsMax: 10, backoffMs: 200 });
+    const stormMs = performance.now() - started;
+
+    const created = log.records.filter((r) => r.outcome === 'created');
+    expect(log.unexpected().slice(0, 5), 'deliveries answered with something other than 201, 200 or a 503 envelope').toEqual([]);
+    expect(log.count('network'), 'deliveries that got no HTTP answer').toBe(0);
+    expect(created.length, 'deliveries answered 201').toBe(DISTINCT_EVENTS);
+    expect(new Set(created.map((r) => r.event_id)).size).toBe(DISTINCT_EVENTS);
+    expect(log.count('replayed'), 'deliveries answered 200 idempotent').toBe(DISTINCT_EVENTS * (COPIES - 1));
+
+    const audit = await auditLedger(databaseUrl, events);
+    expect(audit).toEqual({ recorded: DISTINCT_EVENTS, missing: [], unexpected: [], partial: [], doubled: [] });
+    const asOf = new Date();
+    const { server: balances, model } = await balancesBesideModel(client, events, asOf);
+    expect(balances).toEqual(model);
+
+    const byRoute = (name: string) => log.records.filter((r) => r.route === name).length;
+    printFigures('duplicate storm', {
+      'distinct events': DISTINCT_EVENTS,
+      'deliveries made': log.records.length,
+      'by the single route': byRoute('single'),
+      'by the batch route': byRoute('batch'),
+      connections: CONNECTIONS,
+      acknowledged: log.count('created') + log.count('replayed'),
+      '201 created': created.length,
+      '200 idempotent': log.count('replayed'),
+      '503 (retried)': log.count('unavailable'),
+      recorded: audit.recorded,
+      lost: audit.missing.length,
+      doubled: audit.doubled.length,
+      'balances checked': Object.keys(model).length,
+      'storm duration (ms)': Math.round(stormMs),
+      'deliveries per second': Math.round(log.records.length / (stormMs / 1000)),
+    });
+  });
+});
