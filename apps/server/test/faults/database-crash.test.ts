@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, pollUntil, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { startTempCluster, type TempCluster } from '../support/temp-cluster.ts';
+import { pollUntil } from '../support/server-process.ts';
 import { DeliveryLog, isUnavailableEnvelope, retryUntilAnswered, runLoad, singleRoute } from './support/deliveries.ts';
-import { createHttpClient, type HttpClient } from './support/http-client.ts';
 import { auditLedger, balancesBesideModel } from './support/ledger-audit.ts';
 import { eventStream } from './support/ledger-model.ts';
-import { FAULT_SERVER_ENV, printFigures } from './support/figures.ts';
+import { type FaultRig, startFaultRig } from './support/fault-rig.ts';
+import { printFigures } from './support/figures.ts';
 
 /**
  * Scenario 1: the database is killed (SIGKILL to the postmaster) while clients post new events,
@@ -28,23 +27,11 @@ const OUTAGE_ANSWERS_MIN = 16;
 const OUTAGE_ANSWER_MS_MAX = 10_000;
 const RECOVERY_MS_MAX = 30_000;
 
-let cluster: TempCluster;
-let databaseUrl: string;
-let server: ServerProcess;
-let client: HttpClient;
-
+let rig: FaultRig;
 beforeAll(async () => {
-  cluster = await startTempCluster();
-  databaseUrl = await cluster.createDatabase('ledger_db_crash');
-  server = await startServerProcess({ port: await freePort(), databaseUrl, env: FAULT_SERVER_ENV });
-  client = createHttpClient(server.url, { connections: SENDERS, timeoutMs: 30_000 });
+  rig = await startFaultRig({ database: 'ledger_db_crash', connections: SENDERS });
 }, 90_000);
-
-afterAll(async () => {
-  client?.close();
-  await server?.kill('SIGKILL');
-  await cluster?.destroy();
-}, 30_000);
+afterAll(() => rig?.close(), 30_000);
 
 interface CrashFigures {
   readyDuringOutage: string;
@@ -56,7 +43,7 @@ interface CrashFigures {
 
 function acknowledgedAtLeast(log: DeliveryLog, count: number): () => Promise<true | undefined> {
   return async () => {
-    server.assertRunning();
+    rig.server.assertRunning();
     return log.count('created') >= count ? true : undefined;
   };
 }
@@ -67,21 +54,21 @@ function acknowledgedAtLeast(log: DeliveryLog, count: number): () => Promise<tru
  */
 async function crashAndRecover(log: DeliveryLog): Promise<CrashFigures> {
   const killedAt = performance.now();
-  const { orphansKilled } = await cluster.crash();
+  const { orphansKilled } = await rig.cluster.crash();
   const deliveriesBeforeOutage = log.records.length;
-  const ready = await client.get('/ready');
+  const ready = await rig.client.get('/ready');
   const readyDuringOutage =
     ready.kind === 'answer' ? `${ready.status} ${isUnavailableEnvelope(ready.body) ? 'SERVICE_UNAVAILABLE' : JSON.stringify(ready.body)}` : ready.message;
   await pollUntil('503 answers during the outage', 60_000, async () => {
-    server.assertRunning();
+    rig.server.assertRunning();
     const answered = log.records.slice(deliveriesBeforeOutage).filter((r) => r.outcome === 'unavailable');
     return answered.length >= OUTAGE_ANSWERS_MIN && performance.now() - killedAt >= OUTAGE_MS_MIN ? true : undefined;
   });
   const restartedAt = performance.now();
-  await cluster.start();
+  await rig.cluster.start();
   const databaseRestartMs = Math.round(performance.now() - restartedAt);
   await pollUntil('/ready after the restart', RECOVERY_MS_MAX, async () => {
-    const answer = await client.get('/ready');
+    const answer = await rig.client.get('/ready');
     return answer.kind === 'answer' && answer.status === 200 ? true : undefined;
   });
   const readyAt = performance.now();
@@ -108,7 +95,7 @@ describe('the database killed mid-load', () => {
     let sent = 0;
     let stopped = false;
     const log = new DeliveryLog();
-    const load = runLoad({ client, route: singleRoute, senders: SENDERS, next: () => events[sent++], log, stop: () => stopped, backoffMs: 250 });
+    const load = runLoad({ client: rig.client, route: singleRoute, senders: SENDERS, next: () => events[sent++], log, stop: () => stopped, backoffMs: 250 });
 
     const crashes: CrashFigures[] = [];
     for (let cycle = 0; cycle < CRASHES; cycle += 1) {
@@ -124,14 +111,14 @@ describe('the database killed mid-load', () => {
     expect(log.unexpected().slice(0, 5), 'deliveries answered with something other than 201, 200 or a 503 envelope').toEqual([]);
     expect(log.count('network'), 'deliveries that got no HTTP answer (a hang or a dropped connection)').toBe(0);
     expect(log.slowest('unavailable')).toBeLessThan(OUTAGE_ANSWER_MS_MAX);
-    expect(server.child.exitCode, server.output()).toBeNull();
+    expect(rig.server.child.exitCode, rig.server.output()).toBeNull();
 
     // Before anyone retries: every acknowledged event is there, whole.
     const attempted = events.slice(0, sent);
     const acknowledged = log.acknowledged();
-    const afterCrash = await auditLedger(databaseUrl, attempted.filter((e) => acknowledged.has(e.event_id)));
+    const afterCrash = await auditLedger(rig.databaseUrl, attempted.filter((e) => acknowledged.has(e.event_id)));
     const lost = afterCrash.missing;
-    const beforeRetries = await auditLedger(databaseUrl, attempted);
+    const beforeRetries = await auditLedger(rig.databaseUrl, attempted);
     expect(lost, 'acknowledged events missing from the database').toEqual([]);
     expect(beforeRetries.partial, 'events recorded with only some of their entries').toEqual([]);
     expect(beforeRetries.doubled).toEqual([]);
@@ -139,12 +126,12 @@ describe('the database killed mid-load', () => {
     // Processors retry what failed; then every event is recorded exactly once.
     const unacknowledged = new Set(log.unacknowledged());
     await retryUntilAnswered(attempted.filter((e) => unacknowledged.has(e.event_id)), {
-      client, route: singleRoute, senders: SENDERS, log, attemptsMax: 10, backoffMs: 200,
+      client: rig.client, route: singleRoute, senders: SENDERS, log, attemptsMax: 10, backoffMs: 200,
     });
-    const final = await auditLedger(databaseUrl, attempted);
+    const final = await auditLedger(rig.databaseUrl, attempted);
     expect(log.unacknowledged()).toEqual([]);
     expect(final).toMatchObject({ recorded: attempted.length, missing: [], unexpected: [], partial: [], doubled: [] });
-    const { server: balances, model } = await balancesBesideModel(client, attempted, new Date());
+    const { server: balances, model } = await balancesBesideModel(rig.client, attempted, new Date());
     expect(balances).toEqual(model);
 
     printFigures('database killed mid-load', {

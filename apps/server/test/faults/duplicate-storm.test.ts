@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { startTempCluster, type TempCluster } from '../support/temp-cluster.ts';
 import { DeliveryLog, deliverShots, singleRoute } from './support/deliveries.ts';
-import { FAULT_SERVER_ENV, printFigures } from './support/figures.ts';
-import { createHttpClient, type HttpClient } from './support/http-client.ts';
+import { type FaultRig, startFaultRig } from './support/fault-rig.ts';
+import { printFigures } from './support/figures.ts';
 import { auditLedger, balancesBesideModel } from './support/ledger-audit.ts';
 import { eventStream } from './support/ledger-model.ts';
 import { planStorm, type StormMix } from './support/storm-plan.ts';
@@ -22,23 +20,11 @@ const CONNECTIONS = 64;
  */
 const MIX: readonly StormMix[] = [{ route: singleRoute, share: 1 }];
 
-let cluster: TempCluster;
-let databaseUrl: string;
-let server: ServerProcess;
-let client: HttpClient;
-
+let rig: FaultRig;
 beforeAll(async () => {
-  cluster = await startTempCluster();
-  databaseUrl = await cluster.createDatabase('ledger_storm');
-  server = await startServerProcess({ port: await freePort(), databaseUrl, env: FAULT_SERVER_ENV });
-  client = createHttpClient(server.url, { connections: CONNECTIONS, timeoutMs: 30_000 });
+  rig = await startFaultRig({ database: 'ledger_storm', connections: CONNECTIONS });
 }, 90_000);
-
-afterAll(async () => {
-  client?.close();
-  await server?.kill('SIGKILL');
-  await cluster?.destroy();
-}, 30_000);
+afterAll(() => rig?.close(), 30_000);
 
 describe('a duplicate storm', () => {
   it('records 500 distinct events once each, with exactly the entries and balances of an independent model', { timeout: 240_000 }, async () => {
@@ -55,7 +41,7 @@ describe('a duplicate storm', () => {
     const shots = planStorm(events, { copies: COPIES, mix: MIX, seed: 8_004 });
     const log = new DeliveryLog();
     const started = performance.now();
-    await deliverShots(shots, { client, senders: CONNECTIONS, log, attemptsMax: 10, backoffMs: 200 });
+    await deliverShots(shots, { client: rig.client, senders: CONNECTIONS, log, attemptsMax: 10, backoffMs: 200 });
     const stormMs = performance.now() - started;
 
     const created = log.records.filter((r) => r.outcome === 'created');
@@ -65,10 +51,10 @@ describe('a duplicate storm', () => {
     expect(new Set(created.map((r) => r.event_id)).size).toBe(DISTINCT_EVENTS);
     expect(log.count('replayed'), 'deliveries answered 200 idempotent').toBe(DISTINCT_EVENTS * (COPIES - 1));
 
-    const audit = await auditLedger(databaseUrl, events);
+    const audit = await auditLedger(rig.databaseUrl, events);
     expect(audit).toEqual({ recorded: DISTINCT_EVENTS, missing: [], unexpected: [], partial: [], doubled: [] });
     const asOf = new Date();
-    const { server: balances, model } = await balancesBesideModel(client, events, asOf);
+    const { server: balances, model } = await balancesBesideModel(rig.client, events, asOf);
     expect(balances).toEqual(model);
 
     const byRoute = (name: string) => log.records.filter((r) => r.route === name).length;

@@ -2,11 +2,10 @@ import { type OpenDatabase, openDatabase } from '@restaurant-ledger/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settlementProblems, startRun, waitUntilCompleted, waitUntilPartlyDone } from '../support/payout-runs.ts';
-import { freePort, pollUntil, type ServerProcess, startServerProcess } from '../support/server-process.ts';
-import { startTempCluster, type TempCluster } from '../support/temp-cluster.ts';
+import { pollUntil } from '../support/server-process.ts';
 import { DeliveryLog, retryUntilAnswered, runLoad, singleRoute } from './support/deliveries.ts';
-import { FAULT_SERVER_ENV, printFigures } from './support/figures.ts';
-import { createHttpClient, type HttpClient } from './support/http-client.ts';
+import { type FaultRig, startFaultRig } from './support/fault-rig.ts';
+import { printFigures } from './support/figures.ts';
 import { auditLedger } from './support/ledger-audit.ts';
 import { eventStream, type ModelEvent } from './support/ledger-model.ts';
 
@@ -29,14 +28,10 @@ const RUN_TIMEOUT_MS = 60_000;
  * One restaurant per payout batch makes the run slow enough to be caught half done; a 1 s lease
  * lets the restarted server take the dead worker's run over quickly.
  */
-const CRASH_SERVER_ENV = { ...FAULT_SERVER_ENV, LEDGER_PAYOUT_BATCH_SIZE: '1', LEDGER_PAYOUT_LEASE_MS: '1000', LEDGER_PAYOUT_POLL_MS: '50' };
+const CRASH_SERVER_ENV = { LEDGER_PAYOUT_BATCH_SIZE: '1', LEDGER_PAYOUT_LEASE_MS: '1000', LEDGER_PAYOUT_POLL_MS: '50' };
 
-let cluster: TempCluster;
-let databaseUrl: string;
-let port: number;
+let rig: FaultRig;
 let database: OpenDatabase;
-const servers: ServerProcess[] = [];
-let client: HttpClient;
 
 const restaurantIds = Array.from({ length: RESTAURANTS }, (_, i) => `res_srvkill_${String(i).padStart(3, '0')}`);
 const today = new Date();
@@ -66,39 +61,26 @@ const load = eventStream({
   seed: 8_002,
 }).filter((event) => event.event_type === 'charge_succeeded');
 
-async function startServer(): Promise<ServerProcess> {
-  const server = await startServerProcess({ port, databaseUrl, env: CRASH_SERVER_ENV });
-  servers.push(server);
-  return server;
-}
-
 beforeAll(async () => {
-  cluster = await startTempCluster();
-  databaseUrl = await cluster.createDatabase('ledger_server_crash');
-  port = await freePort();
-  const server = await startServer();
-  database = await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
-  client = createHttpClient(server.url, { connections: SENDERS, timeoutMs: 30_000 });
+  rig = await startFaultRig({ database: 'ledger_server_crash', connections: SENDERS, env: CRASH_SERVER_ENV });
+  database = await openDatabase({ kind: 'postgres', url: rig.databaseUrl, poolSize: 2 });
   const seeding = new DeliveryLog();
-  await retryUntilAnswered(seeds, { client, route: singleRoute, senders: SENDERS, log: seeding, attemptsMax: 1, backoffMs: 0 });
+  await retryUntilAnswered(seeds, { client: rig.client, route: singleRoute, senders: SENDERS, log: seeding, attemptsMax: 1, backoffMs: 0 });
   expect(seeding.count('created')).toBe(RESTAURANTS);
 }, 90_000);
 
 afterAll(async () => {
-  client?.close();
-  await Promise.all(servers.map((server) => server.kill('SIGKILL')));
   await database?.close();
-  await cluster?.destroy();
+  await rig?.close();
 }, 30_000);
 
 describe('the server killed mid-load and mid-payout-run', () => {
   it('keeps every acknowledged event, finishes the interrupted run and pays no restaurant twice', { timeout: 150_000 }, async () => {
-    const [first] = servers;
-    if (first === undefined) throw new Error('no server');
+    const first = rig.server;
     let sent = 0;
     let stopped = false;
     const log = new DeliveryLog();
-    const loading = runLoad({ client, route: singleRoute, senders: SENDERS, next: () => load[sent++], log, stop: () => stopped, backoffMs: 250 });
+    const loading = runLoad({ client: rig.client, route: singleRoute, senders: SENDERS, next: () => load[sent++], log, stop: () => stopped, backoffMs: 250 });
     const acknowledgedAtLeast = (count: number) => async () => (log.count('created') >= count ? true : undefined);
 
     await pollUntil('acknowledged events before the run', 60_000, acknowledgedAtLeast(ACKNOWLEDGED_BEFORE_KILL / 2));
@@ -109,7 +91,7 @@ describe('the server killed mid-load and mid-payout-run', () => {
     await first.kill('SIGKILL');
     const payoutsAtKill = await payoutCount();
 
-    const second = await startServer();
+    const second = await rig.startServer({ port: Number(new URL(first.url).port) });
     const healthyAt = performance.now();
     await pollUntil('acknowledged events after the restart', 60_000, acknowledgedAtLeast(log.count('created') + ACKNOWLEDGED_AFTER_RESTART));
     stopped = true;
@@ -123,16 +105,16 @@ describe('the server killed mid-load and mid-payout-run', () => {
 
     const attempted = [...seeds, ...load.slice(0, sent)];
     const acknowledged = log.acknowledged();
-    const afterCrash = await auditLedger(databaseUrl, attempted);
+    const afterCrash = await auditLedger(rig.databaseUrl, attempted);
     const lost = afterCrash.missing.filter((id) => acknowledged.has(id));
     expect(lost, 'acknowledged events missing after the restart').toEqual([]);
     expect(afterCrash.partial, 'events recorded with only some of their entries').toEqual([]);
 
     const unacknowledged = new Set(log.unacknowledged());
     await retryUntilAnswered(load.filter((e) => unacknowledged.has(e.event_id)), {
-      client, route: singleRoute, senders: SENDERS, log, attemptsMax: 10, backoffMs: 200,
+      client: rig.client, route: singleRoute, senders: SENDERS, log, attemptsMax: 10, backoffMs: 200,
     });
-    const final = await auditLedger(databaseUrl, attempted);
+    const final = await auditLedger(rig.databaseUrl, attempted);
     expect(log.unacknowledged()).toEqual([]);
     expect(final).toMatchObject({ recorded: attempted.length, missing: [], unexpected: [], partial: [], doubled: [] });
 
