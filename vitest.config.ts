@@ -40,9 +40,6 @@ export default defineConfig({
         test: {
           name: 'faults',
           include: [faultSuite],
-          // Each file spawns a PostgreSQL cluster and server processes; two files at a time leave
-          // room on a 2-core machine for the rest of the suite running beside them.
-          maxWorkers: 2,
         },
       },
     ],
