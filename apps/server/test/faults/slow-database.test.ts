@@ -21,8 +21,8 @@ const TIMEOUT_MS = 2_000;
 const ANSWER_MS_MAX = 15_000;
 /** Far longer than any answer may take: a request still waiting when it ends has piled up. */
 const LOCK_HELD_S = 60;
-/** /health must answer within this while the database is jammed (it never touches it). */
-const HEALTH_MS_MAX = 2_000;
+/** /health must answer within this while the database is jammed (it never touches it); milliseconds in practice. */
+const HEALTH_MS_MAX = 5_000;
 
 let rig: FaultRig;
 let burstClient: HttpClient;
@@ -102,6 +102,7 @@ describe('a slow database and an exhausted pool', () => {
     expect(burstLog.records).toHaveLength(BURST);
     expect(burstLog.slowest('unavailable')).toBeLessThan(ANSWER_MS_MAX);
     expect(new Set(burstLog.records.map((r) => r.detail))).toEqual(new Set(['SERVICE_UNAVAILABLE']));
+    expect(health.length, '/health answers while the burst was waiting').toBeGreaterThan(0);
     expect(Math.max(...health)).toBeLessThan(HEALTH_MS_MAX);
     expect(serverConnectionsMax).toBeLessThanOrEqual(POOL_MAX);
 

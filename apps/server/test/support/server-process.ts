@@ -63,8 +63,14 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_CHARS_MAX));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A test worker that dies without its afterAll must not leave a server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      process.removeListener('exit', killOnExit);
+      resolve({ code, signal });
+    }),
   );
   const server: ServerProcess = {
     child,
