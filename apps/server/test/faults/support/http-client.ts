@@ -22,8 +22,14 @@ export interface HttpClientOptions {
   timeoutMs: number;
 }
 
+/** Below Node's default server keepAliveTimeout (5 s). */
+const IDLE_SOCKET_MS = 4_000;
+
 export function createHttpClient(baseUrl: string, options: HttpClientOptions): HttpClient {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  // An idle socket is dropped after 4 s, before the server's 5 s keep-alive timeout closes it:
+  // otherwise a request written just as the server closes its socket fails with ECONNRESET.
+  // (For a socket in use the agent's timeout only emits an event nobody listens to.)
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections, timeout: IDLE_SOCKET_MS });
   const send = (method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> => {
     const started = performance.now();
     const elapsedMs = () => Math.round(performance.now() - started);
