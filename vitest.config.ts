@@ -2,9 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 const postgresSetup = './packages/core/test/support/global-setup.ts';
 
+const faultSuite = 'apps/server/test/faults/**/*.test.ts';
+
 /**
- * Two passes: every suite against real PostgreSQL (TEST_DATABASE_URL or testcontainers), and the
- * core suite once more on embedded PGlite, the database `pnpm start` uses by default.
+ * Three projects: every suite against real PostgreSQL (TEST_DATABASE_URL or testcontainers), the
+ * core suite once more on embedded PGlite, the database `pnpm start` uses by default, and the fault
+ * suite, which starts PostgreSQL clusters of its own (it kills them) and needs neither.
  */
 export default defineConfig({
   test: {
@@ -20,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          exclude: [faultSuite],
           globalSetup: [postgresSetup],
         },
       },
@@ -29,6 +33,13 @@ export default defineConfig({
           name: 'embedded',
           include: ['packages/core/test/**/*.test.ts'],
           env: { LEDGER_TEST_DATABASE: 'embedded' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: [faultSuite],
         },
       },
     ],

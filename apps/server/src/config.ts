@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  CONNECT_TIMEOUT_MS_DEFAULT,
   type DatabaseTarget,
   MATURITY_DAYS_DEFAULT,
   MATURITY_DAYS_MAX,
@@ -81,6 +82,7 @@ const envSchema = z.object({
   LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: integer(0, 10_000_000, RATE_LIMIT_WEBHOOK_PER_IP_DEFAULT),
   LEDGER_TRUST_PROXY: z.string().optional().transform(trustProxySetting),
   LEDGER_DB_POOL_MAX: integer(1, 1_000, POOL_SIZE_DEFAULT),
+  LEDGER_DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, CONNECT_TIMEOUT_MS_DEFAULT),
   LEDGER_DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, STATEMENT_TIMEOUT_MS_DEFAULT),
   LEDGER_READY_TIMEOUT_MS: integer(100, 60_000, READY_TIMEOUT_MS_DEFAULT),
   LEDGER_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, SHUTDOWN_TIMEOUT_MS_DEFAULT),
@@ -119,7 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
   }
   const database: DatabaseTarget =
     vars.DATABASE_URL !== undefined
-      ? { kind: 'postgres', url: vars.DATABASE_URL, poolSize: vars.LEDGER_DB_POOL_MAX, statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS }
+      ? {
+          kind: 'postgres',
+          url: vars.DATABASE_URL,
+          poolSize: vars.LEDGER_DB_POOL_MAX,
+          connectTimeoutMs: vars.LEDGER_DB_CONNECT_TIMEOUT_MS,
+          statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+        }
       : // pnpm runs scripts inside the package; INIT_CWD is where the user typed `pnpm start`.
         { kind: 'embedded', dataDir: resolve(env.INIT_CWD ?? process.cwd(), vars.LEDGER_DATA_DIR) };
   return {

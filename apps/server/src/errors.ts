@@ -1,10 +1,10 @@
 import {
   ERROR_CODES,
   type ErrorCode,
+  isDatabaseTimeout,
   isDatabaseUnavailable,
   isDataException,
   isLedgerError,
-  isStatementTimeout,
   LedgerError,
   ledgerErrorFromZod,
 } from '@restaurant-ledger/core';
@@ -45,8 +45,14 @@ const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, LedgerError>> = {
 };
 
 const INTERNAL = new LedgerError('INTERNAL_ERROR', 'Internal error');
-const UNAVAILABLE = new LedgerError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly');
-const TIMED_OUT = new LedgerError('SERVICE_UNAVAILABLE', 'The database did not answer in time; retry shortly', { reason: 'statement_timeout' });
+const UNAVAILABLE = new LedgerError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', {
+  reason: 'database_unreachable',
+});
+const TIMED_OUT = new LedgerError('SERVICE_UNAVAILABLE', 'The database did not answer in time; retry shortly', {
+  reason: 'database_timeout',
+});
+/** Seconds a client should wait before retrying a 503: outages seen by the fault suite last a few. */
+const RETRY_AFTER_SECONDS = 1;
 const UNSTORABLE = new LedgerError('VALIDATION_ERROR', 'A value in the request cannot be stored', {
   issues: [{ field: '(body)', message: 'a value was refused by the database' }],
 });
@@ -59,7 +65,7 @@ export function toLedgerError(error: unknown): LedgerError {
   if (isLedgerError(error)) return error;
   if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
   if (isDatabaseUnavailable(error)) return UNAVAILABLE;
-  if (isStatementTimeout(error)) return TIMED_OUT;
+  if (isDatabaseTimeout(error)) return TIMED_OUT;
   if (isDataException(error)) return UNSTORABLE;
   if (error instanceof TRPCError) {
     if (error.cause !== undefined && error.cause !== error) {
@@ -97,5 +103,7 @@ export function errorBody(error: LedgerError): ErrorBody {
 
 /** Headers an error response carries besides the envelope. */
 export function errorHeaders(error: LedgerError): Record<string, string> {
-  return error.code === 'AUTH_REQUIRED' ? { 'www-authenticate': 'Bearer realm="restaurant-ledger"' } : {};
+  if (error.code === 'AUTH_REQUIRED') return { 'www-authenticate': 'Bearer realm="restaurant-ledger"' };
+  if (error.code === 'SERVICE_UNAVAILABLE') return { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  return {};
 }

@@ -56,7 +56,7 @@ describe('the connection pool', () => {
     const error = await sql`SELECT pg_sleep(5)`.execute(database.db).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect((error as { code?: string }).code).toBe('57014');
-    expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'statement_timeout' } });
+    expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
   });
 });
 

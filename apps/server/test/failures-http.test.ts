@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
-import type { Database } from '@restaurant-ledger/core';
+import { type Database, type LedgerDb, openDatabase } from '@restaurant-ledger/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_EVENT, request, startTestServer } from './support/test-server.ts';
 
@@ -83,4 +83,43 @@ describe('when things go wrong inside', () => {
       await unreachable.destroy();
     }
   });
+
+  it.each([
+    ['statement_timeout (57014), set by LEDGER_DB_STATEMENT_TIMEOUT_MS', 'statement'],
+    ['lock_timeout (55P03)', 'lock'],
+  ] as const)('answers 503 database_timeout with Retry-After when %s cancels a write waiting on a lock, and writes nothing', async (_name, which) => {
+    const testDb = await createTestDatabase();
+    const url = testDb.url;
+    if (url === undefined) throw new Error('needs PostgreSQL');
+    const { db, close } =
+      which === 'statement'
+        ? await openDatabase({ kind: 'postgres', url, statementTimeoutMs: 300 })
+        : lockTimeoutDatabase(url, 300);
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    const server = await startTestServer({ testDb, ledger: { db }, payoutWorker: false });
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE processor_events IN SHARE MODE');
+      const blocked = await request(`${server.url}/v1/processor/events`, { body: EXAMPLE_EVENT });
+      expect(blocked.status).toBe(503);
+      expect(blocked.headers.get('retry-after')).toBe('1');
+      expect(blocked.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
+      await holder.query('ROLLBACK');
+      // 201, not an idempotent 200: the cancelled attempt left nothing behind.
+      expect((await request(`${server.url}/v1/processor/events`, { body: EXAMPLE_EVENT })).status).toBe(201);
+    } finally {
+      await server.close();
+      await holder.end();
+      await close();
+      await testDb.close();
+    }
+  });
 });
+
+/** A pool whose sessions give up waiting for a lock after `ms` (the server itself sets only statement_timeout). */
+function lockTimeoutDatabase(url: string, ms: number): { db: LedgerDb; close(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, options: `-c TimeZone=UTC -c lock_timeout=${ms}` });
+  const db: LedgerDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, close: () => db.destroy() };
+}

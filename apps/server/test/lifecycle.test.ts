@@ -103,6 +103,24 @@ describe('configuration', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('bounds the database pool and its waits: documented defaults, each settable', () => {
+    const url = 'postgres://u@db:5432/ledger';
+    expect(loadConfig({ DATABASE_URL: url }).config.database).toEqual({
+      kind: 'postgres',
+      url,
+      poolSize: 10,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 10_000,
+    });
+    const tuned = loadConfig({
+      DATABASE_URL: url,
+      LEDGER_DB_POOL_MAX: '25',
+      LEDGER_DB_CONNECT_TIMEOUT_MS: '1500',
+      LEDGER_DB_STATEMENT_TIMEOUT_MS: '30000',
+    });
+    expect(tuned.config.database).toMatchObject({ poolSize: 25, connectTimeoutMs: 1_500, statementTimeoutMs: 30_000 });
+  });
+
   it('refuses to start in production without DATABASE_URL, LEDGER_API_KEYS and LEDGER_WEBHOOK_SECRET, naming each', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       new ConfigError(
@@ -151,6 +169,9 @@ describe('configuration', () => {
     ['DATABASE_URL', 'not a url'],
     ['LEDGER_DB_POOL_MAX', '0'],
     ['LEDGER_RATE_LIMIT_PER_KEY', 'many'],
+    ['LEDGER_DB_CONNECT_TIMEOUT_MS', 'soon'],
+    // 0 would switch PostgreSQL's statement_timeout off: every wait must stay bounded.
+    ['LEDGER_DB_STATEMENT_TIMEOUT_MS', '0'],
   ])('refuses an invalid %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { ingestEvent, type PayoutRun } from '@restaurant-ledger/core';
+import { ingestEvent } from '@restaurant-ledger/core';
 import { chargeEvent, createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { settlementProblems, startRun, waitUntilCompleted, waitUntilPartlyDone } from './support/payout-runs.ts';
+import { freePort, type ServerProcess, sleep, startServerProcess } from './support/server-process.ts';
 import { request } from './support/test-server.ts';
 
 /**
@@ -13,75 +12,23 @@ import { request } from './support/test-server.ts';
  * enough to be caught half done, and a restarted server takes it over once the lease expires.
  */
 const RESTAURANTS = 150;
-const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 const restaurantIds = Array.from({ length: RESTAURANTS }, (_, i) => `res_crash_${String(i).padStart(3, '0')}`);
 
 let testDb: TestDatabase;
 let port: number;
 const children = new Set<ServerProcess>();
 
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
+/** The server with one restaurant per payout batch and a 1 s lease, tracked so afterEach can kill it. */
+async function startServer(): Promise<ServerProcess> {
+  if (testDb.url === undefined) throw new Error('these tests spawn the server on PostgreSQL and need its URL');
+  const server = await startServerProcess({
+    port,
+    databaseUrl: testDb.url,
+    env: { LEDGER_PAYOUT_BATCH_SIZE: '1', LEDGER_PAYOUT_LEASE_MS: '1000', LEDGER_PAYOUT_POLL_MS: '50' },
   });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Spawns the server and resolves once GET /health answers 200. */
-async function startServerProcess(): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: SERVER_DIR,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      PORT: String(port),
-      DATABASE_URL: testDb.url,
-      LEDGER_API_KEYS: '',
-      LEDGER_WEBHOOK_SECRET: '',
-      LEDGER_PAYOUT_BATCH_SIZE: '1',
-      LEDGER_PAYOUT_LEASE_MS: '1000',
-      LEDGER_PAYOUT_POLL_MS: '50',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const server: ServerProcess = { child, url: `http://127.0.0.1:${port}`, exited, output: () => output };
   children.add(server);
-  void exited.then(() => children.delete(server));
-
-  let exitedEarly = false;
-  void exited.then(() => (exitedEarly = true));
-  for (let i = 0; i < 300 && !exitedEarly; i += 1) {
-    const healthy = await fetch(`${server.url}/health`).then((r) => r.ok, () => false);
-    if (healthy) return server;
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not become healthy:\n${output}`);
-}
-
-async function kill(server: ServerProcess, signal: NodeJS.Signals): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill(signal);
-  await server.exited;
+  void server.exited.then(() => children.delete(server));
+  return server;
 }
 
 interface RunRow {
@@ -104,40 +51,6 @@ async function runRow(runId: string): Promise<RunRow> {
   return row;
 }
 
-async function getRun(server: ServerProcess, runId: string): Promise<PayoutRun> {
-  const response = await request(`${server.url}/v1/payouts/runs/${runId}`);
-  expect(response.status).toBe(200);
-  return response.body.data as PayoutRun;
-}
-
-async function startRun(server: ServerProcess, currency: string): Promise<string> {
-  const response = await request(`${server.url}/v1/payouts/run`, { body: { currency, as_of: '2026-01-01' } });
-  expect(response.status, JSON.stringify(response.body)).toBe(202);
-  return response.body.data.run_id as string;
-}
-
-/** Polls until the run has created at least `atLeast` payouts and is still running (it must not finish first). */
-async function waitUntilPartlyDone(server: ServerProcess, runId: string, atLeast: number): Promise<PayoutRun> {
-  for (let i = 0; i < 1_000; i += 1) {
-    const run = await getRun(server, runId);
-    if (run.status === 'running' && run.created >= atLeast) return run;
-    expect(run.status, 'the run finished before it could be interrupted').not.toBe('completed');
-    await sleep(5);
-  }
-  throw new Error(`run ${runId} never got going`);
-}
-
-async function waitUntilCompleted(server: ServerProcess, runId: string, timeoutMs: number): Promise<PayoutRun> {
-  const deadline = Date.now() + timeoutMs;
-  let run: PayoutRun | undefined;
-  while (Date.now() < deadline) {
-    run = await getRun(server, runId);
-    if (run.status === 'completed' || run.status === 'failed') return run;
-    await sleep(25);
-  }
-  throw new Error(`run ${runId} did not complete in ${timeoutMs} ms: ${JSON.stringify(run)}\n${server.output()}`);
-}
-
 /** The invariants after a run over every restaurant in `currency` finished, whatever happened on the way. */
 async function expectEveryRestaurantPaidOnce(server: ServerProcess, currency: string): Promise<void> {
   const { rows: counts } = await sql<{ payouts: number; restaurants: number; amount: string }>`
@@ -145,19 +58,8 @@ async function expectEveryRestaurantPaidOnce(server: ServerProcess, currency: st
     FROM payouts WHERE currency = ${currency}`.execute(testDb.db);
   expect(counts[0]).toEqual({ payouts: RESTAURANTS, restaurants: RESTAURANTS, amount: String(RESTAURANTS * 9_700) });
 
-  // Each payout settles its own -amount entry and entries summing to +amount: 0 in all.
-  const { rows: unbalanced } = await sql<{ id: string }>`
-    SELECT p.id::text AS id FROM payouts p
-    LEFT JOIN payout_settlements s ON s.payout_id = p.id
-    LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    WHERE p.currency = ${currency}
-    GROUP BY p.id
-    HAVING COALESCE(SUM(le.amount_minor), 0) <> 0 OR count(*) FILTER (WHERE le.entry_type = 'payout') <> 1`.execute(testDb.db);
-  expect(unbalanced).toEqual([]);
-
-  const { rows: twice } = await sql<{ ledger_entry_id: string }>`
-    SELECT ledger_entry_id::text FROM payout_settlements GROUP BY ledger_entry_id HAVING count(*) > 1`.execute(testDb.db);
-  expect(twice).toEqual([]);
+  // Each payout settles its own -amount entry and entries summing to +amount, and no entry twice.
+  expect(await settlementProblems(testDb.db, currency)).toEqual({ unbalanced: [], settledTwice: [] });
 
   // Every entry of the currency (sales, fees and the payouts' own) is settled exactly once.
   const { rows: unsettled } = await sql<{ n: number }>`
@@ -192,23 +94,23 @@ beforeAll(async () => {
 }, 30_000);
 
 afterEach(async () => {
-  await Promise.all([...children].map((server) => kill(server, 'SIGKILL')));
+  await Promise.all([...children].map((server) => server.kill('SIGKILL')));
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map((server) => kill(server, 'SIGKILL')));
+  await Promise.all([...children].map((server) => server.kill('SIGKILL')));
   await testDb?.close();
 }, 30_000);
 
 describe('a payout run in the real server process', () => {
   it('survives SIGKILL part way through: a restarted server finishes it with one payout per restaurant and counters that add up', { timeout: 35_000 }, async () => {
-    const first = await startServerProcess();
-    const runId = await startRun(first, 'PEN');
-    const seen = await waitUntilPartlyDone(first, runId, 30);
+    const first = await startServer();
+    const runId = await startRun(first.url, { currency: 'PEN', as_of: '2026-01-01' });
+    const seen = await waitUntilPartlyDone(first.url, runId, 30);
     expect(seen.created).toBeGreaterThan(0);
 
     const killedAt = performance.now();
-    await kill(first, 'SIGKILL');
+    await first.kill('SIGKILL');
     const interrupted = await runRow(runId);
     expect(interrupted.status).toBe('running');
     expect(interrupted.lease_owner).not.toBeNull();
@@ -217,9 +119,9 @@ describe('a payout run in the real server process', () => {
     // Counters are committed with the payouts of their batch: never ahead of or behind them.
     expect(interrupted.payouts).toBe(interrupted.created_count);
 
-    const second = await startServerProcess();
+    const second = await startServer();
     const healthyMs = Math.round(performance.now() - killedAt);
-    const finished = await waitUntilCompleted(second, runId, 30_000);
+    const finished = await waitUntilCompleted(second.url, runId, 30_000, second.output);
     const recoveryMs = Math.round(performance.now() - killedAt);
     console.log(
       `payout run ${runId}: SIGKILL after ${interrupted.created_count}/${RESTAURANTS} payouts; restarted server healthy after ` +
@@ -239,9 +141,9 @@ describe('a payout run in the real server process', () => {
   });
 
   it('is handed back to the queue on SIGTERM, the process exits 0, and a restart finishes it without paying twice', { timeout: 35_000 }, async () => {
-    const first = await startServerProcess();
-    const runId = await startRun(first, 'USD');
-    await waitUntilPartlyDone(first, runId, 30);
+    const first = await startServer();
+    const runId = await startRun(first.url, { currency: 'USD', as_of: '2026-01-01' });
+    await waitUntilPartlyDone(first.url, runId, 30);
 
     const termAt = performance.now();
     first.child.kill('SIGTERM');
@@ -255,8 +157,8 @@ describe('a payout run in the real server process', () => {
     expect(released.created_count).toBeLessThan(RESTAURANTS);
     expect(released.payouts).toBe(released.created_count);
 
-    const second = await startServerProcess();
-    const finished = await waitUntilCompleted(second, runId, 30_000);
+    const second = await startServer();
+    const finished = await waitUntilCompleted(second.url, runId, 30_000, second.output);
     console.log(`payout run ${runId}: SIGTERM exit in ${shutdownMs} ms after ${released.created_count}/${RESTAURANTS} payouts`);
     expect(finished).toMatchObject({ status: 'completed', created: RESTAURANTS, attempts: 2, last_error: null });
     expect((await runRow(runId)).payouts).toBe(RESTAURANTS);

@@ -1,6 +1,7 @@
 export { type Clock, systemClock } from './clock.ts';
 export {
   APPLICATION_NAME,
+  CONNECT_TIMEOUT_MS_DEFAULT,
   type DatabaseTarget,
   type OpenDatabase,
   openDatabase,
@@ -9,7 +10,7 @@ export {
   STATEMENT_TIMEOUT_MS_DEFAULT,
 } from './db/connect.ts';
 export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
-export { isDatabaseUnavailable, isDataException, isStatementTimeout, pingDatabase } from './db/availability.ts';
+export { isDatabaseTimeout, isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
 export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';

@@ -11,24 +11,34 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
 ]);
 
+const TIMEOUT_CODES = new Set([
+  '57014', // query_canceled: statement_timeout fired (a slow query, or one waiting for a lock)
+  '55P03', // lock_not_available: lock_timeout fired, or NOWAIT met a lock
+]);
+
 /**
  * Whether an error means "the database cannot be reached right now" (as opposed to a bad query):
  * connection exceptions (SQLSTATE class 08), server shutdown or recovery, socket failures and a
- * pool that could not connect in time. Such failures are answered 503 and are safe to retry.
+ * connection that broke under a query. Such failures are answered 503 and are safe to retry.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
+  return /Connection terminated|not queryable/i.test(error.message);
 }
 
 /**
- * Whether PostgreSQL cancelled a statement that ran past statement_timeout (SQLSTATE 57014). The
- * database is overloaded or a query is too slow: answered 503, safe to retry.
+ * Whether an error means "the database did not answer in time": a statement cancelled by
+ * statement_timeout or lock_timeout, or no pool connection within the connect timeout (the pool
+ * is exhausted or the server does not answer). Answered 503; the transaction rolled back, so a
+ * retry is safe.
  */
-export function isStatementTimeout(error: unknown): boolean {
-  return error instanceof Error && (error as Error & { code?: unknown }).code === '57014';
+export function isDatabaseTimeout(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return true;
+  return /timeout exceeded when trying to connect/i.test(error.message);
 }
 
 /**

@@ -6,11 +6,18 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { Database, LedgerDb } from './database.ts';
 
-/** Connections the pool opens at most; requests beyond it wait for one (see PoolStats.waiting). */
+/** Connections in the pool; a query beyond them waits for one to come free (see PoolStats.waiting). */
 export const POOL_SIZE_DEFAULT = 10;
-export const CONNECT_TIMEOUT_MS = 5_000;
-/** Longest any one statement may run before PostgreSQL cancels it (SQLSTATE 57014). */
-export const STATEMENT_TIMEOUT_MS_DEFAULT = 15_000;
+/**
+ * The longest a query waits for a connection: to open a new one, or for one to come free in a full
+ * pool. Past it the request fails (503) instead of queueing behind a database that does not keep up.
+ */
+export const CONNECT_TIMEOUT_MS_DEFAULT = 5_000;
+/**
+ * The longest one statement may run, waiting for locks included, before PostgreSQL cancels it (and
+ * its transaction rolls back): a slow or blocked database gives a 503, not a request that hangs.
+ */
+export const STATEMENT_TIMEOUT_MS_DEFAULT = 10_000;
 /** How the server's sessions name themselves in pg_stat_activity. */
 export const APPLICATION_NAME = 'restaurant-ledger';
 /** A data-directory lock not refreshed for this long belongs to a process that died. */
@@ -21,7 +28,7 @@ const EMBEDDED_LOCK_REFRESH_MS = 2_000;
 export const EMBEDDED_LOCK_WAIT_MS_DEFAULT = 15_000;
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; connectTimeoutMs?: number; statementTimeoutMs?: number }
   | { kind: 'embedded'; dataDir: string; lockWaitMs?: number };
 
 /** What the connection pool is doing now, for metrics. */
@@ -51,7 +58,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     const pool = new pg.Pool({
       connectionString: target.url,
       max,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      connectionTimeoutMillis: target.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
       // Set per session by the server itself, so a runaway query is cancelled whatever the role's defaults.
       statement_timeout: target.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS_DEFAULT,
       application_name: APPLICATION_NAME,
@@ -60,6 +67,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     // An idle client that loses its server (restart, network) emits here; without a listener the
     // process would crash. The pool discards the client and the next query opens a new one.
     pool.on('error', () => undefined);
+    // A client in use emits 'error' too when its server goes away (the fault suite kills the
+    // postmaster mid-load), and the pool listens only to idle ones: without this the whole process
+    // died of an unhandled 'error' event. The query in flight still fails, and is answered 503.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const poolStats = (): PoolStats => ({
       max,
