@@ -85,6 +85,9 @@ describe('bad input is answered in the envelope with a stable code and writes no
       { rawBody: JSON.stringify(EXAMPLE_EVENT).replace('"rsv_987"', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`) },
     ],
     ['a UTF-16 charset', 415, 'UNSUPPORTED_MEDIA_TYPE', { body: EXAMPLE_EVENT, headers: { 'content-type': 'application/json; charset=utf-16' } }],
+    ['a plain body labelled content-encoding: br', 400, 'MALFORMED_JSON', { body: EXAMPLE_EVENT, headers: { 'content-encoding': 'br' } }],
+    ['a plain body labelled content-encoding: gzip', 400, 'MALFORMED_JSON', { body: EXAMPLE_EVENT, headers: { 'content-encoding': 'gzip' } }],
+    ['a plain body labelled content-encoding: deflate', 400, 'MALFORMED_JSON', { body: EXAMPLE_EVENT, headers: { 'content-encoding': 'deflate' } }],
   ];
 
   it.each(cases)('%s → %i %s', async (_name, status, code, init) => {
