@@ -27,6 +27,8 @@ export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC
   PAYOUT_STATUS_CONFLICT: { status: 409, trpc: 'CONFLICT' },
   AMOUNT_OUT_OF_RANGE: { status: 409, trpc: 'CONFLICT' },
   ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
+  HEADERS_TOO_LARGE: { status: 431, trpc: 'BAD_REQUEST' },
   AUTH_REQUIRED: { status: 401, trpc: 'UNAUTHORIZED' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, trpc: 'UNAUTHORIZED' },
   RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },

@@ -5,6 +5,7 @@ import { type LedgerContext, migrateToLatest, openDatabase, pingDatabase, startP
 import type { Logger } from 'pino';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
+import { answerClientErrorsInEnvelope } from './http/client-errors.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -57,6 +58,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    answerClientErrorsInEnvelope(listening, logger);
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

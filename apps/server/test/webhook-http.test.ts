@@ -161,3 +161,30 @@ describe('concurrent HTTP deliveries', () => {
     expect(rows[0]?.n).toBe(2);
   });
 });
+
+describe('requests the HTTP parser refuses', () => {
+  /** Sends raw bytes and returns the whole answer as text. */
+  async function rawExchange(text: string): Promise<string> {
+    const { port } = new URL(server.url);
+    const { connect } = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+  }
+
+  it.each([
+    ['a malformed header line', 'GET /health HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+    ['headers over the size limit', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+  ])('answers %s in the envelope with a request id', async (_name, raw, status, code) => {
+    const answer = await rawExchange(raw);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`);
+    const envelope = JSON.parse(body) as { success: boolean; error: { code: string }; meta: { request_id: string } };
+    expect(envelope).toMatchObject({ success: false, error: { code } });
+    expect(head).toContain(`x-request-id: ${envelope.meta.request_id}`);
+  });
+});

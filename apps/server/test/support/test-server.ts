@@ -7,6 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from '../../src/auth.ts';
 import { EDGE_LIMITS_DEFAULT, type EdgeLimits, type RateLimits } from '../../src/edge-limits.ts';
 import { createApp } from '../../src/http/app.ts';
+import { answerClientErrorsInEnvelope } from '../../src/http/client-errors.ts';
 import { createMetrics, type LedgerMetrics } from '../../src/metrics.ts';
 
 export interface TestServer {
@@ -66,6 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    answerClientErrorsInEnvelope(listening, pino({ level: 'silent' }));
   });
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('server has no address');
