@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  CHECKPOINT_AFTER_ENTRIES_DEFAULT,
   CONNECT_TIMEOUT_MS_DEFAULT,
   type DatabaseTarget,
   MATURITY_DAYS_DEFAULT,
@@ -32,6 +33,8 @@ export interface ServerConfig {
   webhookSecrets: readonly string[];
   defaultMaturityDays: number;
   payouts: { batchSize: number; leaseMs: number; pollIntervalMs: number };
+  /** A balance read that reads more entries than this beyond its checkpoint asks for a new one. */
+  checkpointAfterEntries: number;
   limits: EdgeLimits;
   /** Express's `trust proxy`: which X-Forwarded-For hops to believe when reading the client IP. */
   trustProxy: boolean | number | string;
@@ -74,6 +77,7 @@ const envSchema = z.object({
   LEDGER_PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(PAYOUT_BATCH_SIZE_DEFAULT),
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
+  LEDGER_CHECKPOINT_AFTER_ENTRIES: integer(10, 10_000_000, CHECKPOINT_AFTER_ENTRIES_DEFAULT),
   LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
   LEDGER_BATCH_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, BATCH_BODY_BYTES_MAX_DEFAULT),
   LEDGER_RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000, RATE_LIMIT_WINDOW_MS_DEFAULT),
@@ -142,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
         leaseMs: vars.LEDGER_PAYOUT_LEASE_MS,
         pollIntervalMs: vars.LEDGER_PAYOUT_POLL_MS,
       },
+      checkpointAfterEntries: vars.LEDGER_CHECKPOINT_AFTER_ENTRIES,
       limits: {
         bodyBytesMax: vars.LEDGER_BODY_LIMIT_BYTES,
         batchBodyBytesMax: vars.LEDGER_BATCH_BODY_LIMIT_BYTES,

@@ -1,7 +1,15 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type LedgerContext, migrateToLatest, openDatabase, pingDatabase, startPayoutWorker, systemClock } from '@restaurant-ledger/core';
+import {
+  type LedgerContext,
+  migrateToLatest,
+  openDatabase,
+  pingDatabase,
+  startBalanceCheckpointer,
+  startPayoutWorker,
+  systemClock,
+} from '@restaurant-ledger/core';
 import type { Logger } from 'pino';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
@@ -28,7 +36,11 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const database = await openDatabase(config.database);
   await migrateToLatest(database.db);
-  const ledger: LedgerContext = { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays };
+  const base: LedgerContext = { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays };
+  const checkpointer = startBalanceCheckpointer(base, {
+    onError: (error) => logger.warn({ err: error }, 'balance checkpoint not written; balances stay exact, a later read asks again'),
+  });
+  const ledger: LedgerContext = { ...base, balanceCheckpoints: checkpointer, checkpointAfterEntries: config.checkpointAfterEntries };
   const metrics = createMetrics(database.poolStats);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = startPayoutWorker(ledger, {
@@ -68,7 +80,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     port,
     close: async () => {
       draining = true;
-      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), worker.stop()]);
+      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), worker.stop(), checkpointer.stop()]);
       await database.close();
     },
   };

@@ -30,7 +30,11 @@ const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT
 
 /** One call per repository function, with representative arguments. */
 const CALLS: Record<string, Record<string, RepositoryCall>> = {
-  balance: { sumBalance: (db) => balances.sumBalance(db, 'res_001', 'PEN', AT) },
+  balance: {
+    sumBalance: (db) => balances.sumBalance(db, 'res_001', 'PEN', AT),
+    lockBalanceForCheckpoint: (_db, trx) => balances.lockBalanceForCheckpoint(trx, 'res_001', 'PEN', 1_000),
+    insertBalanceCheckpoint: (_db, trx) => balances.insertBalanceCheckpoint(trx, 'res_001', 'PEN', AT),
+  },
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
     findEventWithComparison: (_db, trx) => events.findEventWithComparison(trx, EVENT),

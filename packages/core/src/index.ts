@@ -24,6 +24,13 @@ export * from './restaurants/restaurant.schema.ts';
 export { createRestaurant, getRestaurant, updateRestaurant } from './restaurants/restaurant.service.ts';
 export * from './balances/balance.schema.ts';
 export { getBalance } from './balances/balance.service.ts';
+export {
+  type BalanceCheckpointer,
+  CHECKPOINT_AFTER_ENTRIES_DEFAULT,
+  type CheckpointWritten,
+  startBalanceCheckpointer,
+  writeBalanceCheckpoint,
+} from './balances/balance-checkpoint.service.ts';
 export { type FieldIssue, ledgerErrorFromZod } from './validation.ts';
 export { AS_OF_MESSAGE } from './shared-schemas.ts';
 export * from './payouts/payout.schema.ts';

@@ -1,3 +1,4 @@
+import type { BalanceCheckpointer } from './balances/balance-checkpoint.service.ts';
 import type { Clock } from './clock.ts';
 import type { LedgerDb } from './db/database.ts';
 
@@ -10,4 +11,11 @@ export interface LedgerContext {
   clock: Clock;
   /** Maturity window given to restaurants registered by their first event. */
   defaultMaturityDays: number;
+  /**
+   * Where balance reads ask for a checkpoint when they had to read many entries. Optional: without
+   * it balances are just as exact, and cost grows with the history since the last checkpoint.
+   */
+  balanceCheckpoints?: Pick<BalanceCheckpointer, 'request'>;
+  /** Entries a balance may read beyond its checkpoint before it asks for a new one. */
+  checkpointAfterEntries?: number;
 }

@@ -1,33 +1,122 @@
-import { sql } from 'kysely';
-import type { LedgerDb } from '../db/database.ts';
+import { type RawBuilder, sql } from 'kysely';
+import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
+
+type Int8Value = string | number | bigint;
 
 export interface BalanceRow {
   restaurant_found: boolean;
-  available: string | number | bigint;
-  pending: string | number | bigint;
-  total: string | number | bigint;
+  available: Int8Value;
+  pending: Int8Value;
+  total: Int8Value;
   last_event_at: Date | null;
+  /** Entries read beyond the checkpoint used (all of them when there was none): what the sum cost. */
+  entries_read: Int8Value;
 }
 
 /**
- * A restaurant's balance in one currency at `asOf`, summed from its ledger entries (one round trip;
- * an index-only scan of ledger_entries_balance_idx). Only entries that occurred at or before `asOf`
- * count; of those, available_at splits available from pending. `restaurant_found` tells an unknown
- * restaurant from one with no entries.
+ * The sums of one restaurant and currency at `asOf`, from the latest checkpoint cut at or before
+ * `asOf` plus what the checkpoint does not cover (docs/adr/0001-balance-checkpoints.md):
+ * - entries after the checkpoint (id > through_entry_id, late ones included), by id;
+ * - checkpointed entries that occurred after the cut (clock skew), by occurred_at;
+ * - checkpointed entries that matured after the cut, by available_at.
+ * Available is every counted entry with available_at <= asOf (available_at >= occurred_at always),
+ * total every entry with occurred_at <= asOf. With no checkpoint, the first part is every entry.
+ * Each part is an index-only range scan as long as the activity since the checkpoint.
+ */
+function balanceSums(restaurantId: string, currency: string, asOf: Date): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
+  const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
+  return sql`
+    WITH checkpoint AS (
+      SELECT through_entry_id, cut_at, total_minor, available_minor
+      FROM balance_checkpoints
+      WHERE restaurant_id = ${restaurantId} AND currency = ${currency} AND cut_at <= ${asOf}
+      ORDER BY cut_at DESC, through_entry_id DESC
+      LIMIT 1
+    ),
+    base AS (
+      SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
+             COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
+             COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
+             COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
+    )
+    SELECT
+      base.total + after_cut.total + occurred_late.total AS total,
+      base.available + after_cut.available + matured_late.available AS available,
+      base.total + after_cut.total + occurred_late.total - (base.available + after_cut.available + matured_late.available) AS pending,
+      after_cut.entries + occurred_late.entries + matured_late.entries AS entries_read
+    FROM base
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= ${asOf}), 0) AS total,
+             COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= ${asOf}), 0) AS available,
+             COUNT(*) AS entries
+      FROM ledger_entries le
+      WHERE ${scope} AND le.id > base.through_id
+    ) AS after_cut
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
+      FROM ledger_entries le
+      WHERE base.through_id > 0 AND ${scope}
+        AND le.occurred_at > base.cut_at AND le.occurred_at <= ${asOf} AND le.id <= base.through_id
+    ) AS occurred_late
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
+      FROM ledger_entries le
+      WHERE base.through_id > 0 AND ${scope}
+        AND le.available_at > base.cut_at AND le.available_at <= ${asOf} AND le.id <= base.through_id
+    ) AS matured_late`;
+}
+
+/**
+ * A restaurant's balance in one currency at `asOf`, in one round trip. Only entries that occurred
+ * at or before `asOf` count; of those, available_at splits available from pending.
+ * `restaurant_found` tells an unknown restaurant from one with no entries.
  */
 export async function sumBalance(db: LedgerDb, restaurantId: string, currency: string, asOf: Date): Promise<BalanceRow> {
   const result = await sql<BalanceRow>`
+    WITH sums AS (${balanceSums(restaurantId, currency, asOf)})
     SELECT
       EXISTS (SELECT 1 FROM restaurants WHERE id = ${restaurantId}) AS restaurant_found,
-      COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0) AS available,
-      COALESCE(SUM(amount_minor) FILTER (WHERE available_at > ${asOf}), 0) AS pending,
-      COALESCE(SUM(amount_minor), 0) AS total,
-      MAX(occurred_at) AS last_event_at
-    FROM ledger_entries
-    WHERE restaurant_id = ${restaurantId}
-      AND currency = ${currency}
-      AND occurred_at <= ${asOf}`.execute(db);
+      sums.available, sums.pending, sums.total, sums.entries_read,
+      (SELECT MAX(le.occurred_at) FROM ledger_entries le
+        WHERE le.restaurant_id = ${restaurantId} AND le.currency = ${currency} AND le.occurred_at <= ${asOf}) AS last_event_at
+    FROM sums`.execute(db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('an aggregate query returned no row');
   return row;
+}
+
+/**
+ * Takes the (restaurant, currency) checkpoint lock: waits for every insert in flight to finish,
+ * and holds new ones until this transaction ends. Gives up after `waitMs` (SQLSTATE 55P03).
+ */
+export async function lockBalanceForCheckpoint(trx: LedgerTransaction, restaurantId: string, currency: string, waitMs: number): Promise<void> {
+  await sql`SELECT set_config('lock_timeout', ${`${waitMs}ms`}, true)`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('balance:' || ${restaurantId} || ':' || ${currency}, 0))`.execute(trx);
+}
+
+/**
+ * Writes a checkpoint cut at `cutAt` covering every entry committed so far, computed from the
+ * previous checkpoint plus what came after it (so writing one costs the recent activity too).
+ * Call under lockBalanceForCheckpoint. Returns the entries it covers, or undefined when nothing
+ * was added since the latest checkpoint (no row is written).
+ */
+export async function insertBalanceCheckpoint(
+  trx: LedgerTransaction,
+  restaurantId: string,
+  currency: string,
+  cutAt: Date,
+): Promise<{ through_entry_id: Int8Value; entries_read: Int8Value } | undefined> {
+  const { rows } = await sql<{ through_entry_id: Int8Value; entries_read: Int8Value }>`
+    WITH through AS (
+      SELECT MAX(le.id) AS id FROM ledger_entries le WHERE le.restaurant_id = ${restaurantId} AND le.currency = ${currency}
+    ),
+    sums AS (${balanceSums(restaurantId, currency, cutAt)})
+    INSERT INTO balance_checkpoints (restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor, entries_read)
+    SELECT ${restaurantId}, ${currency}, through.id, ${cutAt}, sums.total, sums.available, sums.entries_read
+    FROM through, sums
+    WHERE through.id IS NOT NULL
+      AND through.id > COALESCE((SELECT MAX(through_entry_id) FROM balance_checkpoints
+                                 WHERE restaurant_id = ${restaurantId} AND currency = ${currency}), 0)
+    RETURNING through_entry_id, entries_read`.execute(trx);
+  return rows[0];
 }

@@ -1,12 +1,14 @@
 import { int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
+import { CHECKPOINT_AFTER_ENTRIES_DEFAULT } from './balance-checkpoint.service.ts';
 import { sumBalance } from './balance.repository.ts';
 import type { Balance, BalanceQuery } from './balance.schema.ts';
 
 /**
  * Available, pending and total for one restaurant and currency, computed from the ledger every
- * time (there is no stored balance). `as_of` defaults to now; a past `as_of` replays the balance as
+ * time (there is no stored balance): from the latest checkpoint plus the entries since, and a
+ * read that found many entries since asks for a new checkpoint. `as_of` defaults to now; a past `as_of` replays the balance as
  * it stood then.
  * @throws LedgerError RESTAURANT_NOT_FOUND
  */
@@ -14,6 +16,9 @@ export async function getBalance(ctx: LedgerContext, query: BalanceQuery): Promi
   const asOf = query.as_of ?? ctx.clock();
   const row = await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf);
   if (!row.restaurant_found) throw restaurantNotFound(query.restaurant_id);
+  if (int8ToSafeInteger(row.entries_read) > (ctx.checkpointAfterEntries ?? CHECKPOINT_AFTER_ENTRIES_DEFAULT)) {
+    ctx.balanceCheckpoints?.request(query.restaurant_id, query.currency);
+  }
   return {
     restaurant_id: query.restaurant_id,
     currency: query.currency,

@@ -92,6 +92,19 @@ export interface PayoutSettlementsTable {
   ledger_entry_id: Int8Ref;
 }
 
+/** Insert-only: what a (restaurant, currency) summed to at a cut (migration 2025-12-05). */
+export interface BalanceCheckpointsTable {
+  id: GeneratedInt8;
+  restaurant_id: string;
+  currency: string;
+  through_entry_id: Int8Ref;
+  cut_at: ColumnType<Date, Date, never>;
+  total_minor: ColumnType<string | number, string, never>;
+  available_minor: ColumnType<string | number, string, never>;
+  entries_read: Int8Ref;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   restaurants: RestaurantsTable;
   processor_events: ProcessorEventsTable;
@@ -99,6 +112,7 @@ export interface Database {
   payout_runs: PayoutRunsTable;
   payouts: PayoutsTable;
   payout_settlements: PayoutSettlementsTable;
+  balance_checkpoints: BalanceCheckpointsTable;
 }
 
 export type LedgerDb = Kysely<Database>;

@@ -4,6 +4,7 @@ import * as ledgerFoundation from './migrations/2025-12-01T0000-ledger-foundatio
 import * as payouts from './migrations/2025-12-02T0000-payouts.ts';
 import * as entryPositionIndex from './migrations/2025-12-03T0000-entry-position-index.ts';
 import * as payoutRunOutOfRange from './migrations/2025-12-04T0000-payout-run-out-of-range.ts';
+import * as balanceCheckpoints from './migrations/2025-12-05T0000-balance-checkpoints.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-02T0000-payouts': payouts,
   '2025-12-03T0000-entry-position-index': entryPositionIndex,
   '2025-12-04T0000-payout-run-out-of-range': payoutRunOutOfRange,
+  '2025-12-05T0000-balance-checkpoints': balanceCheckpoints,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
