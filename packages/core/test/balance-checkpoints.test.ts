@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sumBalance } from '../src/balances/balance.repository.ts';
+import { statementPage } from '../src/statements/statement.repository.ts';
 import type { LedgerDb } from '../src/db/database.ts';
 import {
   type Balance,
@@ -51,6 +52,23 @@ async function expectSameAsPlain(ctx: LedgerContext, restaurantId: string, curre
   );
 }
 
+/** Each entry's running balance from the very first entry, the plain way: one window over them all. */
+async function plainRunningBalances(db: LedgerDb, restaurantId: string, currency: string): Promise<Map<string, string>> {
+  const { rows } = await sql<{ id: string; running: string }>`
+    SELECT id::text AS id, (SUM(amount_minor) OVER (ORDER BY occurred_at, id))::text AS running
+    FROM ledger_entries WHERE restaurant_id = ${restaurantId} AND currency = ${currency}`.execute(db);
+  return new Map(rows.map((row) => [row.id, row.running]));
+}
+
+/** Statement pages starting at several moments open with the running balance of the plain window. */
+async function expectStatementsSameAsPlain(db: LedgerDb, restaurantId: string, currency: string, froms: readonly Date[]): Promise<void> {
+  const plain = await plainRunningBalances(db, restaurantId, currency);
+  for (const from of froms) {
+    const page = await statementPage(db, { restaurantId, currency, from }, 20);
+    for (const row of page) expect(String(row.running_balance), `entry ${row.id} from ${from.toISOString()}`).toBe(plain.get(String(row.id)));
+  }
+}
+
 type Step =
   | { kind: 'event'; refund: boolean; amount: number; fee: number; minutesBack: number; currency: 'PEN' | 'USD' }
   | { kind: 'checkpoint'; currency: 'PEN' | 'USD' }
@@ -82,7 +100,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('balances with checkpoints', () => {
-  it('equal the plain sum at every moment, whatever the interleaving of events, late events, checkpoints and time', async () => {
+  it('equal the plain sum at every moment, and statements the plain running sum, whatever the interleaving of events, late events, checkpoints and time', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 5, maxLength: 40 }), async (steps) => {
@@ -110,9 +128,9 @@ describe('balances with checkpoints', () => {
           }
         }
         for (const currency of ['PEN', 'USD']) {
-          for (const hoursFromNow of [-24 * 90, -24 * 30, -24 * 7, -24, -1, 0, 24 * 10]) {
-            await expectSameAsPlain(ctx, restaurantId, currency, new Date(time.nowMs() + hoursFromNow * 3_600_000));
-          }
+          const moments = [-24 * 90, -24 * 30, -24 * 7, -24, -1, 0, 24 * 10].map((hoursFromNow) => new Date(time.nowMs() + hoursFromNow * 3_600_000));
+          for (const asOf of moments) await expectSameAsPlain(ctx, restaurantId, currency, asOf);
+          await expectStatementsSameAsPlain(ctx.db, restaurantId, currency, moments);
         }
       }),
       { numRuns: EMBEDDED_RUN ? 15 : 40 },
@@ -175,8 +193,8 @@ describe('balances with checkpoints', () => {
     stop = true;
     await checkpoints;
     expect(written).toBeGreaterThan(3);
-    for (const daysFromNow of [-60, -31, -30, -7, -1, 0, 10]) {
-      await expectSameAsPlain(checkpointCtx, 'res_cp_race', 'PEN', new Date(time.nowMs() + daysFromNow * DAY_MS));
-    }
+    const moments = [-60, -31, -30, -7, -1, 0, 10].map((daysFromNow) => new Date(time.nowMs() + daysFromNow * DAY_MS));
+    for (const asOf of moments) await expectSameAsPlain(checkpointCtx, 'res_cp_race', 'PEN', asOf);
+    await expectStatementsSameAsPlain(testDb.db, 'res_cp_race', 'PEN', moments);
   });
 });

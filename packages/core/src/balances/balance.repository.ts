@@ -21,9 +21,14 @@ export interface BalanceRow {
  * - checkpointed entries that matured after the cut, by available_at.
  * Available is every counted entry with available_at <= asOf (available_at >= occurred_at always),
  * total every entry with occurred_at <= asOf. With no checkpoint, the first part is every entry.
- * Each part is an index-only range scan as long as the activity since the checkpoint.
+ * Each part is an index-only range scan as long as the activity since the checkpoint. `asOf` may
+ * be a SQL expression (the statement's opening balance takes it from its page).
  */
-function balanceSums(restaurantId: string, currency: string, asOf: Date): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
+export function balanceSums(
+  restaurantId: string,
+  currency: string,
+  asOf: Date | RawBuilder<Date>,
+): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
   const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
   return sql`
     WITH checkpoint AS (
