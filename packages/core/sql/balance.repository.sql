@@ -51,7 +51,7 @@ WITH sums AS (
 SELECT set_config('lock_timeout', $1, true);
 
 -- lockBalanceForCheckpoint
-SELECT pg_advisory_xact_lock(hashtextextended('balance:' || $1 || ':' || $2, 0));
+SELECT pg_advisory_xact_lock(1279608903, ledger_balance_lock_bucket($1, $2));
 
 -- insertBalanceCheckpoint
 WITH through AS (

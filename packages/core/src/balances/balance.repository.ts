@@ -91,12 +91,13 @@ export async function sumBalance(db: LedgerDb, restaurantId: string, currency: s
 }
 
 /**
- * Takes the (restaurant, currency) checkpoint lock: waits for every insert in flight to finish,
- * and holds new ones until this transaction ends. Gives up after `waitMs` (SQLSTATE 55P03).
+ * Takes the checkpoint lock of (restaurant, currency)'s bucket (one of 64, shared with other
+ * restaurants): waits for every insert in flight on it to finish, and holds new ones until this
+ * transaction ends. Gives up after `waitMs` (SQLSTATE 55P03).
  */
 export async function lockBalanceForCheckpoint(trx: LedgerTransaction, restaurantId: string, currency: string, waitMs: number): Promise<void> {
   await sql`SELECT set_config('lock_timeout', ${`${waitMs}ms`}, true)`.execute(trx);
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended('balance:' || ${restaurantId} || ':' || ${currency}, 0))`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(1279608903, ledger_balance_lock_bucket(${restaurantId}, ${currency}))`.execute(trx);
 }
 
 /**

@@ -201,16 +201,21 @@ export async function createPayouts(
     settled AS (
       INSERT INTO payout_settlements (payout_id, ledger_entry_id)
       SELECT c.id, le.id FROM created c JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id
-      WHERE ${UNSETTLED_AT_CUTOFF(run.currency, run.cutoff)}
+      -- The restaurant list again, as a constant: the planner then reads just these restaurants'
+      -- entries through the index instead of scanning the ledger to join a CTE it cannot size.
+      WHERE le.restaurant_id = ANY(${textArray(payouts.map((p) => p.restaurant_id))}) AND ${UNSETTLED_AT_CUTOFF(run.currency, run.cutoff)}
       UNION ALL
       SELECT payout_id, id FROM payout_entries
       RETURNING payout_id, ledger_entry_id
+    ),
+    -- What each payout really settled, summed once from the rows the settled CTE returned. The new
+    -- payout entries are invisible to this statement's snapshot, so they drop out of the join.
+    settled_sums AS (
+      SELECT s.payout_id, SUM(le.amount_minor) AS settled_minor
+      FROM settled s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      GROUP BY s.payout_id
     )
-    -- What each payout really settled, summed from the rows the settled CTE returned. The new payout
-    -- entries are invisible to this statement's snapshot, so they drop out of the join.
-    SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor,
-      (SELECT COALESCE(SUM(le.amount_minor), 0) FROM settled s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-        WHERE s.payout_id = c.id) AS settled_minor
-    FROM created c`.execute(trx);
+    SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor, COALESCE(ss.settled_minor, 0) AS settled_minor
+    FROM created c LEFT JOIN settled_sums ss ON ss.payout_id = c.id`.execute(trx);
   return rows;
 }

@@ -8,11 +8,14 @@ import { type Kysely, sql } from 'kysely';
  * by occurred_at <= cut_at (total) and by available_at <= cut_at (available). For that to be exact,
  * no entry may commit with an id at or below a checkpoint's through_entry_id after the checkpoint
  * was taken. The ledger guarantees it here, in the database, whatever path inserts:
- * - every insert takes a SHARED transaction-level advisory lock on its (restaurant, currency), and
- *   only then draws its id (the trigger replaces the id the column default drew before the lock);
- * - the checkpoint writer takes the EXCLUSIVE lock on that key, so it starts after every insert in
- *   flight has committed or rolled back, and every later insert draws a larger id.
- * Inserts never conflict with each other on the shared lock.
+ * - every insert takes a SHARED transaction-level advisory lock on its (restaurant, currency)'s
+ *   lock bucket, and only then draws its id (the trigger replaces the id the column default drew
+ *   before the lock);
+ * - the checkpoint writer takes the EXCLUSIVE lock on that bucket, so it starts after every insert
+ *   in flight on it has committed or rolled back, and every later insert draws a larger id.
+ * Inserts never conflict with each other on the shared lock. Keys hash into 64 buckets so that a
+ * transaction touching thousands of restaurants (a batch, a payout run, a bulk load) holds at most
+ * 64 advisory locks: PostgreSQL's lock table is shared and finite (max_locks_per_transaction).
  * Frozen in time: this file never imports application code.
  */
 // Kysely<any> on purpose: a migration must not depend on today's table types.
@@ -44,10 +47,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX ledger_entries_maturity_idx ON ledger_entries (restaurant_id, currency, available_at)
       INCLUDE (id, amount_minor)`.execute(db);
 
+  // 1279608903 is 'LEDG': the advisory-lock namespace of balance checkpoints.
+  await sql`
+    CREATE FUNCTION ledger_balance_lock_bucket(restaurant_id TEXT, currency TEXT) RETURNS INTEGER
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE
+      RETURN (hashtextextended(restaurant_id || ':' || currency, 0) & 63)::integer`.execute(db);
   await sql`
     CREATE FUNCTION ledger_entries_ordered_id() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      PERFORM pg_advisory_xact_lock_shared(hashtextextended('balance:' || NEW.restaurant_id || ':' || NEW.currency, 0));
+      PERFORM pg_advisory_xact_lock_shared(1279608903, ledger_balance_lock_bucket(NEW.restaurant_id, NEW.currency));
       NEW.id := nextval('ledger_entries_id_seq');
       RETURN NEW;
     END
@@ -67,6 +75,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP TRIGGER ledger_entries_ordered_id ON ledger_entries`.execute(db);
   await sql`DROP FUNCTION ledger_entries_ordered_id()`.execute(db);
+  await sql`DROP FUNCTION ledger_balance_lock_bucket(TEXT, TEXT)`.execute(db);
   await sql`DROP INDEX ledger_entries_maturity_idx`.execute(db);
   await sql`DROP INDEX ledger_entries_since_idx`.execute(db);
   await sql`DROP TABLE balance_checkpoints`.execute(db);
