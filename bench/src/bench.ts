@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchEnvironment, type BenchConfig, loadBenchConfig } from './harness/config.ts';
 import {
   checkpoint,
@@ -11,6 +11,7 @@ import {
 } from './harness/databases.ts';
 import { runIngestPhase } from './harness/ingest-phase.ts';
 import { BALANCE_SCRIPT, runLedgerPhase } from './harness/ledger-phase.ts';
+import { findCpuProfile, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
 import { readScriptHeader, staleSnapshots } from './harness/pgbench-scripts.ts';
 import { prepareRawDatabase, rawIngestScenarios } from './harness/raw-ceiling.ts';
@@ -27,6 +28,8 @@ import { FULL_PLAN, seedLedger } from './seed-ledger.ts';
  * with its ratio to the ceiling and the targets met or missed, and writes BENCHMARKS.md.
  * Knobs: BENCH_* (harness/config.ts). Databases: perf_bench_<run>_*, dropped at the end.
  */
+/** Functions and places listed from a CPU profile. */
+const CPU_PROFILE_TOP = 15;
 const startedMs = Date.now();
 const log = (line: string): void => {
   const elapsed = Math.round((Date.now() - startedMs) / 1000);
@@ -102,7 +105,7 @@ async function ingest(config: BenchConfig, run: string, created: string[], resul
     return { rawUrl, serviceUrl };
   });
   if (ready === undefined) return;
-  await withServer(results, ready.serviceUrl, 'ingestion', {}, async (server) => {
+  await withServer(config, results, ready.serviceUrl, 'ingestion', {}, async (server) => {
     await runIngestPhase({ config, rawUrl: ready.rawUrl, server, results, log, report: (figure) => log(`==> ${httpFigureLine(results.raw, figure)}`) });
   });
 }
@@ -121,19 +124,23 @@ async function ledger(config: BenchConfig, run: string, created: string[], resul
   if (ledgerUrl === undefined) return;
   const statementTimeoutMs = Number(process.env.LEDGER_DB_STATEMENT_TIMEOUT_MS ?? config.ledgerStatementTimeoutMs);
   const defaults = { LEDGER_DB_STATEMENT_TIMEOUT_MS: String(config.ledgerStatementTimeoutMs) };
-  await withServer(results, ledgerUrl, 'ledger', defaults, async (server) => {
+  await withServer(config, results, ledgerUrl, 'ledger', defaults, async (server) => {
     await runLedgerPhase({ config, ledgerUrl, server, results, statementTimeoutMs, log, report: (figure) => log(`==> ${balanceFigureLine(figure)}`) });
   });
 }
 
 async function withServer(
+  config: BenchConfig,
   results: BenchResults,
   databaseUrl: string,
   phase: string,
   defaults: Record<string, string>,
   work: (server: RunningServer) => Promise<void>,
 ): Promise<void> {
-  const server = await attempt(results, `start the server (${phase})`, log, () => startServer(databaseUrl, log, defaults));
+  const profileDir = config.cpuProfileDir;
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const server = await attempt(results, `start the server (${phase})`, log, () => startServer(databaseUrl, log, { defaults, nodeArgs }));
   if (server === undefined) return;
   try {
     await work(server);
@@ -141,6 +148,14 @@ async function withServer(
     results.rss.push({ server: `pid ${server.pid} on ${databaseName(databaseUrl)}`, phase, peakMb: server.takePhasePeakRssMb() });
     log(`server ${server.pid}: peak RSS ${server.peakRssMb().toFixed(0)} MB during ${phase}`);
     await server.stop();
+  }
+  if (profileDir !== undefined) {
+    await attempt(results, `CPU profile (${phase})`, log, async () => {
+      const file = findCpuProfile(profileDir, server.pid);
+      if (file === undefined) throw new Error(`no .cpuprofile of pid ${server.pid} in ${profileDir}`);
+      results.profiles.push({ phase, summary: summarizeCpuProfile(file, CPU_PROFILE_TOP) });
+      log(`CPU profile of the ${phase} server: ${file}`);
+    });
   }
 }
 

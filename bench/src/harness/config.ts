@@ -37,6 +37,8 @@ export interface BenchConfig {
   /** Where the report goes. */
   outputPath: string;
   pgbenchPath: string;
+  /** When set, the servers run with --cpu-prof into this folder and the report says where their CPU went. */
+  cpuProfileDir: string | undefined;
 }
 
 export const BENCH_PHASES = ['ingest', 'ledger'] as const;
@@ -70,6 +72,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     keepDatabases: env.BENCH_KEEP_DATABASES === '1',
     outputPath: env.BENCH_OUTPUT ?? new URL('../../../BENCHMARKS.md', import.meta.url).pathname,
     pgbenchPath: env.BENCH_PGBENCH ?? 'pgbench',
+    cpuProfileDir: env.BENCH_CPU_PROFILE_DIR === undefined || env.BENCH_CPU_PROFILE_DIR === '' ? undefined : env.BENCH_CPU_PROFILE_DIR,
   };
 }
 

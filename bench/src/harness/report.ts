@@ -50,6 +50,7 @@ export function renderReport(config: BenchConfig, run: RunInfo, results: BenchRe
     ...balanceSection(results.balances),
     ...payoutSection(results),
     ...memorySection(results),
+    ...profileSection(results),
     ...errorsSection(results),
     ...sqlSection(results.raw),
     ...readingSection(config),
@@ -174,6 +175,31 @@ function memorySection(results: BenchResults): string[] {
     '|---|---|---:|',
     ...results.rss.map((r) => `| ${r.server} | ${r.phase} | ${whole(r.peakMb)} MB |`),
     '',
+  ];
+}
+
+function profileSection(results: BenchResults): string[] {
+  if (results.profiles.length === 0) return [];
+  const share = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  return [
+    '## Where the server\'s CPU went (this run was profiled)',
+    '',
+    'The servers ran with `node --cpu-prof` (BENCH_CPU_PROFILE_DIR), which slows them down: compare these figures only',
+    'with another profiled run. Self time, as a share of the time the server was not idle (it idles while pgbench',
+    'measures the ceilings and while it waits for PostgreSQL).',
+    '',
+    ...results.profiles.flatMap(({ phase, summary }) => [
+      `### ${phase}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${(summary.idleMs / 1000).toFixed(1)} s idle (\`${summary.file}\`)`,
+      '',
+      '| where | self time | share |',
+      '|---|---:|---:|',
+      ...summary.byPlace.map((place) => `| ${place.name} | ${whole(place.ms)} ms | ${share(place.share)} |`),
+      '',
+      '| function | self time | share |',
+      '|---|---:|---:|',
+      ...summary.byFunction.map((fn) => `| \`${fn.name}\` | ${whole(fn.ms)} ms | ${share(fn.share)} |`),
+      '',
+    ]),
   ];
 }
 

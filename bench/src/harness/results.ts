@@ -1,4 +1,5 @@
 import type { BenchConfig } from './config.ts';
+import type { CpuProfileSummary } from './cpu-profile.ts';
 import type { LoadResult } from './http-load.ts';
 import type { RawFigure, RawWorkload } from './raw-ceiling.ts';
 import type { RunningServer } from './server-process.ts';
@@ -68,6 +69,8 @@ export interface BenchResults {
   balances: BalanceFigure[];
   payout?: PayoutFigure;
   rss: RssFigure[];
+  /** Where each server's CPU went, when the run was profiled (BENCH_CPU_PROFILE_DIR). */
+  profiles: Array<{ phase: string; summary: CpuProfileSummary }>;
   errors: StepError[];
 }
 
@@ -80,7 +83,7 @@ export interface PhaseContext {
 }
 
 export function emptyResults(): BenchResults {
-  return { raw: [], http: [], balances: [], rss: [], errors: [] };
+  return { raw: [], http: [], balances: [], rss: [], profiles: [], errors: [] };
 }
 
 /**

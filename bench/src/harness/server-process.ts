@@ -52,15 +52,20 @@ export interface RunningServer {
  * Starts the real server process, `node --import tsx src/main.ts` in apps/server as the image runs
  * it, on `databaseUrl`, with rate limits off and logging at warn, and samples its resident memory
  * until it stops. LEDGER_* variables of this process pass through (for example
- * LEDGER_DB_POOL_MAX, to measure another pool size) over `defaults`; the rate limits are always off.
+ * LEDGER_DB_POOL_MAX, to measure another pool size) over `options.defaults`; the rate limits are
+ * always off. `options.nodeArgs` go to node before the script (--cpu-prof, say).
  */
-export async function startServer(databaseUrl: string, log: (line: string) => void, defaults: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  databaseUrl: string,
+  log: (line: string) => void,
+  options: { defaults?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: SERVER_DIR,
     env: {
       PATH: process.env.PATH ?? '',
-      ...defaults,
+      ...options.defaults,
       ...ledgerVariables(process.env),
       PORT: String(port),
       DATABASE_URL: databaseUrl,
