@@ -9,9 +9,9 @@ import {
   dropDatabase,
   runDatabasesPrefix,
 } from './harness/databases.ts';
+import { findCpuProfile, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { runIngestPhase } from './harness/ingest-phase.ts';
 import { BALANCE_SCRIPT, runLedgerPhase } from './harness/ledger-phase.ts';
-import { findCpuProfile, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
 import { readScriptHeader, staleSnapshots } from './harness/pgbench-scripts.ts';
 import { prepareRawDatabase, rawIngestScenarios } from './harness/raw-ceiling.ts';
@@ -28,9 +28,9 @@ import { FULL_PLAN, seedLedger } from './seed-ledger.ts';
  * with its ratio to the ceiling and the targets met or missed, and writes BENCHMARKS.md.
  * Knobs: BENCH_* (harness/config.ts). Databases: perf_bench_<run>_*, dropped at the end.
  */
+const startedMs = Date.now();
 /** Functions and places listed from a CPU profile. */
 const CPU_PROFILE_TOP = 15;
-const startedMs = Date.now();
 const log = (line: string): void => {
   const elapsed = Math.round((Date.now() - startedMs) / 1000);
   console.error(`[bench ${String(Math.floor(elapsed / 60)).padStart(2, '0')}:${String(elapsed % 60).padStart(2, '0')}] ${line}`);
@@ -149,14 +149,17 @@ async function withServer(
     log(`server ${server.pid}: peak RSS ${server.peakRssMb().toFixed(0)} MB during ${phase}`);
     await server.stop();
   }
-  if (profileDir !== undefined) {
-    await attempt(results, `CPU profile (${phase})`, log, async () => {
-      const file = findCpuProfile(profileDir, server.pid);
-      if (file === undefined) throw new Error(`no .cpuprofile of pid ${server.pid} in ${profileDir}`);
-      results.profiles.push({ phase, summary: summarizeCpuProfile(file, CPU_PROFILE_TOP) });
-      log(`CPU profile of the ${phase} server: ${file}`);
-    });
-  }
+  if (profileDir !== undefined) await recordCpuProfile(results, profileDir, server.pid, phase);
+}
+
+/** node --cpu-prof writes the profile when the server exits: read it back into the report. */
+async function recordCpuProfile(results: BenchResults, profileDir: string, pid: number, phase: string): Promise<void> {
+  await attempt(results, `CPU profile (${phase})`, log, async () => {
+    const file = findCpuProfile(profileDir, pid);
+    if (file === undefined) throw new Error(`no .cpuprofile of pid ${pid} in ${profileDir}`);
+    results.profiles.push({ phase, summary: summarizeCpuProfile(file, CPU_PROFILE_TOP) });
+    log(`CPU profile of the ${phase} server: ${file}`);
+  });
 }
 
 process.exitCode = await main();

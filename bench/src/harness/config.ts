@@ -30,6 +30,11 @@ export interface BenchConfig {
    * the service's 10 s default: with the default the run fails and gives no time at all.
    */
   ledgerStatementTimeoutMs: number;
+  /**
+   * A pause between the ledger server's start and its first figure, for background work that a
+   * freshly copied ledger may need first (balance checkpoints written by a worker, say).
+   */
+  ledgerSettleSeconds: number;
   /** Which halves run: ingestion (fresh database) and ledger (balances and payouts on the copy). */
   phases: Set<BenchPhase>;
   /** Leave the run's databases in place for a look afterwards. */
@@ -68,6 +73,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     rawKnownEvents: integer(env, 'BENCH_RAW_KNOWN_EVENTS', 20_000, 1, KNOWN_EVENTS_MAX),
     payoutTimeoutSeconds: integer(env, 'BENCH_PAYOUT_TIMEOUT_SECONDS', 180, 1, 3_600),
     ledgerStatementTimeoutMs: integer(env, 'BENCH_LEDGER_STATEMENT_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    ledgerSettleSeconds: integer(env, 'BENCH_LEDGER_SETTLE_SECONDS', 0, 0, MEASUREMENT_SECONDS_MAX),
     phases: phases(env.BENCH_PHASES),
     keepDatabases: env.BENCH_KEEP_DATABASES === '1',
     outputPath: env.BENCH_OUTPUT ?? new URL('../../../BENCHMARKS.md', import.meta.url).pathname,

@@ -30,6 +30,10 @@ interface LedgerContext extends PhaseContext {
  * restaurant (the 10,000 small ones and the three large ones).
  */
 export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
+  if (ctx.config.ledgerSettleSeconds > 0) {
+    ctx.log(`letting the ledger server settle for ${ctx.config.ledgerSettleSeconds} s (BENCH_LEDGER_SETTLE_SECONDS)`);
+    await sleep(ctx.config.ledgerSettleSeconds * 1000);
+  }
   for (const { restaurant, entries } of BALANCE_RESTAURANTS) {
     const figure: BalanceFigure = { restaurant, entries };
     const path = `/v1/restaurants/${restaurant}/balance?currency=${CURRENCY}`;

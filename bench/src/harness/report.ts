@@ -74,7 +74,7 @@ function runSection(config: BenchConfig, run: RunInfo): string[] {
     `| PostgreSQL | ${m?.postgres ?? 'unknown'} on the same machine (${settings}) |`,
     `| tools | ${m?.pgbench ?? 'pgbench'}; autocannon ${m?.autocannon ?? 'unknown'} (in the harness process) |`,
     `| load average (1 / 5 / 15 min) | at start ${run.loadAtStart}; at end ${run.loadAtEnd} |`,
-    `| durations | ${config.throughputSeconds} s per throughput figure, ${config.latencySeconds} s per latency figure, ${config.warmupSeconds} s warm-up |`,
+    `| durations | ${config.throughputSeconds} s per throughput figure, ${config.latencySeconds} s per latency figure, ${config.warmupSeconds} s warm-up, ${config.ledgerSettleSeconds} s settle before the ledger figures |`,
     `| server | \`node --import tsx src/main.ts\` (apps/server), LOG_LEVEL=warn, rate limits off, pool LEDGER_DB_POOL_MAX=${process.env.LEDGER_DB_POOL_MAX ?? '10 (default)'} |`,
     '',
   ];

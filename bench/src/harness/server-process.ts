@@ -5,8 +5,11 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const SERVER_DIR = new URL('../../../apps/server/', import.meta.url);
-/** A start migrates the database first; on a busy 2-core machine that can take a while. */
-const READY_TIMEOUT_MS = 60_000;
+/**
+ * A start migrates the database first: on the 2.1M-entry copy, a new migration (an index, a
+ * backfill) can take minutes on a busy 2-core machine. Waiting costs nothing when it is quick.
+ */
+const READY_TIMEOUT_MS = 300_000;
 const READY_POLL_MS = 200;
 /** After SIGTERM the server drains; past this it is killed. */
 const STOP_TIMEOUT_MS = 15_000;
