@@ -1,6 +1,6 @@
 /**
  * Measures events/s through the single webhook route and through the batch route, on this
- * machine, against a real PostgreSQL: `pnpm bench` (BENCH_DATABASE_URL, default
+ * machine, against a real PostgreSQL: `pnpm bench:batch` (BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres, must be allowed to create databases).
  *
  * The server runs as its own process (`node --import tsx src/main.ts`, as in the image), on a
@@ -99,7 +99,7 @@ async function timed(count: number, concurrency: number, job: () => Promise<void
 }
 
 async function main(): Promise<void> {
-  const database = `ledger_bench_${run}`;
+  const database = `perf_bench_batch_${run}`;
   await admin(`CREATE DATABASE ${database}`);
   const databaseUrl = new URL(ADMIN_URL);
   databaseUrl.pathname = `/${database}`;

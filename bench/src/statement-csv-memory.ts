@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { freePort, rssMb } from './harness/server-process.ts';
 import { BENCH_DATABASE_URL_DEFAULT, FULL_PLAN, seedLedger } from './seed-ledger.ts';
 
 /**
@@ -29,21 +28,6 @@ interface StreamResult {
   seconds: number;
   peakRssMb: number;
   startRssMb: number;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function startServer(url: string, port: number): Promise<ChildProcess> {

@@ -1,0 +1,252 @@
+import { cpus } from 'node:os';
+import type { BenchConfig } from './config.ts';
+import { loadProblems } from './http-load.ts';
+import type { MachineInfo } from './machine.ts';
+import { BALANCE_SCRIPT } from './ledger-phase.ts';
+import { readScriptHeader, staleSnapshots } from './pgbench-scripts.ts';
+import type { RawFigure } from './raw-ceiling.ts';
+import type { BalanceFigure, BenchResults, HttpFigure } from './results.ts';
+import { ceilingFor, ratioToCeiling, type TargetOutcome } from './targets.ts';
+
+export interface RunInfo {
+  startedAt: Date;
+  finishedAt: Date;
+  command: string;
+  loadAtStart: string;
+  loadAtEnd: string;
+  machine: MachineInfo | undefined;
+}
+
+const whole = (value: number): string => Math.round(value).toLocaleString('en-US');
+const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
+const percent = (ratio: number | undefined): string => (ratio === undefined ? '-' : `${(ratio * 100).toFixed(0)}%`);
+
+/** One line per HTTP figure as it is measured: the figure and its ratio to the ceiling of the same run. */
+export function httpFigureLine(raw: readonly RawFigure[], figure: HttpFigure): string {
+  const ceiling = ceilingFor(raw, figure);
+  const { result } = figure;
+  const against = ceiling === undefined ? 'no ceiling measured' : `${percent(ratioToCeiling(raw, figure))} of raw ${ceiling.scenario.id} (${whole(ceiling.eventsPerSecond)} events/s)`;
+  const problems = loadProblems(result);
+  return `${figure.label}: ${whole(result.itemsPerSecond)} events/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms; ${against}${problems === undefined ? '' : ` [${problems}]`}`;
+}
+
+export function balanceFigureLine(figure: BalanceFigure): string {
+  const ratio = figure.raw !== undefined && figure.http !== undefined ? `${(figure.http.p99Ms / figure.raw.p99Ms).toFixed(2)}× the raw p99` : 'no ratio';
+  return `balance of ${figure.restaurant} (${whole(figure.entries)} entries): HTTP p50 ${ms(figure.http?.p50Ms)} ms, p99 ${ms(figure.http?.p99Ms)} ms; raw SQL p50 ${ms(figure.raw?.p50Ms)} ms, p99 ${ms(figure.raw?.p99Ms)} ms; ${ratio}`;
+}
+
+export function renderReport(config: BenchConfig, run: RunInfo, results: BenchResults, targets: TargetOutcome[]): string {
+  return [
+    '# Benchmarks',
+    '',
+    'Written by `pnpm bench` (`bench/src/bench.ts`). Every figure below comes from one run, and each ratio compares two',
+    'figures of that run: the service against the raw PostgreSQL ceiling of the same SQL, measured minutes apart on the',
+    'same machine. Re-run it after a change to ingestion or balances; the file is rewritten whole.',
+    '',
+    ...runSection(config, run),
+    ...targetsSection(targets),
+    ...rawSection(config, results.raw),
+    ...httpSection(results),
+    ...balanceSection(results.balances),
+    ...payoutSection(results),
+    ...memorySection(results),
+    ...profileSection(results),
+    ...errorsSection(results),
+    ...sqlSection(results.raw),
+    ...readingSection(config),
+  ].join('\n');
+}
+
+function runSection(config: BenchConfig, run: RunInfo): string[] {
+  const m = run.machine;
+  const minutes = (run.finishedAt.getTime() - run.startedAt.getTime()) / 60_000;
+  const settings = m === undefined ? '' : Object.entries(m.postgresSettings).map(([name, value]) => `${name}=${value}`).join(', ');
+  return [
+    '## The run',
+    '',
+    '| | |',
+    '|---|---|',
+    `| date | ${run.startedAt.toISOString()} (${minutes.toFixed(1)} minutes) |`,
+    `| command | \`${run.command}\` |`,
+    `| commit | ${m?.commit ?? 'unknown'} |`,
+    `| machine | ${m === undefined ? 'unknown' : `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}`} |`,
+    `| Node | ${m?.node ?? process.version} |`,
+    `| PostgreSQL | ${m?.postgres ?? 'unknown'} on the same machine (${settings}) |`,
+    `| tools | ${m?.pgbench ?? 'pgbench'}; autocannon ${m?.autocannon ?? 'unknown'} (in the harness process) |`,
+    `| load average (1 / 5 / 15 min) | at start ${run.loadAtStart}; at end ${run.loadAtEnd} |`,
+    `| durations | ${config.throughputSeconds} s per throughput figure, ${config.latencySeconds} s per latency figure, ${config.warmupSeconds} s warm-up, ${config.ledgerSettleSeconds} s settle before the ledger figures |`,
+    `| server | \`node --import tsx src/main.ts\` (apps/server), LOG_LEVEL=warn, rate limits off, pool LEDGER_DB_POOL_MAX=${process.env.LEDGER_DB_POOL_MAX ?? '10 (default)'} |`,
+    '',
+  ];
+}
+
+function targetsSection(targets: TargetOutcome[]): string[] {
+  return ['## Targets (issue 7)', '', '| target | measured | verdict |', '|---|---:|---|', ...targets.map((t) => `| ${t.target} | ${t.measured} | **${t.verdict}** |`), ''];
+}
+
+function rawSection(config: BenchConfig, raw: readonly RawFigure[]): string[] {
+  return [
+    '## Raw ceiling: the service\'s ingestion SQL through pgbench',
+    '',
+    `Each row is \`pgbench -M <protocol> -c <clients> -j <a thread per core> -T ${config.throughputSeconds}\` of a script in \`bench/pgbench/\` on a fresh, migrated`,
+    'database. `extended` is the protocol the service itself speaks (the `pg` driver parses every statement each time);',
+    '`prepared` parses once per connection. The ceiling of a workload is its best row.',
+    '',
+    '| scenario | script | protocol | clients | events per transaction | transactions/s | events/s | average latency |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+    ...raw.map(({ scenario, result, eventsPerSecond }) =>
+      `| ${scenario.id} | \`${scenario.script}\` | ${scenario.mode} | ${scenario.clients} | ${scenario.eventsPerTransaction} | ${whole(result.tps)} | ${whole(eventsPerSecond)} | ${ms(result.latencyAvgMs)} ms |`,
+    ),
+    '',
+  ];
+}
+
+function httpSection(results: BenchResults): string[] {
+  return [
+    '## The service: the real server process driven by autocannon',
+    '',
+    'Every single-route request is a new event (201), every replay an event the single route stored in this run (200,',
+    '`idempotent: true`), every batch request new events (200, all `created`). Latency is per request, from every',
+    'response\'s own time; for the batch route a request carries a whole batch.',
+    '',
+    '| figure | requests answered | events/s | p50 | p99 | vs raw ceiling | ceiling used | problems |',
+    '|---|---:|---:|---:|---:|---:|---|---|',
+    ...results.http.map((figure) => {
+      const ceiling = ceilingFor(results.raw, figure);
+      return `| ${figure.label} | ${whole(figure.result.expected)} | ${whole(figure.result.itemsPerSecond)} | ${ms(figure.result.p50Ms)} ms | ${ms(figure.result.p99Ms)} ms | ${percent(ratioToCeiling(results.raw, figure))} | ${ceiling === undefined ? '-' : `${ceiling.scenario.id}, ${whole(ceiling.eventsPerSecond)}/s`} | ${loadProblems(figure.result) ?? 'none'} |`;
+    }),
+    '',
+  ];
+}
+
+function balanceSection(balances: readonly BalanceFigure[]): string[] {
+  if (balances.length === 0) return [];
+  return [
+    '## Balance latency on the seeded ledger (one connection)',
+    '',
+    'On a copy of `ledger_bench` (2.1M entries). Raw is `bench/pgbench/balance.sql` (the balance SQL alone, `-M extended`,',
+    'per-transaction latencies from `pgbench -l`); HTTP is `GET /v1/restaurants/{id}/balance?currency=PEN`.',
+    '',
+    '| restaurant | entries | raw p50 | raw p99 | HTTP p50 | HTTP p99 | HTTP requests | HTTP p99 / raw p99 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...balances.map((b) => {
+      const ratio = b.raw !== undefined && b.http !== undefined ? `${(b.http.p99Ms / b.raw.p99Ms).toFixed(2)}×` : '-';
+      return `| ${b.restaurant} | ${whole(b.entries)} | ${ms(b.raw?.p50Ms)} ms | ${ms(b.raw?.p99Ms)} ms | ${ms(b.http?.p50Ms)} ms | ${ms(b.http?.p99Ms)} ms | ${whole(b.http?.expected ?? 0)} | ${ratio} |`;
+    }),
+    '',
+  ];
+}
+
+function payoutSection(results: BenchResults): string[] {
+  const payout = results.payout;
+  if (payout === undefined) return [];
+  const skipped = Object.entries(payout.skipped).filter(([, count]) => count > 0).map(([reason, count]) => `${reason} ${whole(count)}`).join(', ');
+  const lines = [
+    '## Payout run over the seeded ledger',
+    '',
+    '`POST /v1/payouts/run` for PEN as of today on the copy (every PEN restaurant: the 10,000 small ones and the three',
+    'large ones), then `GET /v1/payouts/runs/{id}` every 100 ms until it finished, with the server\'s statement timeout at',
+    `${whole(payout.statementTimeoutMs)} ms: **${payout.status}** after ${payout.attempts} attempt(s) in ${payout.serverSeconds?.toFixed(2) ?? '-'} s`,
+    `(requested_at → finished_at, server clock; ${payout.wallSeconds.toFixed(2)} s as polled), ${whole(payout.created)} payouts created${skipped === '' ? '' : `, skipped: ${skipped}`}.`,
+  ];
+  if (payout.lastError !== null) lines.push(`Last error: \`${payout.lastError}\`.`);
+  const batches = payout.batches;
+  if (batches !== undefined) {
+    const largest = batches.slowestLargest.map((r) => `${r.restaurant} ${whole(r.entries)}`).join(', ');
+    lines.push(
+      '',
+      `Where the time went (batch start times, read from the payouts): the slowest of ${batches.count} batches took`,
+      `**${batches.slowestSeconds.toFixed(2)} s** (entries settled by its largest payouts: ${largest}); the other ${batches.count - 1} took`,
+      `${batches.othersSeconds.toFixed(2)} s together.`,
+    );
+  }
+  return [...lines, ''];
+}
+
+function memorySection(results: BenchResults): string[] {
+  if (results.rss.length === 0) return [];
+  const peak = Math.max(...results.rss.map((r) => r.peakMb));
+  return [
+    '## Server memory',
+    '',
+    `Peak resident memory (VmRSS, sampled every 50 ms) across the run: **${whole(peak)} MB**.`,
+    '',
+    '| server process | phase | peak RSS |',
+    '|---|---|---:|',
+    ...results.rss.map((r) => `| ${r.server} | ${r.phase} | ${whole(r.peakMb)} MB |`),
+    '',
+  ];
+}
+
+function profileSection(results: BenchResults): string[] {
+  if (results.profiles.length === 0) return [];
+  const share = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  return [
+    '## Where the server\'s CPU went (this run was profiled)',
+    '',
+    'The servers ran with `node --cpu-prof` (BENCH_CPU_PROFILE_DIR), which slows them down: compare these figures only',
+    'with another profiled run. Self time, as a share of the time the server was not idle (it idles while pgbench',
+    'measures the ceilings and while it waits for PostgreSQL).',
+    '',
+    ...results.profiles.flatMap(({ phase, summary }) => [
+      `### ${phase}: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${(summary.idleMs / 1000).toFixed(1)} s idle (\`${summary.file}\`)`,
+      '',
+      '| where | self time | share |',
+      '|---|---:|---:|',
+      ...summary.byPlace.map((place) => `| ${place.name} | ${whole(place.ms)} ms | ${share(place.share)} |`),
+      '',
+      '| function | self time | share |',
+      '|---|---:|---:|',
+      ...summary.byFunction.map((fn) => `| \`${fn.name}\` | ${whole(fn.ms)} ms | ${share(fn.share)} |`),
+      '',
+    ]),
+  ];
+}
+
+function errorsSection(results: BenchResults): string[] {
+  if (results.errors.length === 0) return [];
+  return ['## Steps that failed', '', ...results.errors.map((e) => `- **${e.step}**: ${e.message.replaceAll('\n', ' ')}`), ''];
+}
+
+/** The leading comment of each script run: it says which of the service's statements the script is. */
+function sqlSection(raw: readonly RawFigure[]): string[] {
+  const scripts = [...new Set([...raw.map((figure) => figure.scenario.script), BALANCE_SCRIPT])];
+  const headers = scripts.map(describeScript);
+  const stale = headers.flatMap((header) => header.stale);
+  return [
+    '## Which SQL the ceilings run',
+    '',
+    'Each script in `bench/pgbench/` is the SQL the service sends today, copied from the snapshots in',
+    '`packages/core/sql/` (its `-- snapshots:` line names them with their hash; the harness warns when one has changed).',
+    'When ingestion or balances change, edit the script to match and re-run. What each one mirrors, and where it differs:',
+    '',
+    ...headers.map((header) => `- \`${header.script}\`: ${header.description}`),
+    '',
+    ...(stale.length === 0 ? ['Every snapshot is as it was when its script was written.'] : ['**Stale scripts**:', '', ...stale.map((line) => `- ${line}`)]),
+    '',
+  ];
+}
+
+function describeScript(script: string): { script: string; description: string; stale: string[] } {
+  try {
+    const header = readScriptHeader(script);
+    return { script, description: header.description, stale: staleSnapshots(header) };
+  } catch (error) {
+    return { script, description: `(cannot read it: ${error instanceof Error ? error.message : String(error)})`, stale: [] };
+  }
+}
+
+function readingSection(config: BenchConfig): string[] {
+  return [
+    '## Reading these figures',
+    '',
+    `- The machine's ${cpus().length} cores are shared by PostgreSQL, the server, pgbench or autocannon, and whatever else runs`,
+    '  there (other engineers\' test suites, on the development machine): see the load averages above. Absolute figures move',
+    '  from run to run; the ratios, measured minutes apart, move less.',
+    '- autocannon runs in the harness process, on the same cores as the server: it takes CPU that pgbench (in C) does not,',
+    '  which puts the HTTP figures at a small disadvantage against the ceiling.',
+    '- The HTTP figures reach PostgreSQL through the server\'s pool (LEDGER_DB_POOL_MAX, 10 by default) whatever the number',
+    `  of HTTP connections; the raw single-event and replay ceilings run ${config.singleConnections} PostgreSQL connections of their own.`,
+    '',
+  ];
+}

@@ -1,0 +1,102 @@
+import type { BenchConfig } from './config.ts';
+import type { CpuProfileSummary } from './cpu-profile.ts';
+import type { LoadResult } from './http-load.ts';
+import type { RawFigure, RawWorkload } from './raw-ceiling.ts';
+import type { RunningServer } from './server-process.ts';
+import type { LatencySummary } from './stats.ts';
+
+/** One autocannon measurement of the service, and the raw workload it is compared with. */
+export interface HttpFigure {
+  label: string;
+  workload: RawWorkload;
+  connections: number;
+  /** Events in each request: 1 on the single route, the batch size on the batch route. */
+  eventsPerRequest: number;
+  result: LoadResult;
+}
+
+export interface BalanceFigure {
+  restaurant: string;
+  entries: number;
+  /** The balance SQL alone, through pgbench on one connection. */
+  raw?: LatencySummary;
+  /** GET /v1/restaurants/{id}/balance on one connection. */
+  http?: LoadResult;
+}
+
+/** How a payout run's time split between its batches, read back from the payouts it created. */
+export interface PayoutBatches {
+  /** Batches that created at least one payout (one created_at each). */
+  count: number;
+  slowestSeconds: number;
+  /** The restaurants of the slowest batch that settled the most entries. */
+  slowestLargest: Array<{ restaurant: string; entries: number }>;
+  /** All the other batches together. */
+  othersSeconds: number;
+}
+
+export interface PayoutFigure {
+  runId: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  /** The server's statement timeout during the run. */
+  statementTimeoutMs: number;
+  /** From the request to the run's completion as this process saw it (polled). */
+  wallSeconds: number;
+  /** requested_at to finished_at, as the server recorded them. */
+  serverSeconds: number | undefined;
+  created: number;
+  skipped: Record<string, number>;
+  batches?: PayoutBatches;
+}
+
+export interface RssFigure {
+  server: string;
+  phase: string;
+  peakMb: number;
+}
+
+export interface StepError {
+  step: string;
+  message: string;
+}
+
+/** Everything one `pnpm bench` run measured, filled in as it goes; a failed step leaves its figure out and an error in. */
+export interface BenchResults {
+  raw: RawFigure[];
+  http: HttpFigure[];
+  balances: BalanceFigure[];
+  payout?: PayoutFigure;
+  rss: RssFigure[];
+  /** Where each server's CPU went, when the run was profiled (BENCH_CPU_PROFILE_DIR). */
+  profiles: Array<{ phase: string; summary: CpuProfileSummary }>;
+  errors: StepError[];
+}
+
+/** What every phase works with: the knobs, the server it measures, where figures go, and the log. */
+export interface PhaseContext {
+  config: BenchConfig;
+  server: RunningServer;
+  results: BenchResults;
+  log: (line: string) => void;
+}
+
+export function emptyResults(): BenchResults {
+  return { raw: [], http: [], balances: [], rss: [], profiles: [], errors: [] };
+}
+
+/**
+ * Runs one step; a failure is recorded and the run goes on with the next, so one broken figure
+ * (a script the SQL moved under, a busy template) does not cost the others.
+ */
+export async function attempt<T>(results: BenchResults, step: string, log: (line: string) => void, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    results.errors.push({ step, message });
+    log(`ERROR in ${step}: ${message}`);
+    return undefined;
+  }
+}
