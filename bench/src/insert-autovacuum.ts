@@ -18,6 +18,7 @@ import * as balances from '../../packages/core/src/balances/balance.repository.t
 import type { Database } from '../../packages/core/src/db/database.ts';
 import { migrateToLatest } from '../../packages/core/src/db/migrate.ts';
 import { recordStatements } from '../../packages/core/scripts/recording-driver.ts';
+import { adminQuery, databaseUrl } from './scratch-database.ts';
 
 const ADMIN_URL = process.env.BENCH_AUTOVACUUM_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASE_EVENTS = 500_000;
@@ -28,9 +29,7 @@ const HOT = 'res_av_busy';
 const run = randomBytes(3).toString('hex');
 
 function urlOf(database: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
+  return databaseUrl(ADMIN_URL, database);
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -63,7 +62,7 @@ async function insertCharges(client: pg.Client, from: number, to: number): Promi
 }
 
 async function prepare(database: string, settings: 'migration' | 'postgres defaults'): Promise<void> {
-  await withClient(ADMIN_URL, (client) => client.query(`CREATE DATABASE ${database}`));
+  await adminQuery(ADMIN_URL, `CREATE DATABASE ${database}`);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: urlOf(database), max: 1 }) }) });
   try {
     await migrateToLatest(db);
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const database of [tuned, untuned]) {
-      await withClient(ADMIN_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+      await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     }
   }
 }

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { adminQuery, databaseUrl } from './scratch-database.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POOL_SIZES = numbers(process.env.BENCH_POOL_SIZES ?? '5,10,20,40');
@@ -55,16 +55,6 @@ function chargeBody(): string {
     fee: 600,
     metadata: { reservation_id: `rsv_${sequence}`, payment_id: `pay_${sequence}` },
   });
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 async function startServer(databaseUrl: string, poolSize: number): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -128,10 +118,8 @@ async function ingest(url: string, connections: number, seconds: number): Promis
 
 async function measurePool(round: number, poolSize: number): Promise<Measurement[]> {
   const database = `perf_ingest_pool_${run}_${round}_${poolSize}`;
-  await admin(`CREATE DATABASE ${database}`);
-  const databaseUrl = new URL(ADMIN_URL);
-  databaseUrl.pathname = `/${database}`;
-  const server = await startServer(databaseUrl.toString(), poolSize);
+  await adminQuery(ADMIN_URL, `CREATE DATABASE ${database}`);
+  const server = await startServer(databaseUrl(ADMIN_URL, database), poolSize);
   try {
     await ingest(server.url, Math.max(...CONNECTIONS), WARM_UP_SECONDS);
     const measurements: Measurement[] = [];
@@ -151,7 +139,7 @@ async function measurePool(round: number, poolSize: number): Promise<Measurement
     return measurements;
   } finally {
     await server.stop();
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 

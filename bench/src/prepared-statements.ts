@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ingestEvent, migrateToLatest, openDatabase, processorEventInputSchema } from '@restaurant-ledger/core';
-import pg from 'pg';
+import { adminQuery, databaseUrl } from './scratch-database.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -18,16 +18,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const run = randomBytes(4).toString('hex');
 let sequence = 0;
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -74,25 +64,24 @@ async function measure(url: string, preparedStatements: boolean, seconds: number
 
 async function main(): Promise<void> {
   const database = `perf_ingest_prepared_${run}`;
-  await admin(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
+  await adminQuery(ADMIN_URL, `CREATE DATABASE ${database}`);
+  const url = databaseUrl(ADMIN_URL, database);
   try {
-    const migrating = await openDatabase({ kind: 'postgres', url: url.toString() });
+    const migrating = await openDatabase({ kind: 'postgres', url: url });
     await migrateToLatest(migrating.db);
     await migrating.close();
-    await measure(url.toString(), true, 2); // warm-up: JIT, restaurants registered
+    await measure(url, true, 2); // warm-up: JIT, restaurants registered
     const rows = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const prepared of round % 2 === 1 ? [true, false] : [false, true]) {
-        const row = { round, ...(await measure(url.toString(), prepared, SECONDS)) };
+        const row = { round, ...(await measure(url, prepared, SECONDS)) };
         console.log(JSON.stringify(row));
         rows.push(row);
       }
     }
     console.table(rows);
   } finally {
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await adminQuery(ADMIN_URL, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 
