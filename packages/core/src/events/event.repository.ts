@@ -175,7 +175,10 @@ export type PlannedEventOutcome =
   | { kind: 'recorded'; event: StoredEventRow; entries: LedgerEntryRow[] }
   /** The event_id is stored (committed): a replay or a conflict, for findEventWithEntries to decide. Nothing written. */
   | { kind: 'known' }
-  /** The restaurant was registered by a transaction that committed after this statement began. Nothing written. */
+  /**
+   * The statement saw no restaurant and registered none: one committed after the statement began,
+   * or the event_id is stored and this body names an unknown restaurant (a conflict). Nothing written.
+   */
   | { kind: 'restaurant_unseen' };
 
 /**
@@ -196,9 +199,10 @@ export type PlannedEventOutcome =
  * Restaurant before event is the lock order of every other ingestion path, so they cannot deadlock.
  * The foreign keys are checked at the end of the statement, when all of it is in place.
  *
- * Two races it leaves to the transactional path: a restaurant committed by another first event after
- * this statement's snapshot (nothing is written: `restaurant_unseen`); and a restaurant this
- * statement registered for an event_id that a concurrent delivery recorded with other content, where
+ * It leaves to the transactional path, having written nothing: a restaurant committed by another
+ * first event after this statement's snapshot, or a stored event_id sent again naming an unknown
+ * restaurant (both `restaurant_unseen`); and, a rare race, a restaurant this statement registered
+ * for an event_id that a concurrent delivery recorded with other content, where
  * `ledger_fail_for_retry` fails the whole statement (SQLSTATE 40001) so that not even the
  * restaurant stays.
  */
