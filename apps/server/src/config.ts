@@ -88,6 +88,10 @@ const envSchema = z.object({
   LEDGER_DB_POOL_MAX: integer(1, 1_000, POOL_SIZE_DEFAULT),
   LEDGER_DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, CONNECT_TIMEOUT_MS_DEFAULT),
   LEDGER_DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, STATEMENT_TIMEOUT_MS_DEFAULT),
+  LEDGER_DB_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
   LEDGER_READY_TIMEOUT_MS: integer(100, 60_000, READY_TIMEOUT_MS_DEFAULT),
   LEDGER_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, SHUTDOWN_TIMEOUT_MS_DEFAULT),
 });
@@ -131,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
           poolSize: vars.LEDGER_DB_POOL_MAX,
           connectTimeoutMs: vars.LEDGER_DB_CONNECT_TIMEOUT_MS,
           statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+          preparedStatements: vars.LEDGER_DB_PREPARED_STATEMENTS,
         }
       : // pnpm runs scripts inside the package; INIT_CWD is where the user typed `pnpm start`.
         { kind: 'embedded', dataDir: resolve(env.INIT_CWD ?? process.cwd(), vars.LEDGER_DATA_DIR) };

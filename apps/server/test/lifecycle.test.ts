@@ -111,14 +111,16 @@ describe('configuration', () => {
       poolSize: 10,
       connectTimeoutMs: 5_000,
       statementTimeoutMs: 10_000,
+      preparedStatements: true,
     });
     const tuned = loadConfig({
       DATABASE_URL: url,
       LEDGER_DB_POOL_MAX: '25',
       LEDGER_DB_CONNECT_TIMEOUT_MS: '1500',
       LEDGER_DB_STATEMENT_TIMEOUT_MS: '30000',
+      LEDGER_DB_PREPARED_STATEMENTS: 'false',
     });
-    expect(tuned.config.database).toMatchObject({ poolSize: 25, connectTimeoutMs: 1_500, statementTimeoutMs: 30_000 });
+    expect(tuned.config.database).toMatchObject({ poolSize: 25, connectTimeoutMs: 1_500, statementTimeoutMs: 30_000, preparedStatements: false });
   });
 
   it('refuses to start in production without DATABASE_URL, LEDGER_API_KEYS and LEDGER_WEBHOOK_SECRET, naming each', () => {
@@ -172,6 +174,7 @@ describe('configuration', () => {
     ['LEDGER_DB_CONNECT_TIMEOUT_MS', 'soon'],
     // 0 would switch PostgreSQL's statement_timeout off: every wait must stay bounded.
     ['LEDGER_DB_STATEMENT_TIMEOUT_MS', '0'],
+    ['LEDGER_DB_PREPARED_STATEMENTS', 'yes'],
   ])('refuses an invalid %s and names it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

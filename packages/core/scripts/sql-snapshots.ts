@@ -44,6 +44,17 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
         { event: { ...EVENT, event_id: 'evt_0002' }, rawPayload: EVENT },
       ]),
     compareWithStoredEvents: (_db, trx) => events.compareWithStoredEvents(trx, [EVENT, { ...EVENT, event_id: 'evt_0002' }]),
+    recordPlannedEvent: (db) =>
+      events.recordPlannedEvent(
+        db,
+        { event: EVENT, rawPayload: EVENT },
+        [
+          { entry_type: 'sale', amount_minor: 12000, available: 'after_maturity_window' },
+          { entry_type: 'fee', amount_minor: -600, available: 'after_maturity_window' },
+        ],
+        7,
+      ),
+    findEventWithEntries: (db) => events.findEventWithEntries(db, EVENT),
   },
   'ledger-entry': {
     insertEventEntries: (_db, trx) =>

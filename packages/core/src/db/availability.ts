@@ -51,6 +51,14 @@ export function isDataException(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
+/**
+ * Whether PostgreSQL refused a statement with serialization_failure (SQLSTATE 40001): nothing it
+ * did stays, and running it again (single-event ingestion: in a transaction) is safe.
+ */
+export function isSerializationFailure(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { code?: unknown }).code === '40001';
+}
+
 /** One round trip to the database; rejects when it cannot answer. */
 export async function pingDatabase(db: LedgerDb): Promise<void> {
   await sql`SELECT 1`.execute(db);

@@ -5,6 +5,8 @@ import * as payouts from './migrations/2025-12-02T0000-payouts.ts';
 import * as entryPositionIndex from './migrations/2025-12-03T0000-entry-position-index.ts';
 import * as payoutRunOutOfRange from './migrations/2025-12-04T0000-payout-run-out-of-range.ts';
 import * as balanceCheckpoints from './migrations/2025-12-05T0000-balance-checkpoints.ts';
+import * as insertOnlyAutovacuum from './migrations/2025-12-06T0000-insert-only-autovacuum.ts';
+import * as ingestRetrySignal from './migrations/2025-12-06T0100-ingest-retry-signal.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +15,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-03T0000-entry-position-index': entryPositionIndex,
   '2025-12-04T0000-payout-run-out-of-range': payoutRunOutOfRange,
   '2025-12-05T0000-balance-checkpoints': balanceCheckpoints,
+  '2025-12-06T0000-insert-only-autovacuum': insertOnlyAutovacuum,
+  '2025-12-06T0100-ingest-retry-signal': ingestRetrySignal,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -13,6 +13,7 @@ import { deleteRestaurantsWithoutEvents, registerRestaurants } from '../restaura
 import { ledgerErrorFromZod } from '../validation.ts';
 import { compareWithStoredEvents, insertEventsIfNew, type StoredEventRow } from './event.repository.ts';
 import { type IngestResult, type ProcessorEventInput, processorEventInputSchema } from './event.schema.ts';
+import { withMaturity } from './handlers/event-handler.ts';
 import { EVENT_HANDLERS } from './handlers/index.ts';
 import { checkEventRules, eventIdConflict, ingestEvent, toEntryView, toEventView } from './ingest-event.ts';
 
@@ -150,7 +151,7 @@ async function writeEntries(
     const plan = EVENT_HANDLERS[event.event_type].plan;
     if (plan === undefined) throw new Error(`${event.event_type} cannot be written in bulk`);
     const source = { eventPk: row.id, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at };
-    return { index, row, source, planned: plan(event, { maturityDays: required(maturityDays, event.restaurant_id) }) };
+    return { index, row, source, planned: withMaturity(plan(event), required(maturityDays, event.restaurant_id)) };
   });
   const entries = entriesByEvent(await insertEntriesOfEvents(trx, planned));
   return planned.map(({ index, row, planned: plannedEntries }) => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
-import type { PlannedEntry } from '../events/handlers/event-handler.ts';
+import type { EntryType } from '../events/event.schema.ts';
 
 export interface LedgerEntryRow {
   id: string | number | bigint;
@@ -11,6 +11,15 @@ export interface LedgerEntryRow {
 }
 
 const ENTRY_COLUMNS = ['id', 'entry_type', 'amount_minor', 'occurred_at', 'available_at'] as const;
+
+/** One entry of an event, ready to write. */
+export interface EntryToWrite {
+  entry_type: EntryType;
+  /** Signed: credits to the restaurant positive, debits negative. */
+  amount_minor: number;
+  /** available_at = occurred_at + this many days (0: available at once). */
+  matures_after_days: number;
+}
 
 /** Where an event's entries come from: the event row and the fields every entry repeats. */
 export interface EntrySource {
@@ -27,7 +36,7 @@ export type EventLedgerEntryRow = LedgerEntryRow & { processor_event_id: string 
  * Writes an event's entries. available_at is computed by PostgreSQL from the occurred_at string, so
  * sub-millisecond precision survives; a window of N days is exactly N*24 hours whatever the zone.
  */
-export function insertEventEntries(trx: LedgerTransaction, source: EntrySource, planned: readonly PlannedEntry[]): Promise<EventLedgerEntryRow[]> {
+export function insertEventEntries(trx: LedgerTransaction, source: EntrySource, planned: readonly EntryToWrite[]): Promise<EventLedgerEntryRow[]> {
   return insertEntriesOfEvents(trx, [{ source, planned }]);
 }
 
@@ -37,7 +46,7 @@ export function insertEventEntries(trx: LedgerTransaction, source: EntrySource, 
  */
 export function insertEntriesOfEvents(
   trx: LedgerTransaction,
-  events: ReadonlyArray<{ source: EntrySource; planned: readonly PlannedEntry[] }>,
+  events: ReadonlyArray<{ source: EntrySource; planned: readonly EntryToWrite[] }>,
 ): Promise<EventLedgerEntryRow[]> {
   const rows = events.flatMap(({ source, planned }) =>
     planned.map((entry) => ({

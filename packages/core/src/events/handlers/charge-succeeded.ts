@@ -12,8 +12,8 @@ export const chargeSucceeded = entriesHandler({
       });
     }
   },
-  plan: (event, restaurant) => [
-    { entry_type: 'sale', amount_minor: event.amount, matures_after_days: restaurant.maturityDays },
-    ...feeEntry(event.fee, restaurant.maturityDays),
+  plan: (event) => [
+    { entry_type: 'sale', amount_minor: event.amount, available: 'after_maturity_window' },
+    ...feeEntry(event.fee, 'after_maturity_window'),
   ],
 });

@@ -5,5 +5,5 @@ import { entriesHandler, feeEntry } from './event-handler.ts';
  * processor keeps it, so a refund never writes a positive fee entry.
  */
 export const refundSucceeded = entriesHandler({
-  plan: (event) => [{ entry_type: 'refund', amount_minor: -event.amount, matures_after_days: 0 }, ...feeEntry(event.fee, 0)],
+  plan: (event) => [{ entry_type: 'refund', amount_minor: -event.amount, available: 'at_once' }, ...feeEntry(event.fee, 'at_once')],
 });
