@@ -10,6 +10,7 @@ import * as payoutRuns from '../../packages/core/src/payouts/payout-run.reposito
 import * as reports from '../../packages/core/src/reports/reports.repository.ts';
 import * as statements from '../../packages/core/src/statements/statement.repository.ts';
 import { type RepositoryCall, recordStatements } from '../../packages/core/scripts/recording-driver.ts';
+import { SESSION_OPTIONS } from '@restaurant-ledger/core';
 import { BENCH_DATABASE_URL_DEFAULT, FULL_PLAN, seedLedger } from './seed-ledger.ts';
 
 /**
@@ -44,20 +45,29 @@ async function buildCases(client: pg.Client): Promise<PlanCase[]> {
   });
   const batch = Array.from({ length: 200 }, (_, i) => `res_bg_${String(i + 1).padStart(5, '0')}`);
   const asOf = now.toISOString().slice(0, 10);
+  // What a checkpoint of the 1M-entry restaurant cut a minute ago holds; the plan depends only on
+  // its position (every entry up to the restaurant's last), not on the sums.
+  const hotLast = await one(client, `SELECT MAX(id)::text AS id FROM ledger_entries WHERE restaurant_id = $1 AND currency = 'PEN'`, [HOT]);
+  const checkpoint = { through_entry_id: hotLast('id'), cut_at: new Date(now.getTime() - 60_000), total_minor: '0', available_minor: '0' };
   return [
-    { title: 'Balance of a restaurant with 1M entries', index: 'ledger_entries_balance_idx', call: (db) => balances.sumBalance(db, HOT, 'PEN', now) },
-    { title: 'Balance of a restaurant with 1k entries', index: 'ledger_entries_balance_idx', call: (db) => balances.sumBalance(db, SMALL, 'PEN', now) },
+    {
+      title: 'Balance of a restaurant with 1M entries, from a checkpoint cut a minute ago',
+      index: 'ledger_entries_since_idx',
+      call: (db) => balances.sumBalance(db, HOT, 'PEN', now, checkpoint),
+    },
+    { title: 'Balance of a restaurant with 1M entries, before any checkpoint', index: 'ledger_entries_since_idx', call: (db) => balances.sumBalance(db, HOT, 'PEN', now, null) },
+    { title: 'Balance of a restaurant with 1k entries, before any checkpoint', index: 'ledger_entries_since_idx', call: (db) => balances.sumBalance(db, SMALL, 'PEN', now, null) },
     { title: 'Statement, first page of 100 (1M entries)', index: 'ledger_entries_balance_idx', call: (db) => statements.statementPage(db, { restaurantId: HOT, currency: 'PEN' }, 100) },
     {
       title: 'Statement, a page in the middle of 1M entries (keyset cursor; running balance from the first entry)',
       index: 'ledger_entries_balance_idx',
       call: (db) => statements.statementPage(db, { restaurantId: HOT, currency: 'PEN', after: { occurredAt: middle('occurred_at'), id: middle('id') } }, 100),
     },
-    { title: 'Q1 available balance per restaurant, first page of 100', index: 'ledger_entries_balance_idx', call: (db) => reports.availableBalances(db, 'PEN', now, undefined, 100) },
+    { title: 'Q1 available balance per restaurant, first page of 100', index: 'ledger_entries_since_idx', call: (db) => reports.availableBalances(db, 'PEN', now, undefined, 100) },
     { title: 'Replay check: find a known event by event_id', index: 'processor_events_event_id_key', call: (_db, trx) => events.findEventWithComparison(trx, replayed) },
     { title: 'Replay answer: the entries of a known event', index: 'ledger_entries_processor_event_idx', call: (db) => ledger.listEventEntries(db, hotEvent('id')) },
-    { title: 'Payout run: next batch of restaurants with entries in the currency', index: 'ledger_entries_balance_idx', call: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200) },
-    { title: 'Payout run: unsettled available sums for a batch of 200 restaurants', index: 'ledger_entries_balance_idx', call: (_db, trx) => payoutRuns.unsettledAvailableSums(trx, batch, 'PEN', now) },
+    { title: 'Payout run: next batch of restaurants with entries in the currency', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200) },
+    { title: 'Payout run: unsettled available sums for a batch of 200 restaurants', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.unsettledAvailableSums(trx, batch, 'PEN', now) },
     { title: 'Q3 payout eligibility over every restaurant', call: (db) => reports.payoutEligibility(db, 'PEN', asOf, now, 5000) },
   ];
 }
@@ -101,7 +111,8 @@ async function one(client: pg.Client, text: string, parameters: unknown[] = []):
 
 const url = process.env.BENCH_DATABASE_URL ?? BENCH_DATABASE_URL_DEFAULT;
 await seedLedger(url, FULL_PLAN, (line) => console.error(`seed: ${line}`));
-const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' });
+// The server's own session settings, so the plans are the ones it gets.
+const client = new pg.Client({ connectionString: url, options: SESSION_OPTIONS });
 await client.connect();
 try {
   const version = await one(client, 'SHOW server_version');

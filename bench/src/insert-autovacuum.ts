@@ -111,7 +111,7 @@ async function tableStats(database: string, settings: string): Promise<Report[]>
 }
 
 async function explainBalance(database: string): Promise<string> {
-  const [statement] = await recordStatements((db) => balances.sumBalance(db, HOT, 'PEN', new Date()));
+  const [statement] = await recordStatements((db) => balances.sumBalance(db, HOT, 'PEN', new Date(), null));
   if (statement === undefined) throw new Error('sumBalance sent no statement');
   return withClient(urlOf(database), async (client) => {
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.sql}`, [...statement.parameters]);

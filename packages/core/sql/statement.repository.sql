@@ -14,49 +14,10 @@ WITH page AS (
     ),
     first_row AS (SELECT occurred_at, id FROM page ORDER BY occurred_at, id LIMIT 1),
     opening AS (
-      SELECT (SELECT before_instant.total FROM (
-    WITH checkpoint AS (
-      SELECT through_entry_id, cut_at, total_minor, available_minor
-      FROM balance_checkpoints
-      WHERE restaurant_id = $11 AND currency = $12 AND cut_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')
-      ORDER BY cut_at DESC, through_entry_id DESC
-      LIMIT 1
-    ),
-    base AS (
-      SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
-             COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
-             COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
-             COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
-    )
-    SELECT
-      base.total + after_cut.total + occurred_late.total AS total,
-      base.available + after_cut.available + matured_late.available AS available,
-      base.total + after_cut.total + occurred_late.total - (base.available + after_cut.available + matured_late.available) AS pending,
-      after_cut.entries + occurred_late.entries + matured_late.entries AS entries_read
-    FROM base
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')), 0) AS total,
-             COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')), 0) AS available,
-             COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE le.restaurant_id = $13 AND le.currency = $14 AND le.id > base.through_id
-    ) AS after_cut
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $15 AND le.currency = $16
-        AND le.occurred_at > base.cut_at AND le.occurred_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond') AND le.id <= base.through_id
-    ) AS occurred_late
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $17 AND le.currency = $18
-        AND le.available_at > base.cut_at AND le.available_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond') AND le.id <= base.through_id
-    ) AS matured_late) AS before_instant)
-        + COALESCE((
-            SELECT SUM(le.amount_minor) FROM ledger_entries le, first_row f
-            WHERE le.restaurant_id = $19 AND le.currency = $20
-              AND le.occurred_at = f.occurred_at AND le.id < f.id), 0) AS balance
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS balance
+      FROM ledger_entries le, first_row f
+      WHERE le.restaurant_id = $11 AND le.currency = $12
+        AND (le.occurred_at, le.id) < (f.occurred_at, f.id)
     )
     SELECT page.*, (SELECT balance FROM opening) + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
     FROM page
@@ -76,50 +37,11 @@ WITH page AS (
     ),
     first_row AS (SELECT occurred_at, id FROM page ORDER BY occurred_at, id LIMIT 1),
     opening AS (
-      SELECT (SELECT before_instant.total FROM (
-    WITH checkpoint AS (
-      SELECT through_entry_id, cut_at, total_minor, available_minor
-      FROM balance_checkpoints
-      WHERE restaurant_id = $11 AND currency = $12 AND cut_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')
-      ORDER BY cut_at DESC, through_entry_id DESC
-      LIMIT 1
-    ),
-    base AS (
-      SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
-             COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
-             COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
-             COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS balance
+      FROM ledger_entries le, first_row f
+      WHERE le.restaurant_id = $11 AND le.currency = $12
+        AND (le.occurred_at, le.id) < (f.occurred_at, f.id)
     )
-    SELECT
-      base.total + after_cut.total + occurred_late.total AS total,
-      base.available + after_cut.available + matured_late.available AS available,
-      base.total + after_cut.total + occurred_late.total - (base.available + after_cut.available + matured_late.available) AS pending,
-      after_cut.entries + occurred_late.entries + matured_late.entries AS entries_read
-    FROM base
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')), 0) AS total,
-             COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond')), 0) AS available,
-             COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE le.restaurant_id = $13 AND le.currency = $14 AND le.id > base.through_id
-    ) AS after_cut
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $15 AND le.currency = $16
-        AND le.occurred_at > base.cut_at AND le.occurred_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond') AND le.id <= base.through_id
-    ) AS occurred_late
-    CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
-      FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $17 AND le.currency = $18
-        AND le.available_at > base.cut_at AND le.available_at <= ((SELECT occurred_at FROM first_row) - interval '1 microsecond') AND le.id <= base.through_id
-    ) AS matured_late) AS before_instant)
-        + COALESCE((
-            SELECT SUM(le.amount_minor) FROM ledger_entries le, first_row f
-            WHERE le.restaurant_id = $19 AND le.currency = $20
-              AND le.occurred_at = f.occurred_at AND le.id < f.id), 0) AS balance
-    )
-    SELECT page.*, $21::numeric + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
+    SELECT page.*, $13::numeric + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
     FROM page
     ORDER BY page.occurred_at, page.id;

@@ -6,6 +6,7 @@ export {
   type OpenDatabase,
   openDatabase,
   POOL_SIZE_DEFAULT,
+  SESSION_OPTIONS,
   type PoolStats,
   STATEMENT_TIMEOUT_MS_DEFAULT,
 } from './db/connect.ts';

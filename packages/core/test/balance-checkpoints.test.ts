@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sumBalance } from '../src/balances/balance.repository.ts';
+import { findBalanceCheckpoint, sumBalance } from '../src/balances/balance.repository.ts';
 import { statementPage } from '../src/statements/statement.repository.ts';
 import type { LedgerDb } from '../src/db/database.ts';
 import {
@@ -145,7 +145,7 @@ describe('balances with checkpoints', () => {
       const occurred_at = new Date(START_MS + i * 3_600_000).toISOString();
       await ingestEvent(ctx, chargeEvent({ event_id: `evt_cp_thr_${i}`, restaurant_id: 'res_cp_thr', occurred_at, amount: 1000, fee: 10 }), {});
     }
-    const read = () => sumBalance(ctx.db, 'res_cp_thr', 'PEN', time.clock());
+    const read = async () => sumBalance(ctx.db, 'res_cp_thr', 'PEN', time.clock(), await findBalanceCheckpoint(ctx.db, 'res_cp_thr', 'PEN', time.clock()));
     expect(int8ToSafeInteger((await read()).entries_read)).toBe(160);
     await getBalance(ctx, { restaurant_id: 'res_cp_thr', currency: 'PEN' });
     await checkpointer.idle();

@@ -153,12 +153,13 @@ describe('races with a transaction that commits while the statement waits', () =
 
 
 describe('the sessions the server opens', () => {
-  it('run in UTC with the measured planner settings: random_page_cost 1.1 and no JIT', async () => {
+  it('run in UTC with the measured planner settings: random_page_cost 1.1, no JIT, no parallel workers', async () => {
     const database = await openDatabase({ kind: 'postgres', url: testDb.url ?? '' });
     try {
-      const { rows } = await sql<{ tz: string; rpc: string; jit: string }>`
-        SELECT current_setting('TimeZone') AS tz, current_setting('random_page_cost') AS rpc, current_setting('jit') AS jit`.execute(database.db);
-      expect(rows[0]).toEqual({ tz: 'UTC', rpc: '1.1', jit: 'off' });
+      const { rows } = await sql<{ tz: string; rpc: string; jit: string; workers: string }>`
+        SELECT current_setting('TimeZone') AS tz, current_setting('random_page_cost') AS rpc, current_setting('jit') AS jit,
+               current_setting('max_parallel_workers_per_gather') AS workers`.execute(database.db);
+      expect(rows[0]).toEqual({ tz: 'UTC', rpc: '1.1', jit: 'off', workers: '0' });
     } finally {
       await database.close();
     }

@@ -21,29 +21,43 @@ export interface BalanceRow {
  * - checkpointed entries that matured after the cut, by available_at.
  * Available is every counted entry with available_at <= asOf (available_at >= occurred_at always),
  * total every entry with occurred_at <= asOf. With no checkpoint, the first part is every entry.
- * Each part is an index-only range scan as long as the activity since the checkpoint. `asOf` may
- * be a SQL expression (the statement's opening balance takes it from its page).
+ * Each part is an index-only range scan as long as the activity since the checkpoint.
+ *
+ * `from` is the checkpoint when the caller has already read it (findBalanceCheckpoint): its values
+ * then reach the planner as parameters, so it sees how few entries lie past it. Left to find it
+ * itself, the planner must guess, and for a long history it guessed a third of it and started
+ * parallel workers for a scan of nothing: 8.9 ms instead of 0.5 ms.
  */
-export function balanceSums(
+function balanceSums(
   restaurantId: string,
   currency: string,
-  asOf: Date | RawBuilder<Date>,
+  asOf: Date,
+  from?: BalanceCheckpointRow | null,
 ): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
   const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
-  return sql`
-    WITH checkpoint AS (
-      SELECT through_entry_id, cut_at, total_minor, available_minor
-      FROM balance_checkpoints
-      WHERE restaurant_id = ${restaurantId} AND currency = ${currency} AND cut_at <= ${asOf}
-      ORDER BY cut_at DESC, through_entry_id DESC
-      LIMIT 1
-    ),
+  if (from === null) return plainSums(restaurantId, currency, asOf);
+  // The checkpoint's values: read from the `base` CTE, or given to the planner as parameters.
+  const cp =
+    from === undefined
+      ? { through: sql`base.through_id`, cut: sql`base.cut_at` }
+      : { through: sql`${String(from.through_entry_id)}::bigint`, cut: sql`${from.cut_at}::timestamptz` };
+  const base =
+    from === undefined
+      ? sql`
+    checkpoint AS (SELECT * FROM (${latestCheckpoint(restaurantId, currency)}) AS latest WHERE cut_at <= ${asOf}),
     base AS (
       SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
              COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
              COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
              COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
-    )
+    )`
+      : sql`
+    base AS (
+      SELECT ${String(from.total_minor)}::numeric AS total,
+             ${String(from.available_minor)}::numeric AS available
+    )`;
+  return sql`
+    WITH ${base}
     SELECT
       base.total + after_cut.total + occurred_late.total AS total,
       base.available + after_cut.available + matured_late.available AS available,
@@ -55,30 +69,79 @@ export function balanceSums(
              COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= ${asOf}), 0) AS available,
              COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE ${scope} AND le.id > base.through_id
+      WHERE ${scope} AND le.id > ${cp.through}
     ) AS after_cut
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE base.through_id > 0 AND ${scope}
-        AND le.occurred_at > base.cut_at AND le.occurred_at <= ${asOf} AND le.id <= base.through_id
+      WHERE ${cp.through} > 0 AND ${scope}
+        AND le.occurred_at > ${cp.cut} AND le.occurred_at <= ${asOf} AND le.id <= ${cp.through}
     ) AS occurred_late
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE base.through_id > 0 AND ${scope}
-        AND le.available_at > base.cut_at AND le.available_at <= ${asOf} AND le.id <= base.through_id
+      WHERE ${cp.through} > 0 AND ${scope}
+        AND le.available_at > ${cp.cut} AND le.available_at <= ${asOf} AND le.id <= ${cp.through}
     ) AS matured_late`;
 }
 
 /**
- * A restaurant's balance in one currency at `asOf`, in one round trip. Only entries that occurred
- * at or before `asOf` count; of those, available_at splits available from pending.
- * `restaurant_found` tells an unknown restaurant from one with no entries.
+ * The plain sum, with no checkpoint: every entry that occurred by `asOf` (an index-only range scan
+ * of ledger_entries_balance_idx), as long as the history up to `asOf`.
  */
-export async function sumBalance(db: LedgerDb, restaurantId: string, currency: string, asOf: Date): Promise<BalanceRow> {
+function plainSums(restaurantId: string, currency: string, asOf: Date): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
+  return sql`
+    SELECT COALESCE(SUM(amount_minor), 0) AS total,
+           COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0) AS available,
+           COALESCE(SUM(amount_minor) FILTER (WHERE available_at > ${asOf}), 0) AS pending,
+           COUNT(*) AS entries_read
+    FROM ledger_entries
+    WHERE restaurant_id = ${restaurantId} AND currency = ${currency} AND occurred_at <= ${asOf}`;
+}
+
+export interface BalanceCheckpointRow {
+  through_entry_id: Int8Value;
+  cut_at: Date;
+  total_minor: string | number;
+  available_minor: string | number;
+}
+
+function latestCheckpoint(restaurantId: string, currency: string): RawBuilder<BalanceCheckpointRow> {
+  return sql`
+      SELECT through_entry_id, cut_at, total_minor, available_minor
+      FROM balance_checkpoints
+      WHERE restaurant_id = ${restaurantId} AND currency = ${currency}
+      ORDER BY through_entry_id DESC
+      LIMIT 1`;
+}
+
+/**
+ * The checkpoint a balance at `asOf` starts from: the latest of (restaurant, currency), when it was
+ * cut at or before `asOf`; otherwise null, and the balance is the plain sum up to `asOf`. (An older
+ * checkpoint would not save anything: every entry inserted after it, late ones included, would
+ * have to be read, which for a moment long past is most of the history.)
+ */
+export async function findBalanceCheckpoint(db: LedgerDb, restaurantId: string, currency: string, asOf: Date): Promise<BalanceCheckpointRow | null> {
+  const { rows } = await latestCheckpoint(restaurantId, currency).execute(db);
+  const latest = rows[0];
+  return latest !== undefined && latest.cut_at.getTime() <= asOf.getTime() ? latest : null;
+}
+
+/**
+ * A restaurant's balance in one currency at `asOf`, from `from` (findBalanceCheckpoint: the latest
+ * checkpoint, or null for the plain sum). Only entries that occurred at or before `asOf`
+ * count; of those, available_at splits available from pending. `restaurant_found` tells an unknown
+ * restaurant from one with no entries.
+ */
+export async function sumBalance(
+  db: LedgerDb,
+  restaurantId: string,
+  currency: string,
+  asOf: Date,
+  from: BalanceCheckpointRow | null,
+): Promise<BalanceRow> {
   const result = await sql<BalanceRow>`
-    WITH sums AS (${balanceSums(restaurantId, currency, asOf)})
+    WITH sums AS (${balanceSums(restaurantId, currency, asOf, from)})
     SELECT
       EXISTS (SELECT 1 FROM restaurants WHERE id = ${restaurantId}) AS restaurant_found,
       sums.available, sums.pending, sums.total, sums.entries_read,

@@ -2,7 +2,7 @@ import { int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
 import { CHECKPOINT_AFTER_ENTRIES_DEFAULT } from './balance-checkpoint.service.ts';
-import { sumBalance } from './balance.repository.ts';
+import { findBalanceCheckpoint, sumBalance } from './balance.repository.ts';
 import type { Balance, BalanceQuery } from './balance.schema.ts';
 
 /**
@@ -14,7 +14,9 @@ import type { Balance, BalanceQuery } from './balance.schema.ts';
  */
 export async function getBalance(ctx: LedgerContext, query: BalanceQuery): Promise<Balance> {
   const asOf = query.as_of ?? ctx.clock();
-  const row = await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf);
+  // Two round trips on purpose: given the checkpoint as values, the planner sees how little lies past it.
+  const checkpoint = await findBalanceCheckpoint(ctx.db, query.restaurant_id, query.currency, asOf);
+  const row = await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf, checkpoint);
   if (!row.restaurant_found) throw restaurantNotFound(query.restaurant_id);
   if (int8ToSafeInteger(row.entries_read) > (ctx.checkpointAfterEntries ?? CHECKPOINT_AFTER_ENTRIES_DEFAULT)) {
     ctx.balanceCheckpoints?.request(query.restaurant_id, query.currency);

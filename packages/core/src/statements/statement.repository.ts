@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { balanceSums } from '../balances/balance.repository.ts';
 import type { LedgerDb } from '../db/database.ts';
 
 type Int8Value = string | number | bigint;
@@ -24,8 +23,6 @@ export interface StatementPosition {
  * One page of a statement in its stable order (occurred_at, id), after `after` when given. The
  * running balance starts from the sum of every entry before the page, so it is the balance from the
  * very first entry whatever page or range is asked for; the window function carries it through the page.
- * That opening sum is the balance total just before the page's first instant (from the latest
- * checkpoint, ADR 0001) plus the entries at that same instant with a smaller id.
  */
 export async function statementPage(
   db: LedgerDb,
@@ -35,10 +32,9 @@ export async function statementPage(
   openingBalance?: Int8Value,
 ): Promise<StatementRow[]> {
   const after = filter.after;
-  // Without a known opening balance, sum every entry before the page (from the latest checkpoint). A
-  // stream passes the previous batch's last running balance instead, so it never re-sums at all.
+  // Without a known opening balance, sum every entry before the page (an index-only scan). A stream
+  // passes the previous batch's last running balance instead, so it never re-sums history.
   const opening = openingBalance !== undefined ? sql`${String(openingBalance)}::numeric` : sql`(SELECT balance FROM opening)`;
-  const justBeforeFirstRow = sql<Date>`((SELECT occurred_at FROM first_row) - interval '1 microsecond')`;
   const { rows } = await sql<StatementRow>`
     WITH page AS (
       SELECT le.id, le.entry_type, le.amount_minor, le.occurred_at, le.available_at, pe.event_id, le.payout_id
@@ -53,11 +49,10 @@ export async function statementPage(
     ),
     first_row AS (SELECT occurred_at, id FROM page ORDER BY occurred_at, id LIMIT 1),
     opening AS (
-      SELECT (SELECT before_instant.total FROM (${balanceSums(filter.restaurantId, filter.currency, justBeforeFirstRow)}) AS before_instant)
-        + COALESCE((
-            SELECT SUM(le.amount_minor) FROM ledger_entries le, first_row f
-            WHERE le.restaurant_id = ${filter.restaurantId} AND le.currency = ${filter.currency}
-              AND le.occurred_at = f.occurred_at AND le.id < f.id), 0) AS balance
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS balance
+      FROM ledger_entries le, first_row f
+      WHERE le.restaurant_id = ${filter.restaurantId} AND le.currency = ${filter.currency}
+        AND (le.occurred_at, le.id) < (f.occurred_at, f.id)
     )
     SELECT page.*, ${opening} + SUM(page.amount_minor) OVER (ORDER BY page.occurred_at, page.id) AS running_balance
     FROM page
