@@ -1,13 +1,17 @@
 -- :size new charges per transaction, as POST /v1/processor/events/batch writes them today
 -- (ingestEventBatch): registerRestaurants for all their restaurants (one insert, one read of those
 -- that existed), insertEventsIfNew for all the events in event_id order, insertEntriesOfEvents for
--- the entries of the events that came back. Two differences from the service, both in the
--- ceiling's favour: the rows come from generate_series instead of 9 bound parameters per event,
--- and the events and their entries are one statement (a data-modifying CTE), because pgbench
--- cannot carry 100 returned ids into the next statement. Same rows, same indexes, same ON CONFLICT.
+-- the entries of the events that came back. Three differences from the service, all in the
+-- ceiling's favour: the rows come from generate_series instead of 9 bound parameters per event;
+-- the events and their entries are one statement (a data-modifying CTE), because pgbench cannot
+-- carry 100 returned ids into the next statement; and the harness runs it -M prepared, where the
+-- service sends these statements unprepared. Same rows, same indexes, same ON CONFLICT, same
+-- ledger_entries trigger. (Checked against ingestEventBatch after one-statement single-event
+-- ingestion landed: the batch path's statements did not change; event.repository.sql only gained
+-- recordPlannedEvent and findEventWithEntries.)
 -- Variables: tag (a number unique to each pgbench invocation on the database), seq (starts at 0),
 -- size (events per transaction).
--- snapshots: restaurant.repository.sql@f1e5a991d126 event.repository.sql@97f75eb83514 ledger-entry.repository.sql@054b7acef53a
+-- snapshots: restaurant.repository.sql@f1e5a991d126 event.repository.sql@1c176619c5ea ledger-entry.repository.sql@054b7acef53a
 \set seq :seq + 1
 BEGIN;
 insert into "restaurants" ("id", "name", "maturity_days") select 'res_pgb_' || r::text, NULL, 7 from generate_series(1, least(:size, 50)) AS r on conflict ("id") do nothing returning "id", "maturity_days";

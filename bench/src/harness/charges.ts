@@ -12,9 +12,41 @@ export interface Charge {
   metadata: { reservation_id: string; payment_id: string };
 }
 
+/** What every benchmark charge carries, HTTP and raw alike, besides its ids and metadata. */
+export const CHARGE = {
+  event_type: 'charge_succeeded',
+  occurred_at: '2025-12-20T15:10:00Z',
+  currency: 'PEN',
+  amount: 12_000,
+  fee: 600,
+} as const;
+/** The server's default maturity window (LEDGER_MATURITY_DAYS), which the raw restaurants have too. */
+export const MATURITY_DAYS = 7;
+
 /**
- * New charges with the same content as the raw scripts' (12,000 PEN, fee 600, two metadata
- * fields), each with an event_id never sent before in this run: `${prefix}_${n}`.
+ * The constants the raw ingestion scripts take with pgbench -D, as the service binds them for a
+ * charge (recordPlannedEvent): the fields above, the maturity window, and the planned entries
+ * (sale +amount and fee -fee, both after the maturity window) as the three arrays it binds, in the
+ * text node-postgres sends for a JavaScript array.
+ */
+export function chargeScriptVariables(): Record<string, string | number> {
+  const arrayText = (values: ReadonlyArray<string | number | boolean>): string => `{${values.map((value) => `"${String(value)}"`).join(',')}}`;
+  return {
+    event_type: CHARGE.event_type,
+    occurred_at: CHARGE.occurred_at,
+    currency: CHARGE.currency,
+    amount: CHARGE.amount,
+    fee: CHARGE.fee,
+    maturity_days: MATURITY_DAYS,
+    entry_types: arrayText(['sale', 'fee']),
+    entry_amounts: arrayText([CHARGE.amount, -CHARGE.fee]),
+    entry_after_window: arrayText([true, true]),
+  };
+}
+
+/**
+ * New charges with the same content as the raw scripts' (CHARGE, two metadata fields), each with
+ * an event_id never sent before in this run: `${prefix}_${n}`.
  */
 export function chargeSequence(prefix: string): () => Charge {
   let sequence = 0;
@@ -22,12 +54,12 @@ export function chargeSequence(prefix: string): () => Charge {
     sequence += 1;
     return {
       event_id: `${prefix}_${sequence}`,
-      event_type: 'charge_succeeded',
-      occurred_at: '2025-12-20T15:10:00Z',
+      event_type: CHARGE.event_type,
+      occurred_at: CHARGE.occurred_at,
       restaurant_id: `res_http_${(sequence % HTTP_RESTAURANTS) + 1}`,
-      currency: 'PEN',
-      amount: 12_000,
-      fee: 600,
+      currency: CHARGE.currency,
+      amount: CHARGE.amount,
+      fee: CHARGE.fee,
       metadata: { reservation_id: `rsv_${sequence}`, payment_id: `pay_${sequence}` },
     };
   };

@@ -4,9 +4,9 @@ import { measureRaw, type RawScenario, rawIngestScenarios, type RawWorkload } fr
 import { attempt, type HttpFigure, type PhaseContext } from './results.ts';
 
 const SINGLE_ROUTE = '/v1/processor/events';
-const BATCH_ROUTE = '/v1/processor/events/batch';
+export const BATCH_ROUTE = '/v1/processor/events/batch';
 /** The batch route's summary, read without parsing the whole (large) answer. */
-const BATCH_CREATED = /"summary":\{"created":(\d+)/;
+export const BATCH_CREATED = /"summary":\{"created":(\d+)/;
 
 interface IngestContext extends PhaseContext {
   rawUrl: string;

@@ -1,8 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CHECKPOINT_AFTER_ENTRIES_DEFAULT, EVENT_BATCH_MAX } from '@restaurant-ledger/core';
 import { runLoad } from './http-load.ts';
+import { BATCH_CREATED, BATCH_ROUTE } from './ingest-phase.ts';
 import { runPgbench } from './pgbench.ts';
 import { withClient } from './databases.ts';
-import { attempt, type BalanceFigure, type PayoutBatches, type PayoutFigure, type PhaseContext } from './results.ts';
+import {
+  attempt,
+  type BalanceCheckpointState,
+  type BalanceFigure,
+  type PayoutBatches,
+  type PayoutFigure,
+  type PayoutKind,
+  type PhaseContext,
+  type SteadyStatePreparation,
+} from './results.ts';
 import { summarizeLatencies } from './stats.ts';
 
 /** The seeded restaurants whose balance latency is measured, by history size (bench/src/seed-ledger.ts). */
@@ -15,6 +26,16 @@ export const BALANCE_RESTAURANTS = [
 export const BALANCE_SCRIPT = 'balance.sql';
 const PAYOUT_POLL_MS = 100;
 const CURRENCY = 'PEN';
+/** How long a balance checkpoint may take to appear after the read that asks for it (the 1M one reads 1M entries). */
+const CHECKPOINT_WAIT_MS = 120_000;
+const CHECKPOINT_POLL_MS = 100;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** The seeded ledger's small restaurants, res_bg_00001 … res_bg_10000, each of which takes a day of charges. */
+const STEADY_RESTAURANTS = 10_000;
+const STEADY_EVENTS_PER_RESTAURANT = 3;
+/** Batch requests in flight at once while the day of charges is sent. */
+const STEADY_SENDERS = 4;
 
 interface LedgerContext extends PhaseContext {
   /** The run's copy of the seeded ledger. */
@@ -26,24 +47,28 @@ interface LedgerContext extends PhaseContext {
 
 /**
  * The ledger half, on the copy of the seeded ledger: balance latency by history size (the balance
- * SQL alone, then the HTTP route, each on one connection), then one payout run over every PEN
- * restaurant (the 10,000 small ones and the three large ones).
+ * SQL alone, then the HTTP route, each on one connection, both from the checkpoint the server
+ * writes), then the payout figures: the first run ever over every PEN restaurant (the 10,000
+ * small ones and the three large ones), and the next day's run after one day of new charges.
  */
 export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
   if (ctx.config.ledgerSettleSeconds > 0) {
     ctx.log(`letting the ledger server settle for ${ctx.config.ledgerSettleSeconds} s (BENCH_LEDGER_SETTLE_SECONDS)`);
     await sleep(ctx.config.ledgerSettleSeconds * 1000);
   }
+  const checkpoints = (await attempt(ctx.results, 'balance checkpoints', ctx.log, () => awaitBalanceCheckpoints(ctx))) ?? new Map<string, BalanceCheckpointState>();
   for (const { restaurant, entries } of BALANCE_RESTAURANTS) {
     const figure: BalanceFigure = { restaurant, entries };
-    const path = `/v1/restaurants/${restaurant}/balance?currency=${CURRENCY}`;
+    const checkpoint = checkpoints.get(restaurant);
+    if (checkpoint !== undefined) figure.checkpoint = checkpoint;
+    const path = balancePath(restaurant);
     // One request first: the server's code and the restaurant's index pages are warm for both measurements.
     await fetch(`${ctx.server.url}${path}`).then((response) => response.arrayBuffer(), () => undefined);
     ctx.log(`raw balance of ${restaurant}: ${BALANCE_SCRIPT}, -M extended, 1 client, ${ctx.config.latencySeconds} s`);
     const raw = await attempt(ctx.results, `raw balance ${restaurant}`, ctx.log, () =>
       runPgbench({
         pgbenchPath: ctx.config.pgbenchPath, databaseUrl: ctx.ledgerUrl, script: BALANCE_SCRIPT, mode: 'extended', clients: 1,
-        seconds: ctx.config.latencySeconds, variables: { restaurant, as_of: new Date().toISOString() }, keepLatencies: true,
+        seconds: ctx.config.latencySeconds, variables: { restaurant, currency: CURRENCY, as_of: new Date().toISOString() }, keepLatencies: true,
       }),
     );
     if (raw !== undefined) figure.raw = summarizeLatencies(raw.latenciesMs ?? []);
@@ -55,7 +80,140 @@ export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
     ctx.results.balances.push(figure);
     ctx.report(figure);
   }
-  ctx.results.payout = await attempt(ctx.results, 'payout run', ctx.log, () => runPayout(ctx));
+  await runPayoutFigures(ctx);
+}
+
+function balancePath(restaurant: string): string {
+  return `/v1/restaurants/${restaurant}/balance?currency=${CURRENCY}`;
+}
+
+/**
+ * Makes both balance measurements start from the checkpoint the service itself would use: one
+ * balance read through the server for each measured restaurant (a read of more than
+ * LEDGER_CHECKPOINT_AFTER_ENTRIES entries asks the server's background checkpointer for one), then
+ * a wait until each such checkpoint is in the table. A restaurant whose read stays under the
+ * threshold gets none, here as in production, and both sides sum its whole history.
+ */
+async function awaitBalanceCheckpoints(ctx: LedgerContext): Promise<Map<string, BalanceCheckpointState>> {
+  const threshold = Number(process.env.LEDGER_CHECKPOINT_AFTER_ENTRIES ?? CHECKPOINT_AFTER_ENTRIES_DEFAULT);
+  const startedMs = performance.now();
+  for (const { restaurant } of BALANCE_RESTAURANTS) {
+    const response = await fetch(`${ctx.server.url}${balancePath(restaurant)}`);
+    if (response.status !== 200) throw new Error(`GET ${balancePath(restaurant)} answered ${response.status}`);
+    await response.arrayBuffer();
+  }
+  const states = new Map<string, BalanceCheckpointState>();
+  await withClient(ctx.ledgerUrl, async (client) => {
+    for (const { restaurant, entries } of BALANCE_RESTAURANTS) {
+      const expected = entries > threshold;
+      const deadline = performance.now() + CHECKPOINT_WAIT_MS;
+      for (;;) {
+        const { rows } = await client.query<{ entries_read: string }>(
+          `SELECT entries_read::text FROM balance_checkpoints WHERE restaurant_id = $1 AND currency = $2 ORDER BY through_entry_id DESC LIMIT 1`,
+          [restaurant, CURRENCY],
+        );
+        const row = rows[0];
+        if (row !== undefined) {
+          const waitedSeconds = (performance.now() - startedMs) / 1000;
+          states.set(restaurant, { threshold, latest: { entriesRead: Number(row.entries_read), waitedSeconds } });
+          ctx.log(`balance checkpoint of ${restaurant}: written by the server, read ${Number(row.entries_read).toLocaleString('en-US')} entries (${waitedSeconds.toFixed(1)} s after the first read)`);
+          break;
+        }
+        if (!expected) {
+          states.set(restaurant, { threshold });
+          ctx.log(`balance checkpoint of ${restaurant}: none (a read of ${entries.toLocaleString('en-US')} entries does not ask for one; the threshold is ${threshold.toLocaleString('en-US')})`);
+          break;
+        }
+        if (performance.now() > deadline) throw new Error(`no balance checkpoint of ${restaurant} ${CHECKPOINT_WAIT_MS / 1000} s after a balance read`);
+        await sleep(CHECKPOINT_POLL_MS);
+      }
+    }
+  });
+  return states;
+}
+
+/**
+ * The first payout run over the seeded ledger, as of yesterday (UTC); then a steady state: its
+ * payouts marked paid, one day of new charges for every small restaurant through the batch route,
+ * and the next run, as of today. Two dates because a run pays once per as_of, and a run whose
+ * cutoff is earlier than an existing payout's skips that restaurant (README, Payouts).
+ */
+async function runPayoutFigures(ctx: LedgerContext): Promise<void> {
+  const today = new Date();
+  const yesterday = new Date(today.getTime() - DAY_MS).toISOString().slice(0, 10);
+  const first = await attempt(ctx.results, 'payout run (first)', ctx.log, () => runPayout(ctx, 'first', yesterday));
+  if (first === undefined) return;
+  ctx.results.payouts.push(first);
+  if (first.status !== 'completed') {
+    ctx.results.errors.push({ step: 'payout run (steady state)', message: `not run: the first run ended ${first.status}` });
+    return;
+  }
+  const preparation = await attempt(ctx.results, 'steady-state preparation', ctx.log, () => prepareSteadyState(ctx, first.runId));
+  if (preparation === undefined) return;
+  const steady = await attempt(ctx.results, 'payout run (steady state)', ctx.log, () => runPayout(ctx, 'steady', new Date().toISOString().slice(0, 10)));
+  if (steady !== undefined) ctx.results.payouts.push({ ...steady, preparation });
+}
+
+/**
+ * What happens between two daily runs: the processor confirms the payouts (here an UPDATE to
+ * paid, the row change payout_paid events make; an open payout would block the next run), and
+ * the restaurants take charges. Each small restaurant gets STEADY_EVENTS_PER_RESTAURANT new
+ * charges, received today and occurred 8 days ago, so available today after the 7-day window:
+ * sent through the batch route, EVENT_BATCH_MAX a request, STEADY_SENDERS requests at a time.
+ */
+async function prepareSteadyState(ctx: LedgerContext, firstRunId: string): Promise<SteadyStatePreparation> {
+  const paidPayouts = await withClient(ctx.ledgerUrl, async (client) => {
+    const { rowCount } = await client.query(`UPDATE payouts SET status = 'paid', paid_at = now() WHERE run_id = $1 AND status = 'created'`, [firstRunId]);
+    return rowCount ?? 0;
+  });
+  ctx.log(`steady state: ${paidPayouts.toLocaleString('en-US')} payouts of the first run marked paid`);
+  const events = dayOfCharges(new Date());
+  ctx.log(`steady state: ${events.length.toLocaleString('en-US')} new charges for ${STEADY_RESTAURANTS.toLocaleString('en-US')} restaurants through POST ${BATCH_ROUTE}`);
+  const batches: unknown[][] = [];
+  for (let i = 0; i < events.length; i += EVENT_BATCH_MAX) batches.push(events.slice(i, i + EVENT_BATCH_MAX));
+  const startedMs = performance.now();
+  let next = 0;
+  const sender = async (): Promise<void> => {
+    for (let batch = batches[next++]; batch !== undefined; batch = batches[next++]) {
+      const response = await fetch(`${ctx.server.url}${BATCH_ROUTE}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events: batch }),
+      });
+      const text = await response.text();
+      const created = Number(BATCH_CREATED.exec(text)?.[1] ?? Number.NaN);
+      if (response.status !== 200 || created !== batch.length) {
+        throw new Error(`POST ${BATCH_ROUTE} answered ${response.status} with ${created} of ${batch.length} created: ${text.slice(0, 300)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: STEADY_SENDERS }, sender));
+  const ingestSeconds = (performance.now() - startedMs) / 1000;
+  ctx.log(`steady state: ingested in ${ingestSeconds.toFixed(1)} s`);
+  return { paidPayouts, restaurants: STEADY_RESTAURANTS, events: events.length, ingestSeconds };
+}
+
+/** One day of charges for res_bg_00001 … res_bg_10000, occurred 8 days before `now`, an hour apart. */
+function dayOfCharges(now: Date): unknown[] {
+  const tag = now.getTime().toString(36);
+  const events: unknown[] = [];
+  for (let n = 1; n <= STEADY_RESTAURANTS; n += 1) {
+    const restaurant = `res_bg_${String(n).padStart(5, '0')}`;
+    for (let i = 0; i < STEADY_EVENTS_PER_RESTAURANT; i += 1) {
+      const amount = 1_000 + ((n * 7_919 + i * 104_729) % 50_000);
+      events.push({
+        event_id: `steady_${tag}_${restaurant}_${i}`,
+        event_type: 'charge_succeeded',
+        occurred_at: new Date(now.getTime() - 8 * DAY_MS + i * HOUR_MS).toISOString(),
+        restaurant_id: restaurant,
+        currency: CURRENCY,
+        amount,
+        fee: Math.floor((amount * 3) / 100),
+        metadata: { payment_id: `pay_steady_${n}_${i}` },
+      });
+    }
+  }
+  return events;
 }
 
 interface PayoutRunView {
@@ -65,13 +223,13 @@ interface PayoutRunView {
   last_error: string | null;
   created: number;
   skipped: Record<string, number>;
+  cutoff: string | null;
   requested_at: string;
   finished_at: string | null;
 }
 
-async function runPayout(ctx: LedgerContext): Promise<PayoutFigure> {
-  const asOf = new Date().toISOString().slice(0, 10);
-  ctx.log(`payout run: POST /v1/payouts/run {currency: ${CURRENCY}, as_of: ${asOf}}, polling until it finishes`);
+async function runPayout(ctx: LedgerContext, kind: PayoutKind, asOf: string): Promise<PayoutFigure> {
+  ctx.log(`payout run (${kind === 'first' ? 'first' : 'steady state'}): POST /v1/payouts/run {currency: ${CURRENCY}, as_of: ${asOf}}, polling until it finishes`);
   const startedMs = performance.now();
   const accepted = await fetch(`${ctx.server.url}/v1/payouts/run`, {
     method: 'POST',
@@ -92,13 +250,29 @@ async function runPayout(ctx: LedgerContext): Promise<PayoutFigure> {
   const wallSeconds = (performance.now() - startedMs) / 1000;
   const serverSeconds = run.finished_at === null ? undefined : (Date.parse(run.finished_at) - Date.parse(run.requested_at)) / 1000;
   const figure: PayoutFigure = {
+    kind, asOf, cutoff: run.cutoff,
     runId: run.run_id, status: run.status, attempts: run.attempts, lastError: run.last_error, statementTimeoutMs: ctx.statementTimeoutMs,
     wallSeconds, serverSeconds, created: run.created, skipped: run.skipped,
   };
   if (run.finished_at !== null && run.created > 0) {
-    figure.batches = await attempt(ctx.results, 'payout batches', ctx.log, () => payoutBatches(ctx.ledgerUrl, run.run_id, new Date(run.finished_at as string)));
+    figure.batches = await attempt(ctx.results, `payout batches (${kind})`, ctx.log, () => payoutBatches(ctx.ledgerUrl, run.run_id, new Date(run.finished_at as string)));
+    figure.settledEntries = await attempt(ctx.results, `payout settlements (${kind})`, ctx.log, () => settledEntries(ctx.ledgerUrl, run.run_id));
   }
+  ctx.log(`payout run (${kind}): ${run.status} in ${(serverSeconds ?? wallSeconds).toFixed(2)} s, ${run.created.toLocaleString('en-US')} payouts`);
   return figure;
+}
+
+/** The ledger entries the run's payouts settled, their own payout entries left out. */
+async function settledEntries(ledgerUrl: string, runId: string): Promise<number> {
+  return withClient(ledgerUrl, async (client) => {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM payouts p JOIN payout_settlements s ON s.payout_id = p.id
+         JOIN ledger_entries le ON le.id = s.ledger_entry_id
+        WHERE p.run_id = $1 AND le.entry_type <> 'payout'`,
+      [runId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { MachineInfo } from './machine.ts';
 import { BALANCE_SCRIPT } from './ledger-phase.ts';
 import { readScriptHeader, staleSnapshots } from './pgbench-scripts.ts';
 import type { RawFigure } from './raw-ceiling.ts';
-import type { BalanceFigure, BenchResults, HttpFigure } from './results.ts';
+import type { BalanceFigure, BenchResults, HttpFigure, PayoutFigure } from './results.ts';
 import { ceilingFor, ratioToCeiling, type TargetOutcome } from './targets.ts';
 
 export interface RunInfo {
@@ -89,8 +89,9 @@ function rawSection(config: BenchConfig, raw: readonly RawFigure[]): string[] {
     '## Raw ceiling: the service\'s ingestion SQL through pgbench',
     '',
     `Each row is \`pgbench -M <protocol> -c <clients> -j <a thread per core> -T ${config.throughputSeconds}\` of a script in \`bench/pgbench/\` on a fresh, migrated`,
-    'database. `extended` is the protocol the service itself speaks (the `pg` driver parses every statement each time);',
-    '`prepared` parses once per connection. The ceiling of a workload is its best row.',
+    'database. `prepared` parses once per connection, as the service does for its single-event and replay statements',
+    '(named prepared statements); `extended` parses every time, as the `pg` driver does for every other statement (the',
+    'batch route\'s included, whose ceiling runs `prepared`, in the ceiling\'s favour). The ceiling of a workload is its best row.',
     '',
     '| scenario | script | protocol | clients | events per transaction | transactions/s | events/s | average latency |',
     '|---|---|---|---:|---:|---:|---:|---:|',
@@ -121,34 +122,67 @@ function httpSection(results: BenchResults): string[] {
 
 function balanceSection(balances: readonly BalanceFigure[]): string[] {
   if (balances.length === 0) return [];
+  const threshold = balances.find((b) => b.checkpoint !== undefined)?.checkpoint?.threshold;
   return [
     '## Balance latency on the seeded ledger (one connection)',
     '',
     'On a copy of `ledger_bench` (2.1M entries). Raw is `bench/pgbench/balance.sql` (the balance SQL alone, `-M extended`,',
-    'per-transaction latencies from `pgbench -l`); HTTP is `GET /v1/restaurants/{id}/balance?currency=PEN`.',
+    'per-transaction latencies from `pgbench -l`); HTTP is `GET /v1/restaurants/{id}/balance?currency=PEN`. Both start',
+    'from the same balance checkpoint, the one the service itself uses: before either measurement the harness reads each',
+    'balance once through the server, whose background checkpointer writes a checkpoint for a read of more than',
+    `${threshold === undefined ? 'LEDGER_CHECKPOINT_AFTER_ENTRIES' : whole(threshold)} entries, and waits until that checkpoint is in the table. A restaurant whose read stays under the threshold`,
+    'gets none, as in production, and both sides sum its whole history.',
     '',
-    '| restaurant | entries | raw p50 | raw p99 | HTTP p50 | HTTP p99 | HTTP requests | HTTP p99 / raw p99 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| restaurant | entries | checkpoint | raw p50 | raw p99 | HTTP p50 | HTTP p99 | HTTP requests | HTTP p99 / raw p99 |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
     ...balances.map((b) => {
       const ratio = b.raw !== undefined && b.http !== undefined ? `${(b.http.p99Ms / b.raw.p99Ms).toFixed(2)}×` : '-';
-      return `| ${b.restaurant} | ${whole(b.entries)} | ${ms(b.raw?.p50Ms)} ms | ${ms(b.raw?.p99Ms)} ms | ${ms(b.http?.p50Ms)} ms | ${ms(b.http?.p99Ms)} ms | ${whole(b.http?.expected ?? 0)} | ${ratio} |`;
+      return `| ${b.restaurant} | ${whole(b.entries)} | ${checkpointCell(b)} | ${ms(b.raw?.p50Ms)} ms | ${ms(b.raw?.p99Ms)} ms | ${ms(b.http?.p50Ms)} ms | ${ms(b.http?.p99Ms)} ms | ${whole(b.http?.expected ?? 0)} | ${ratio} |`;
     }),
     '',
   ];
 }
 
+function checkpointCell(figure: BalanceFigure): string {
+  const state = figure.checkpoint;
+  if (state === undefined) return 'unknown';
+  if (state.latest === undefined) return 'none (under the threshold)';
+  return `written by the server (read ${whole(state.latest.entriesRead)} entries; ready ${state.latest.waitedSeconds.toFixed(1)} s after the first read)`;
+}
+
 function payoutSection(results: BenchResults): string[] {
-  const payout = results.payout;
-  if (payout === undefined) return [];
-  const skipped = Object.entries(payout.skipped).filter(([, count]) => count > 0).map(([reason, count]) => `${reason} ${whole(count)}`).join(', ');
-  const lines = [
-    '## Payout run over the seeded ledger',
+  if (results.payouts.length === 0) return [];
+  return [
+    '## Payout runs over the seeded ledger',
     '',
-    '`POST /v1/payouts/run` for PEN as of today on the copy (every PEN restaurant: the 10,000 small ones and the three',
-    'large ones), then `GET /v1/payouts/runs/{id}` every 100 ms until it finished, with the server\'s statement timeout at',
-    `${whole(payout.statementTimeoutMs)} ms: **${payout.status}** after ${payout.attempts} attempt(s) in ${payout.serverSeconds?.toFixed(2) ?? '-'} s`,
-    `(requested_at → finished_at, server clock; ${payout.wallSeconds.toFixed(2)} s as polled), ${whole(payout.created)} payouts created${skipped === '' ? '' : `, skipped: ${skipped}`}.`,
+    '`POST /v1/payouts/run` for PEN on the copy (every PEN restaurant: the 10,000 small ones and the three large ones),',
+    'then `GET /v1/payouts/runs/{id}` every 100 ms until it finished. Two runs, two dates: a run pays once per `as_of`, and',
+    'a later cutoff than an existing payout makes an earlier `as_of` skip the restaurant (README, Payouts), so the first',
+    'run is as of yesterday (UTC) and the steady-state one as of today.',
+    '',
+    ...results.payouts.flatMap(payoutLines),
   ];
+}
+
+function payoutLines(payout: PayoutFigure): string[] {
+  const skipped = Object.entries(payout.skipped).filter(([, count]) => count > 0).map(([reason, count]) => `${reason} ${whole(count)}`).join(', ');
+  const title = payout.kind === 'first' ? 'The first run ever (every entry of the seeded ledger is unsettled)' : 'Steady state: the next day\'s run';
+  const lines = [`### ${title}`, ''];
+  const prep = payout.preparation;
+  if (prep !== undefined) {
+    lines.push(
+      `After the first run: its ${whole(prep.paidPayouts)} payouts marked \`paid\` (an UPDATE, the row change \`payout_paid\` events make;`,
+      `open payouts would block the run), then one day of new charges: ${whole(prep.events)} charges for the ${whole(prep.restaurants)} small`,
+      `restaurants (${whole(prep.events / prep.restaurants)} each, received today, occurred 8 days ago, so available now) through`,
+      `\`POST /v1/processor/events/batch\`, 1,000 per request, in ${prep.ingestSeconds.toFixed(1)} s. Then the run as of today:`,
+      '',
+    );
+  }
+  lines.push(
+    `as_of ${payout.asOf} (cutoff ${payout.cutoff ?? '-'}), server statement timeout ${whole(payout.statementTimeoutMs)} ms:`,
+    `**${payout.status}** after ${payout.attempts} attempt(s) in **${payout.serverSeconds?.toFixed(2) ?? '-'} s** (requested_at → finished_at, server`,
+    `clock; ${payout.wallSeconds.toFixed(2)} s as polled), ${whole(payout.created)} payouts created${payout.settledEntries === undefined ? '' : ` settling ${whole(payout.settledEntries)} entries`}${skipped === '' ? '' : `, skipped: ${skipped}`}.`,
+  );
   if (payout.lastError !== null) lines.push(`Last error: \`${payout.lastError}\`.`);
   const batches = payout.batches;
   if (batches !== undefined) {

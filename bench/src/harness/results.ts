@@ -15,9 +15,18 @@ export interface HttpFigure {
   result: LoadResult;
 }
 
+/** The balance checkpoint a balance figure starts from, as the server left it before the measurements. */
+export interface BalanceCheckpointState {
+  /** A read must read more entries than this beyond its checkpoint to ask the server for a new one. */
+  threshold: number;
+  /** The restaurant's latest checkpoint, when it has one: the entries it read, and how long the harness waited for it. */
+  latest?: { entriesRead: number; waitedSeconds: number };
+}
+
 export interface BalanceFigure {
   restaurant: string;
   entries: number;
+  checkpoint?: BalanceCheckpointState;
   /** The balance SQL alone, through pgbench on one connection. */
   raw?: LatencySummary;
   /** GET /v1/restaurants/{id}/balance on one connection. */
@@ -35,7 +44,27 @@ export interface PayoutBatches {
   othersSeconds: number;
 }
 
+/** Which payout run: the first ever over the seeded ledger, or the next day's after one day of new charges. */
+export type PayoutKind = 'first' | 'steady';
+
+/** What the harness did between the first run and the steady-state one. */
+export interface SteadyStatePreparation {
+  /** The first run's payouts marked paid, as payout_paid events would. */
+  paidPayouts: number;
+  restaurants: number;
+  events: number;
+  /** Through the batch route, from the first request to the last answer. */
+  ingestSeconds: number;
+}
+
 export interface PayoutFigure {
+  kind: PayoutKind;
+  asOf: string;
+  /** The run's cutoff, as the server fixed it. */
+  cutoff: string | null;
+  /** Entries its payouts settled (their own payout entries excluded). */
+  settledEntries?: number;
+  preparation?: SteadyStatePreparation;
   runId: string;
   status: string;
   attempts: number;
@@ -67,7 +96,8 @@ export interface BenchResults {
   raw: RawFigure[];
   http: HttpFigure[];
   balances: BalanceFigure[];
-  payout?: PayoutFigure;
+  /** The first payout run, then (when it completed) the steady-state one. */
+  payouts: PayoutFigure[];
   rss: RssFigure[];
   /** Where each server's CPU went, when the run was profiled (BENCH_CPU_PROFILE_DIR). */
   profiles: Array<{ phase: string; summary: CpuProfileSummary }>;
@@ -83,7 +113,7 @@ export interface PhaseContext {
 }
 
 export function emptyResults(): BenchResults {
-  return { raw: [], http: [], balances: [], rss: [], profiles: [], errors: [] };
+  return { raw: [], http: [], balances: [], payouts: [], rss: [], profiles: [], errors: [] };
 }
 
 /**

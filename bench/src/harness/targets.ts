@@ -1,5 +1,5 @@
 import { ceilingOf, type RawFigure } from './raw-ceiling.ts';
-import type { BenchResults, HttpFigure } from './results.ts';
+import type { BenchResults, HttpFigure, PayoutKind } from './results.ts';
 
 /** The issue's targets (issue 7), each measured within one run. */
 export const SINGLE_RATIO_MIN = 0.5;
@@ -37,7 +37,13 @@ export function evaluateTargets(results: BenchResults, singleConnections: number
     return { target, measured: `${(ratio * 100).toFixed(0)}%`, verdict: ratio >= min ? 'PASS' : 'MISS' };
   };
   const hot = results.balances.find((balance) => balance.restaurant === HOT_RESTAURANT)?.http;
-  const payoutSeconds = results.payout?.status === 'completed' ? (results.payout.serverSeconds ?? results.payout.wallSeconds) : undefined;
+  const payoutTarget = (kind: PayoutKind, label: string): TargetOutcome => {
+    const target = `payout run over 10k restaurants < ${PAYOUT_SECONDS_MAX} s: ${label}`;
+    const payout = results.payouts.find((figure) => figure.kind === kind);
+    if (payout?.status !== 'completed') return { target, measured: payout?.status ?? '-', verdict: 'NO FIGURE' };
+    const seconds = payout.serverSeconds ?? payout.wallSeconds;
+    return { target, measured: `${seconds.toFixed(1)} s`, verdict: seconds < PAYOUT_SECONDS_MAX ? 'PASS' : 'MISS' };
+  };
   return [
     ratioTarget(`single-event HTTP at ${singleConnections} connections ≥ ${SINGLE_RATIO_MIN * 100}% of the raw single-event ceiling`, http('single', (f) => f.connections === singleConnections), SINGLE_RATIO_MIN),
     ratioTarget(`replays ≥ ${REPLAY_RATIO_MIN * 100}% of the raw replay ceiling`, http('replay', () => true), REPLAY_RATIO_MIN),
@@ -45,8 +51,7 @@ export function evaluateTargets(results: BenchResults, singleConnections: number
     hot === undefined || hot.count === 0
       ? { target: `balance p99 < ${BALANCE_P99_MS_MAX} ms with 1M entries`, measured: '-', verdict: 'NO FIGURE' }
       : { target: `balance p99 < ${BALANCE_P99_MS_MAX} ms with 1M entries`, measured: `${hot.p99Ms.toFixed(1)} ms`, verdict: hot.p99Ms < BALANCE_P99_MS_MAX ? 'PASS' : 'MISS' },
-    payoutSeconds === undefined
-      ? { target: `payout run over 10k restaurants < ${PAYOUT_SECONDS_MAX} s`, measured: results.payout?.status ?? '-', verdict: 'NO FIGURE' }
-      : { target: `payout run over 10k restaurants < ${PAYOUT_SECONDS_MAX} s`, measured: `${payoutSeconds.toFixed(1)} s`, verdict: payoutSeconds < PAYOUT_SECONDS_MAX ? 'PASS' : 'MISS' },
+    payoutTarget('first', 'the first run ever over the seeded ledger (nothing settled yet, the 1M-entry restaurant included)'),
+    payoutTarget('steady', 'steady state, the next day\'s run after one day of new charges'),
   ];
 }
