@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SESSION_OPTIONS } from '@restaurant-ledger/core';
 
 /** pgbench's -M: simple sends text queries; extended parses each statement every time (as the `pg` driver does); prepared parses once per connection. */
 export type PgbenchMode = 'simple' | 'extended' | 'prepared';
@@ -65,9 +66,11 @@ function pgbenchArguments(invocation: PgbenchInvocation, logDir: string | undefi
   return args;
 }
 
+/** The password, if any, and the server's own session settings (SESSION_OPTIONS): the ceiling plans as the service does. */
 function passwordEnv(databaseUrl: string): NodeJS.ProcessEnv {
   const password = new URL(databaseUrl).password;
-  return password === '' ? process.env : { ...process.env, PGPASSWORD: decodeURIComponent(password) };
+  const env = { ...process.env, PGOPTIONS: SESSION_OPTIONS };
+  return password === '' ? env : { ...env, PGPASSWORD: decodeURIComponent(password) };
 }
 
 function spawnPgbench(path: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

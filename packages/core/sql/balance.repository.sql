@@ -46,6 +46,21 @@ WITH sums AS (
         WHERE le.restaurant_id = $21 AND le.currency = $22 AND le.occurred_at <= $23) AS last_event_at
     FROM sums;
 
+-- sumBalanceWithoutCheckpoint
+WITH sums AS (
+    SELECT COALESCE(SUM(amount_minor), 0) AS total,
+           COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= $1), 0) AS available,
+           COALESCE(SUM(amount_minor) FILTER (WHERE available_at > $2), 0) AS pending,
+           COUNT(*) AS entries_read
+    FROM ledger_entries
+    WHERE restaurant_id = $3 AND currency = $4 AND occurred_at <= $5)
+    SELECT
+      EXISTS (SELECT 1 FROM restaurants WHERE id = $6) AS restaurant_found,
+      sums.available, sums.pending, sums.total, sums.entries_read,
+      (SELECT MAX(le.occurred_at) FROM ledger_entries le
+        WHERE le.restaurant_id = $7 AND le.currency = $8 AND le.occurred_at <= $9) AS last_event_at
+    FROM sums;
+
 -- lockBalanceForCheckpoint
 SELECT set_config('lock_timeout', $1, true);
 
