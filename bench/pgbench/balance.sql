@@ -7,7 +7,7 @@
 -- that it always returns one row (pgbench's \gset needs one). The harness has the server write the
 -- checkpoints of the measured restaurants before measuring either side.
 -- Variables: restaurant, currency, as_of (an ISO timestamp: the service passes its clock as a parameter).
--- snapshots: balance.repository.sql@491a85fffdce
+-- snapshots: balance.repository.sql@b5a942cb32d0
 SELECT COALESCE(latest.through_entry_id, 0) AS through_entry_id, latest.cut_at, latest.total_minor, latest.available_minor,
        (latest.cut_at IS NOT NULL AND latest.cut_at <= :as_of::timestamptz)::int AS usable
   FROM (SELECT) AS one LEFT JOIN (

@@ -36,7 +36,8 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
       balances.sumBalance(db, 'res_001', 'PEN', AT, { through_entry_id: '1000', cut_at: AT, total_minor: '11400', available_minor: '11400' }),
     sumBalanceWithoutCheckpoint: (db) => balances.sumBalance(db, 'res_001', 'PEN', AT, null),
     lockBalanceForCheckpoint: (_db, trx) => balances.lockBalanceForCheckpoint(trx, 'res_001', 'PEN', 1_000),
-    insertBalanceCheckpoint: (_db, trx) => balances.insertBalanceCheckpoint(trx, 'res_001', 'PEN', AT),
+    insertBalanceCheckpoint: (_db, trx) =>
+      balances.insertBalanceCheckpoint(trx, 'res_001', 'PEN', AT, { through_entry_id: '1000', cut_at: AT, total_minor: '11400', available_minor: '11400' }),
   },
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),

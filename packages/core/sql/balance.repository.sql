@@ -9,8 +9,7 @@ SELECT through_entry_id, cut_at, total_minor, available_minor
 
 -- sumBalance
 WITH sums AS (
-    WITH
-    base AS (
+    WITH base AS (
       SELECT $1::numeric AS total,
              $2::numeric AS available
     )
@@ -72,18 +71,9 @@ WITH through AS (
       SELECT MAX(le.id) AS id FROM ledger_entries le WHERE le.restaurant_id = $1 AND le.currency = $2
     ),
     sums AS (
-    WITH
-    checkpoint AS (SELECT * FROM (
-      SELECT through_entry_id, cut_at, total_minor, available_minor
-      FROM balance_checkpoints
-      WHERE restaurant_id = $3 AND currency = $4
-      ORDER BY through_entry_id DESC
-      LIMIT 1) AS latest WHERE cut_at <= $5),
-    base AS (
-      SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
-             COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
-             COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
-             COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
+    WITH base AS (
+      SELECT $3::numeric AS total,
+             $4::numeric AS available
     )
     SELECT
       base.total + after_cut.total + occurred_late.total AS total,
@@ -92,28 +82,28 @@ WITH through AS (
       after_cut.entries + occurred_late.entries + matured_late.entries AS entries_read
     FROM base
     CROSS JOIN LATERAL (
-      SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= $6), 0) AS total,
-             COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= $7), 0) AS available,
+      SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= $5), 0) AS total,
+             COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= $6), 0) AS available,
              COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE le.restaurant_id = $8 AND le.currency = $9 AND le.id > base.through_id
+      WHERE le.restaurant_id = $7 AND le.currency = $8 AND le.id > $9::bigint
     ) AS after_cut
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $10 AND le.currency = $11
-        AND le.occurred_at > base.cut_at AND le.occurred_at <= $12 AND le.id <= base.through_id
+      WHERE $10::bigint > 0 AND le.restaurant_id = $11 AND le.currency = $12
+        AND le.occurred_at > $13::timestamptz AND le.occurred_at <= $14 AND le.id <= $15::bigint
     ) AS occurred_late
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE base.through_id > 0 AND le.restaurant_id = $13 AND le.currency = $14
-        AND le.available_at > base.cut_at AND le.available_at <= $15 AND le.id <= base.through_id
+      WHERE $16::bigint > 0 AND le.restaurant_id = $17 AND le.currency = $18
+        AND le.available_at > $19::timestamptz AND le.available_at <= $20 AND le.id <= $21::bigint
     ) AS matured_late)
     INSERT INTO balance_checkpoints (restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor, entries_read)
-    SELECT $16, $17, through.id, $18, sums.total, sums.available, sums.entries_read
+    SELECT $22, $23, through.id, $24, sums.total, sums.available, sums.entries_read
     FROM through, sums
     WHERE through.id IS NOT NULL
       AND through.id > COALESCE((SELECT MAX(through_entry_id) FROM balance_checkpoints
-                                 WHERE restaurant_id = $19 AND currency = $20), 0)
+                                 WHERE restaurant_id = $25 AND currency = $26), 0)
     RETURNING through_entry_id, entries_read;

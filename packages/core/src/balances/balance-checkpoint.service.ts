@@ -1,7 +1,7 @@
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { inTransaction } from '../db/unit-of-work.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { insertBalanceCheckpoint, lockBalanceForCheckpoint } from './balance.repository.ts';
+import { findBalanceCheckpoint, insertBalanceCheckpoint, lockBalanceForCheckpoint } from './balance.repository.ts';
 
 /** A balance that had to read more entries than this beyond its checkpoint asks for a new one. */
 export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
@@ -27,7 +27,9 @@ export interface CheckpointWritten {
 export async function writeBalanceCheckpoint(ctx: LedgerContext, restaurantId: string, currency: string): Promise<CheckpointWritten | undefined> {
   return inTransaction(ctx.db, async (trx) => {
     await lockBalanceForCheckpoint(trx, restaurantId, currency, CHECKPOINT_LOCK_WAIT_MS);
-    const row = await insertBalanceCheckpoint(trx, restaurantId, currency, ctx.clock());
+    const cutAt = ctx.clock();
+    const from = await findBalanceCheckpoint(trx, restaurantId, currency, cutAt);
+    const row = await insertBalanceCheckpoint(trx, restaurantId, currency, cutAt, from);
     return row === undefined ? undefined : { through_entry_id: int8ToId(row.through_entry_id), entries_read: int8ToSafeInteger(row.entries_read) };
   });
 }

@@ -20,44 +20,30 @@ export interface BalanceRow {
  * - checkpointed entries that occurred after the cut (clock skew), by occurred_at;
  * - checkpointed entries that matured after the cut, by available_at.
  * Available is every counted entry with available_at <= asOf (available_at >= occurred_at always),
- * total every entry with occurred_at <= asOf. With no checkpoint, the first part is every entry.
+ * total every entry with occurred_at <= asOf. With no checkpoint (null), the plain sum up to asOf.
  * Each part is an index-only range scan as long as the activity since the checkpoint.
  *
- * `from` is the checkpoint when the caller has already read it (findBalanceCheckpoint): its values
- * then reach the planner as parameters, so it sees how few entries lie past it. Left to find it
- * itself, the planner must guess, and for a long history it guessed a third of it and started
- * parallel workers for a scan of nothing: 8.9 ms instead of 0.5 ms.
+ * `from` is the checkpoint the caller has read (findBalanceCheckpoint), or null for the plain sum.
+ * Its values reach the planner as parameters, so it sees how few entries lie past it. Left to find
+ * it inside the statement, the planner had to guess, and for a long history it guessed a third of
+ * it and started parallel workers for a scan of nothing: 8.9 ms instead of 0.5 ms.
  */
 function balanceSums(
   restaurantId: string,
   currency: string,
   asOf: Date,
-  from?: BalanceCheckpointRow | null,
+  from: BalanceCheckpointRow | null,
 ): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
   const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
   if (from === null) return plainSums(restaurantId, currency, asOf);
-  // The checkpoint's values: read from the `base` CTE, or given to the planner as parameters.
-  const cp =
-    from === undefined
-      ? { through: sql`base.through_id`, cut: sql`base.cut_at` }
-      : { through: sql`${String(from.through_entry_id)}::bigint`, cut: sql`${from.cut_at}::timestamptz` };
-  const base =
-    from === undefined
-      ? sql`
-    checkpoint AS (SELECT * FROM (${latestCheckpoint(restaurantId, currency)}) AS latest WHERE cut_at <= ${asOf}),
-    base AS (
-      SELECT COALESCE((SELECT through_entry_id FROM checkpoint), 0) AS through_id,
-             COALESCE((SELECT cut_at FROM checkpoint), '-infinity'::timestamptz) AS cut_at,
-             COALESCE((SELECT total_minor FROM checkpoint), 0) AS total,
-             COALESCE((SELECT available_minor FROM checkpoint), 0) AS available
-    )`
-      : sql`
-    base AS (
+  // The checkpoint's values reach the planner as parameters (see above).
+  const through = sql`${String(from.through_entry_id)}::bigint`;
+  const cut = sql`${from.cut_at}::timestamptz`;
+  return sql`
+    WITH base AS (
       SELECT ${String(from.total_minor)}::numeric AS total,
              ${String(from.available_minor)}::numeric AS available
-    )`;
-  return sql`
-    WITH ${base}
+    )
     SELECT
       base.total + after_cut.total + occurred_late.total AS total,
       base.available + after_cut.available + matured_late.available AS available,
@@ -69,19 +55,19 @@ function balanceSums(
              COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= ${asOf}), 0) AS available,
              COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE ${scope} AND le.id > ${cp.through}
+      WHERE ${scope} AND le.id > ${through}
     ) AS after_cut
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS total, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE ${cp.through} > 0 AND ${scope}
-        AND le.occurred_at > ${cp.cut} AND le.occurred_at <= ${asOf} AND le.id <= ${cp.through}
+      WHERE ${through} > 0 AND ${scope}
+        AND le.occurred_at > ${cut} AND le.occurred_at <= ${asOf} AND le.id <= ${through}
     ) AS occurred_late
     CROSS JOIN LATERAL (
       SELECT COALESCE(SUM(le.amount_minor), 0) AS available, COUNT(*) AS entries
       FROM ledger_entries le
-      WHERE ${cp.through} > 0 AND ${scope}
-        AND le.available_at > ${cp.cut} AND le.available_at <= ${asOf} AND le.id <= ${cp.through}
+      WHERE ${through} > 0 AND ${scope}
+        AND le.available_at > ${cut} AND le.available_at <= ${asOf} AND le.id <= ${through}
     ) AS matured_late`;
 }
 
@@ -164,9 +150,9 @@ export async function lockBalanceForCheckpoint(trx: LedgerTransaction, restauran
 }
 
 /**
- * Writes a checkpoint cut at `cutAt` covering every entry committed so far, computed from the
- * previous checkpoint plus what came after it (so writing one costs the recent activity too).
- * Call under lockBalanceForCheckpoint. Returns the entries it covers, or undefined when nothing
+ * Writes a checkpoint cut at `cutAt` covering every entry committed so far, computed from `from`
+ * (findBalanceCheckpoint at `cutAt`) plus what came after it, so writing one costs the recent
+ * activity too. Call under lockBalanceForCheckpoint. Returns the entries it covers, or undefined when nothing
  * was added since the latest checkpoint (no row is written).
  */
 export async function insertBalanceCheckpoint(
@@ -174,12 +160,13 @@ export async function insertBalanceCheckpoint(
   restaurantId: string,
   currency: string,
   cutAt: Date,
+  from: BalanceCheckpointRow | null,
 ): Promise<{ through_entry_id: Int8Value; entries_read: Int8Value } | undefined> {
   const { rows } = await sql<{ through_entry_id: Int8Value; entries_read: Int8Value }>`
     WITH through AS (
       SELECT MAX(le.id) AS id FROM ledger_entries le WHERE le.restaurant_id = ${restaurantId} AND le.currency = ${currency}
     ),
-    sums AS (${balanceSums(restaurantId, currency, cutAt)})
+    sums AS (${balanceSums(restaurantId, currency, cutAt, from)})
     INSERT INTO balance_checkpoints (restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor, entries_read)
     SELECT ${restaurantId}, ${currency}, through.id, ${cutAt}, sums.total, sums.available, sums.entries_read
     FROM through, sums
