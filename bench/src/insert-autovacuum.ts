@@ -18,7 +18,7 @@ import * as balances from '../../packages/core/src/balances/balance.repository.t
 import type { Database } from '../../packages/core/src/db/database.ts';
 import { migrateToLatest } from '../../packages/core/src/db/migrate.ts';
 import { recordStatements } from '../../packages/core/scripts/recording-driver.ts';
-import { adminQuery, databaseUrl } from './scratch-database.ts';
+import { adminQuery, databaseUrl, withClient } from './harness/databases.ts';
 
 const ADMIN_URL = process.env.BENCH_AUTOVACUUM_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASE_EVENTS = 500_000;
@@ -30,16 +30,6 @@ const run = randomBytes(3).toString('hex');
 
 function urlOf(database: string): string {
   return databaseUrl(ADMIN_URL, database);
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, options: '-c TimeZone=UTC' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Charges (a sale and a fee each) numbered from..to, every 100th one the busy restaurant's. */

@@ -21,7 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { adminQuery, databaseUrl } from './scratch-database.ts';
+import { chargeSequence } from './harness/charges.ts';
+import { adminQuery, databaseUrl } from './harness/databases.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POOL_SIZES = numbers(process.env.BENCH_POOL_SIZES ?? '5,10,20,40');
@@ -42,20 +43,8 @@ function numbers(list: string): number[] {
 }
 
 const run = randomBytes(4).toString('hex');
-let sequence = 0;
-function chargeBody(): string {
-  sequence += 1;
-  return JSON.stringify({
-    event_id: `pool_${run}_${sequence}`,
-    event_type: 'charge_succeeded',
-    occurred_at: '2025-12-20T15:10:00Z',
-    restaurant_id: `res_pool_${sequence % 50}`,
-    currency: 'PEN',
-    amount: 12_000,
-    fee: 600,
-    metadata: { reservation_id: `rsv_${sequence}`, payment_id: `pay_${sequence}` },
-  });
-}
+const nextCharge = chargeSequence(`pool_${run}`);
+const chargeBody = (): string => JSON.stringify(nextCharge());
 
 async function startServer(databaseUrl: string, poolSize: number): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

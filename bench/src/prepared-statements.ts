@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ingestEvent, migrateToLatest, openDatabase, processorEventInputSchema } from '@restaurant-ledger/core';
-import { adminQuery, databaseUrl } from './scratch-database.ts';
+import { chargeSequence } from './harness/charges.ts';
+import { adminQuery, databaseUrl } from './harness/databases.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -17,7 +18,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const run = randomBytes(4).toString('hex');
-let sequence = 0;
+const nextCharge = chargeSequence(`prep_${run}`);
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -32,17 +33,7 @@ async function measure(url: string, preparedStatements: boolean, seconds: number
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (Date.now() < deadline) {
-          sequence += 1;
-          const event = processorEventInputSchema.parse({
-            event_id: `prep_${run}_${sequence}`,
-            event_type: 'charge_succeeded',
-            occurred_at: '2025-12-20T15:10:00Z',
-            restaurant_id: `res_prep_${sequence % 50}`,
-            currency: 'PEN',
-            amount: 12_000,
-            fee: 600,
-            metadata: { reservation_id: `rsv_${sequence}` },
-          });
+          const event = processorEventInputSchema.parse(nextCharge());
           const started = process.hrtime.bigint();
           const result = await ingestEvent(ctx, event, event);
           latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);

@@ -94,6 +94,11 @@ export async function copyDatabase(adminUrl: string, template: string, name: str
   }
 }
 
+/** Runs one statement (CREATE/DROP DATABASE) on its own connection to `adminUrl`. */
+export async function adminQuery(adminUrl: string, statement: string): Promise<void> {
+  await withClient(adminUrl, (client) => client.query(statement));
+}
+
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   assertRunDatabase(name);
   await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
