@@ -12,7 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-type Failure = { status: number; headers?: Record<string, string> } | 'connection refused';
+type Failure = { status: number; headers?: Record<string, string>; json?: unknown } | 'connection refused';
+
+/** A tRPC error envelope as the server's error formatter writes it. */
+const serviceUnavailable = {
+  error: {
+    message: 'The database did not answer in time',
+    code: -32603,
+    data: { code: 'SERVICE_UNAVAILABLE', message: 'The database did not answer in time', details: { reason: 'database_timeout' }, httpStatus: 503, path: 'restaurants.get' },
+  },
+};
 
 /**
  * The real fetch against the started server, except that the first calls fail as a proxy or a
@@ -24,6 +33,9 @@ function flakyFetch(failures: readonly Failure[]): { fetch: typeof globalThis.fe
     const failure = failures[calls];
     calls += 1;
     if (failure === 'connection refused') return globalThis.fetch(`http://127.0.0.1:${await closedPort()}/trpc`, init);
+    if (failure !== undefined && failure.json !== undefined) {
+      return new Response(JSON.stringify(failure.json), { status: failure.status, headers: { 'content-type': 'application/json', ...failure.headers } });
+    }
     if (failure !== undefined) return new Response('<html>upstream trouble</html>', { status: failure.status, headers: { 'content-type': 'text/html', ...failure.headers } });
     return globalThis.fetch(input, init);
   };
@@ -59,6 +71,15 @@ describe('retries of calls that are safe to repeat', () => {
     const balance = await clientWith(flaky.fetch).restaurants.balance.query({ restaurant_id: 'res_retry', currency: 'USD' });
     expect(balance.restaurant_id).toBe('res_retry');
     expect(flaky.attempts()).toBe(3);
+  });
+
+  it('retries a ledger SERVICE_UNAVAILABLE answer, and surfaces it typed when attempts run out', async () => {
+    const recovers = flakyFetch([{ status: 503, json: serviceUnavailable }]);
+    await expect(clientWith(recovers.fetch).restaurants.get.query({ restaurant_id: 'res_retry' })).resolves.toMatchObject({ restaurant_id: 'res_retry' });
+    const stays = flakyFetch(Array.from({ length: 3 }, () => ({ status: 503, json: serviceUnavailable })));
+    const error = await clientWith(stays.fetch).restaurants.get.query({ restaurant_id: 'res_retry' }).catch((e: unknown) => e);
+    expect(ledgerErrorCode(error)).toBe('SERVICE_UNAVAILABLE');
+    expect([recovers.attempts(), stays.attempts()]).toEqual([2, 3]);
   });
 
   it('retries event ingestion after 502 and 504, and the event is recorded once', async () => {
