@@ -16,7 +16,7 @@ const PAGED_ROUTES = [
 type PagedRoute = (typeof PAGED_ROUTES)[number];
 
 const restQuery = (query: Record<string, string | number>) =>
-  new URLSearchParams(Object.entries(query).map(([name, value]) => [name, String(value)])).toString();
+  new URLSearchParams(Object.entries(query).map(([name, value]): [string, string] => [name, String(value)])).toString();
 const restPage = (route: PagedRoute, query: Record<string, string | number>) =>
   request(`${server.url}${route.path}?${restQuery({ ...route.filters, ...query })}`.replace('restaurant_id=res_001&', ''));
 const trpcPage = (route: PagedRoute, query: Record<string, string | number>) =>
