@@ -133,7 +133,10 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   'probes-ready': { responses: { '200': { status: 'ready', database: 'reachable' } } },
 };
 
-/** Values of path and query parameters, by name: the seeded objects of the story above. */
+/**
+ * Values of path and query parameters, by name: the seeded objects of the story above. No cursor:
+ * a cursor is only valid on the route and filters that issued it.
+ */
 export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   restaurant_id: 'res_001',
   payout_id: '1',
@@ -147,7 +150,6 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   from: '2025-12-01',
   to: '2025-12-31',
   format: 'json',
-  cursor: NEXT_CURSOR,
   'webhook-id': 'msg_2Lh9Kq3ZrX1',
   'webhook-timestamp': '1766243402',
 };

@@ -21,12 +21,12 @@ export type CursorInvalidReason = 'malformed' | 'unsupported_version' | 'other_r
 /** The query parameter, documented the same way on every paged route. */
 export const cursorParamSchema = z
   .string()
-  .optional()
   .meta({
     description:
       'next_cursor of the previous page, passed back unchanged with the same filters. Any other value is ' +
       `422 CURSOR_INVALID. At most ${CURSOR_CHARS_MAX} characters.`,
-  });
+  })
+  .optional();
 
 const envelopeSchema = z.strictObject({
   v: z.number(),
