@@ -26,6 +26,7 @@ export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC
   PAYOUT_RUN_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   PAYOUT_STATUS_CONFLICT: { status: 409, trpc: 'CONFLICT' },
   AMOUNT_OUT_OF_RANGE: { status: 409, trpc: 'CONFLICT' },
+  CURSOR_INVALID: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
   ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
   HEADERS_TOO_LARGE: { status: 431, trpc: 'BAD_REQUEST' },

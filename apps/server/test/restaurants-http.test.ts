@@ -70,16 +70,16 @@ describe('restaurant routes', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('documents the webhook with 201, the idempotent 200, and its error codes in the envelope', async () => {
+  it('documents the webhook with 201, the idempotent 200, its error codes in the envelope, and its signature scheme', async () => {
     const { body: document } = await request(`${server.url}/openapi.json`);
     const operation = document.paths['/v1/processor/events'].post;
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['201', '200', '400', '401', '409', '413', '415', '422', '500']));
     expect(operation.responses['201'].content['application/json'].schema.properties.success).toEqual({ const: true });
     expect(operation.responses['409'].description).toContain('EVENT_ID_CONFLICT');
-    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']),
-    );
-    expect(operation.security).toBeUndefined();
+    // webhook-signature is the security scheme's header; the other two Standard Webhooks headers are parameters.
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['webhook-id', 'webhook-timestamp']));
+    expect(operation.security).toEqual([{ WebhookSignature: [] }]);
+    expect(document.components.securitySchemes.WebhookSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'webhook-signature' });
     expect(document.paths['/v1/restaurants/{restaurant_id}/balance'].get.security).toEqual([{ ApiKey: [] }]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as balances from '../src/balances/balance.repository.ts';
 import * as events from '../src/events/event.repository.ts';
 import { processorEventInputSchema } from '../src/events/event.schema.ts';
+import { DOMAIN_EXAMPLE_EVENT } from '../src/events/example-event.ts';
 import * as ledger from '../src/ledger/ledger-entry.repository.ts';
 import * as payoutRuns from '../src/payouts/payout-run.repository.ts';
 import * as payouts from '../src/payouts/payout.repository.ts';
@@ -17,15 +18,8 @@ import { type RepositoryCall, recordStatements } from './recording-driver.ts';
  * generates.
  */
 const AT = new Date('2025-12-27T23:59:59.999Z');
-const EVENT = processorEventInputSchema.parse({
-  event_id: 'evt_0001',
-  event_type: 'charge_succeeded',
-  occurred_at: '2025-12-20T15:10:00Z',
-  restaurant_id: 'res_001',
-  currency: 'PEN',
-  amount: 12000,
-  fee: 600,
-});
+// The DOMAIN.md example event without its metadata (the snapshots show the parameters).
+const EVENT = processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, metadata: undefined });
 const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT };
 
 /** One call per repository function, with representative arguments. */

@@ -16,6 +16,7 @@ export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
 export * from './events/event.schema.ts';
+export { DOMAIN_EXAMPLE_EVENT } from './events/example-event.ts';
 export { ingestEvent } from './events/ingest-event.ts';
 export { type BatchItemOutcome, ingestEventBatch } from './events/ingest-event-batch.ts';
 export type { LedgerContext } from './ledger-context.ts';

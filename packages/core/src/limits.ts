@@ -21,3 +21,5 @@ export const OCCURRED_AT_MIN = '2000-01-01T00:00:00Z';
 export const BODY_DEPTH_MAX = 64;
 /** Events in one batch request: bounds the statement sizes (about 10 parameters per event) and the answer. */
 export const EVENT_BATCH_MAX = 1000;
+/** Length of a page cursor accepted back: the server issues cursors far shorter than this. */
+export const CURSOR_CHARS_MAX = 1024;

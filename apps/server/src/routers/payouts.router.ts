@@ -41,7 +41,13 @@ export const payoutsRouter = router({
 
   getRun: authedProcedure
     .meta({
-      openapi: { method: 'GET', path: '/v1/payouts/runs/{run_id}', tags: ['payouts'], summary: 'Status and counts of a payout run' },
+      openapi: {
+        method: 'GET',
+        path: '/v1/payouts/runs/{run_id}',
+        tags: ['payouts'],
+        summary: 'Status and counts of a payout run',
+        description: 'queued, running, completed or failed, with the payouts created and the restaurants skipped by reason.',
+      },
       errorCodes: ['PAYOUT_RUN_NOT_FOUND'],
     })
     .input(runIdInputSchema)
@@ -50,7 +56,13 @@ export const payoutsRouter = router({
 
   get: authedProcedure
     .meta({
-      openapi: { method: 'GET', path: '/v1/payouts/{payout_id}', tags: ['payouts'], summary: 'A payout with its items by entry type' },
+      openapi: {
+        method: 'GET',
+        path: '/v1/payouts/{payout_id}',
+        tags: ['payouts'],
+        summary: 'A payout with its items by entry type',
+        description: 'The items always sum to the amount. An unknown or malformed id is 404 PAYOUT_NOT_FOUND.',
+      },
       errorCodes: ['PAYOUT_NOT_FOUND'],
     })
     .input(payoutIdInputSchema)
@@ -64,9 +76,11 @@ export const payoutsRouter = router({
         path: '/v1/payouts',
         tags: ['payouts'],
         summary: 'Payouts, filtered, in id order with cursor pagination',
-        description: 'Pass next_cursor back as cursor for the next page; null means this is the last page.',
+        description:
+          'Pass next_cursor back as cursor, with the same filters, for the next page; null means this is the last page. ' +
+          'A cursor is tied to the restaurant_id, currency and status it was issued for; any other is 422 CURSOR_INVALID.',
       },
-      errorCodes: ['VALIDATION_ERROR'],
+      errorCodes: ['VALIDATION_ERROR', 'CURSOR_INVALID'],
     })
     .input(listPayoutsInputSchema)
     .output(payoutPageSchema)

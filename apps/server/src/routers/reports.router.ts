@@ -22,7 +22,11 @@ export const reportsRouter = router({
         path: '/v1/reports/balances',
         tags: ['reports'],
         summary: 'Q1: available balance per restaurant for a currency, with last_event_at (paged by restaurant id)',
+        description:
+          'Restaurants in id order, as of now or as of a past moment. Pass next_cursor back as cursor, with the same ' +
+          'currency and as_of, for the next page; any other cursor is 422 CURSOR_INVALID.',
       },
+      errorCodes: ['CURSOR_INVALID'],
     })
     .input(balancesReportInputSchema)
     .output(balancesReportSchema)
@@ -35,6 +39,7 @@ export const reportsRouter = router({
         path: '/v1/reports/top-restaurants',
         tags: ['reports'],
         summary: 'Q2: top 10 restaurants by net revenue (sales - fees - refunds) over the last N days, ranked',
+        description: 'Counts events that occurred in the last `days` days (default 30), with their charge and refund counts.',
       },
     })
     .input(topRestaurantsInputSchema)
@@ -48,6 +53,9 @@ export const reportsRouter = router({
         path: '/v1/reports/payout-eligibility',
         tags: ['reports'],
         summary: 'Q3: who a payout run for (currency, as_of, min_amount) would pay now, and how much',
+        description:
+          'Same cutoff and rules as POST /v1/payouts/run, without paying: restaurants already paid for as_of or with an ' +
+          'open payout are left out.',
       },
     })
     .input(payoutEligibilityInputSchema)
@@ -61,6 +69,7 @@ export const reportsRouter = router({
         path: '/v1/reports/integrity',
         tags: ['reports'],
         summary: 'Q4: integrity checks; each offending row with a reason code, none on a healthy ledger',
+        description: 'Events without their entries, entries without a source, wrong signs, payouts whose items or entries do not add up, unmatched payout events.',
       },
     })
     .input(z.strictObject({}))

@@ -18,7 +18,13 @@ import { authedProcedure, router } from '../trpc.ts';
 export const restaurantsRouter = router({
   get: authedProcedure
     .meta({
-      openapi: { method: 'GET', path: '/v1/restaurants/{restaurant_id}', tags: ['restaurants'], summary: 'Get a restaurant' },
+      openapi: {
+        method: 'GET',
+        path: '/v1/restaurants/{restaurant_id}',
+        tags: ['restaurants'],
+        summary: 'Get a restaurant',
+        description: 'Its name and maturity window. A restaurant exists from its first processor event, or from POST /v1/restaurants.',
+      },
       errorCodes: ['VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
     })
     .input(restaurantIdInputSchema)
@@ -32,6 +38,9 @@ export const restaurantsRouter = router({
         path: '/v1/restaurants',
         tags: ['restaurants'],
         summary: 'Register a restaurant ahead of its first event',
+        description:
+          'Creates the restaurant with an optional name and maturity window (default LEDGER_MATURITY_DAYS). 409 ' +
+          'RESTAURANT_ALREADY_EXISTS when the id is taken, whether by this route or by an earlier event.',
       },
       successStatus: 201,
       errorCodes: ['RESTAURANT_ALREADY_EXISTS'],
@@ -71,9 +80,10 @@ export const restaurantsRouter = router({
         description:
           'Entries in (occurred_at, entry_id) order, filtered by currency and an optional occurred_at range, ' +
           'with keyset pagination (pass next_cursor back as cursor). `format=csv` or `Accept: text/csv` streams ' +
-          'the whole range as CSV instead (limit and cursor do not apply).',
+          'the whole range as CSV instead (limit and cursor do not apply). A cursor is tied to the restaurant, ' +
+          'currency, from and to it was issued for; any other is 422 CURSOR_INVALID.',
       },
-      errorCodes: ['RESTAURANT_NOT_FOUND'],
+      errorCodes: ['RESTAURANT_NOT_FOUND', 'CURSOR_INVALID'],
     })
     .input(statementQuerySchema)
     .output(statementSchema)

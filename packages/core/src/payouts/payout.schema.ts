@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorParamSchema } from '../cursor.ts';
 import { currencySchema, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
@@ -77,7 +78,7 @@ export const listPayoutsInputSchema = z.strictObject({
   restaurant_id: restaurantIdSchema.optional(),
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),
-  cursor: z.string().regex(/^[1-9][0-9]{0,17}$/, 'cursor must be a next_cursor from an earlier page').optional(),
+  cursor: cursorParamSchema,
   limit: z.coerce.number().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX).default(PAYOUT_PAGE_LIMIT_DEFAULT),
 });
 export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
@@ -18,14 +20,19 @@ export async function getPayout(ctx: LedgerContext, payoutId: string): Promise<P
   return payout as Payout;
 }
 
-/** Payouts in id order, filtered, one keyset page at a time. */
+/**
+ * Payouts in id order, filtered, one keyset page at a time.
+ * @throws LedgerError CURSOR_INVALID
+ */
 export async function listPayouts(ctx: LedgerContext, input: ListPayoutsInput): Promise<PayoutPage> {
-  const rows = await findPayoutPage(ctx.db, { ...input, afterId: input.cursor }, input.limit);
+  const filters = { restaurant_id: input.restaurant_id ?? null, currency: input.currency ?? null, status: input.status ?? null };
+  const afterId = input.cursor === undefined ? undefined : decodeCursor('payouts', input.cursor, filters, payoutPositionSchema).id;
+  const rows = await findPayoutPage(ctx.db, { ...input, afterId }, input.limit);
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
     items: await withItems(ctx, page),
-    next_cursor: rows.length > input.limit && last !== undefined ? int8ToId(last.id) : null,
+    next_cursor: rows.length > input.limit && last !== undefined ? encodeCursor('payouts', filters, { id: int8ToId(last.id) }) : null,
   };
 }
 
@@ -47,6 +54,8 @@ export async function markProcessing(ctx: LedgerContext, payoutId: string): Prom
   }
   return payout;
 }
+
+const payoutPositionSchema = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) });
 
 async function withItems(ctx: LedgerContext, rows: readonly PayoutRow[]): Promise<Payout[]> {
   const items = await findPayoutItems(ctx.db, rows.map((row) => int8ToId(row.id)));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { asOfSchema, currencySchema, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { cursorParamSchema } from '../cursor.ts';
+import { asOfSchema, currencySchema, minorUnitsSchema, payoutDaySchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const REPORT_PAGE_LIMIT_MAX = 1000;
 export const TOP_RESTAURANTS_LIMIT = 10;
@@ -21,7 +22,7 @@ export const INTEGRITY_REASONS = [
 export const balancesReportInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: asOfSchema.optional(),
-  cursor: restaurantIdSchema.optional().meta({ description: 'next_cursor of the previous page' }),
+  cursor: cursorParamSchema,
   limit: z.coerce.number().int().min(1).max(REPORT_PAGE_LIMIT_MAX).default(100),
 });
 export type BalancesReportInput = z.output<typeof balancesReportInputSchema>;

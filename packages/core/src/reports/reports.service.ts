@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { restaurantIdSchema } from '../shared-schemas.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { availableBalances, integrityViolations, payoutEligibility, topRestaurantsByRevenue } from './reports.repository.ts';
 import {
@@ -14,11 +17,17 @@ import {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Q1: available balance per restaurant for a currency (now, or as of a past moment), paged. */
+/**
+ * Q1: available balance per restaurant for a currency (now, or as of a past moment), paged.
+ * @throws LedgerError CURSOR_INVALID
+ */
 export async function balancesReport(ctx: LedgerContext, input: BalancesReportInput): Promise<BalancesReport> {
+  const filters = { currency: input.currency, as_of: input.as_of?.toISOString() ?? null };
+  const after = input.cursor === undefined ? undefined : decodeCursor('balances_report', input.cursor, filters, balancesPositionSchema);
   const asOf = input.as_of ?? ctx.clock();
-  const rows = await availableBalances(ctx.db, input.currency, asOf, input.cursor, input.limit);
+  const rows = await availableBalances(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit);
   const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
   return {
     currency: input.currency,
     as_of: asOf.toISOString(),
@@ -27,9 +36,11 @@ export async function balancesReport(ctx: LedgerContext, input: BalancesReportIn
       available: int8ToSafeInteger(row.available),
       last_event_at: row.last_event_at?.toISOString() ?? null,
     })),
-    next_cursor: rows.length > input.limit ? (page[page.length - 1]?.restaurant_id ?? null) : null,
+    next_cursor: rows.length > input.limit && last !== undefined ? encodeCursor('balances_report', filters, { restaurant_id: last.restaurant_id }) : null,
   };
 }
+
+const balancesPositionSchema = z.strictObject({ restaurant_id: restaurantIdSchema });
 
 /** Q2: the top 10 restaurants by net revenue over the last `days` days. */
 export async function topRestaurants(ctx: LedgerContext, input: TopRestaurantsInput): Promise<TopRestaurants> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorParamSchema } from '../cursor.ts';
 import { asOfSchema, currencySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 import { ENTRY_TYPES } from '../events/event.schema.ts';
 
@@ -12,7 +13,7 @@ export const statementQuerySchema = z.strictObject({
   currency: currencySchema,
   from: asOfSchema.optional().meta({ description: 'Entries that occurred at or after this moment (a date means the end of that day)' }),
   to: asOfSchema.optional().meta({ description: 'Entries that occurred at or before this moment (a date means the end of that day)' }),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be a next_cursor from an earlier page').optional(),
+  cursor: cursorParamSchema,
   limit: z.coerce.number().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX).default(STATEMENT_PAGE_LIMIT_DEFAULT),
   format: z.enum(['json', 'csv']).default('json').meta({ description: 'csv streams the whole range (limit and cursor do not apply)' }),
 });

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { findRestaurant } from '../restaurants/restaurant.repository.ts';
@@ -8,18 +10,22 @@ import { type Statement, type StatementLine, type StatementQuery, STATEMENT_STRE
 /**
  * One page of a restaurant's statement: entries in (occurred_at, id) order with the running
  * balance from the very first entry, and a cursor for the next page.
- * @throws LedgerError RESTAURANT_NOT_FOUND
+ * @throws LedgerError RESTAURANT_NOT_FOUND, CURSOR_INVALID
  */
 export async function getStatement(ctx: LedgerContext, query: StatementQuery): Promise<Statement> {
+  const after = query.cursor === undefined ? undefined : decodeCursor('statement', query.cursor, cursorFilters(query), statementPositionSchema);
   await assertRestaurant(ctx, query.restaurant_id);
-  const rows = await statementPage(ctx.db, filterOf(query, decodeCursor(query.cursor)), query.limit + 1);
+  const rows = await statementPage(ctx.db, filterOf(query, after), query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
     restaurant_id: query.restaurant_id,
     currency: query.currency,
     items: page.map(toLine),
-    next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last) : null,
+    next_cursor:
+      rows.length > query.limit && last !== undefined
+        ? encodeCursor('statement', cursorFilters(query), { occurredAt: last.occurred_at.toISOString(), id: int8ToId(last.id) })
+        : null,
   };
 }
 
@@ -50,18 +56,20 @@ function filterOf(query: StatementQuery, after: StatementPosition | undefined) {
   return { restaurantId: query.restaurant_id, currency: query.currency, from: query.from, to: query.to, after };
 }
 
-/** Cursors are opaque to clients: base64url of the last row's position. */
-function encodeCursor(row: StatementRow): string {
-  return Buffer.from(`${row.occurred_at.toISOString()}|${int8ToId(row.id)}`).toString('base64url');
+/** What a statement cursor pins: the next page must ask for the same restaurant, currency and range. */
+function cursorFilters(query: StatementQuery) {
+  return {
+    restaurant_id: query.restaurant_id,
+    currency: query.currency,
+    from: query.from?.toISOString() ?? null,
+    to: query.to?.toISOString() ?? null,
+  };
 }
 
-function decodeCursor(cursor: string | undefined): StatementPosition | undefined {
-  if (cursor === undefined) return undefined;
-  const [occurredAt = '', id = ''] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  // A cursor we did not make starts from the beginning rather than failing inside SQL.
-  if (Number.isNaN(Date.parse(occurredAt)) || !/^[0-9]{1,19}$/.test(id)) return undefined;
-  return { occurredAt, id };
-}
+const statementPositionSchema: z.ZodType<StatementPosition> = z.strictObject({
+  occurredAt: z.iso.datetime(),
+  id: z.string().regex(/^[0-9]{1,19}$/),
+});
 
 function toLine(row: StatementRow): StatementLine {
   return {

@@ -1,24 +1,15 @@
 import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
 import { type ErrorCode, LedgerError } from '../../src/errors.ts';
+import { DOMAIN_EXAMPLE_EVENT } from '../../src/events/example-event.ts';
 import { type ProcessorEventInput, processorEventInputSchema } from '../../src/events/event.schema.ts';
+
+export { DOMAIN_EXAMPLE_EVENT };
 
 export function fixedClock(iso: string): Clock {
   const at = new Date(iso);
   return () => new Date(at);
 }
-
-/** The DOMAIN.md §2 example body, exactly as written there. */
-export const DOMAIN_EXAMPLE_EVENT = {
-  event_id: 'evt_0001',
-  event_type: 'charge_succeeded',
-  occurred_at: '2025-12-20T15:10:00Z',
-  restaurant_id: 'res_001',
-  currency: 'PEN',
-  amount: 12000,
-  fee: 600,
-  metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
-} as const;
 
 /** The DOMAIN.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
 export function chargeEvent(overrides: Partial<Record<keyof ProcessorEventInput, unknown>> = {}): ProcessorEventInput {

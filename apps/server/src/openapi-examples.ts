@@ -1,0 +1,186 @@
+import { DOMAIN_EXAMPLE_EVENT as EXAMPLE_EVENT, type ErrorCode } from '@restaurant-ledger/core';
+
+/**
+ * Example values of the OpenAPI document: one story, the DOMAIN.md example event (evt_0001, res_001,
+ * PEN 12000, fee 600) recorded, then paid out by payout run 1 as payout 1. The contract run
+ * (apps/server/test/openapi-contract.test.ts) seeds exactly this, so every example names a real object.
+ */
+type Json = Record<string, unknown>;
+
+const OCCURRED_AT = '2025-12-20T15:10:00.000Z';
+const RECEIVED_AT = '2025-12-20T15:10:02.000Z';
+const AVAILABLE_AT = '2025-12-27T15:10:00.000Z';
+const PAYOUT_CREATED_AT = '2025-12-28T09:00:00.000Z';
+
+const INGEST_RESULT = {
+  idempotent: false,
+  event: {
+    event_id: 'evt_0001',
+    event_type: 'charge_succeeded',
+    restaurant_id: 'res_001',
+    currency: 'PEN',
+    amount: 12000,
+    fee: 600,
+    occurred_at: OCCURRED_AT,
+    received_at: RECEIVED_AT,
+  },
+  entries: [
+    { entry_id: '1', entry_type: 'sale', amount: 12000, occurred_at: OCCURRED_AT, available_at: AVAILABLE_AT },
+    { entry_id: '2', entry_type: 'fee', amount: -600, occurred_at: OCCURRED_AT, available_at: AVAILABLE_AT },
+  ],
+};
+const REPLAY_RESULT = { ...INGEST_RESULT, idempotent: true };
+
+const RESTAURANT = {
+  restaurant_id: 'res_001',
+  name: 'La Mar Cebichería',
+  maturity_days: 7,
+  created_at: RECEIVED_AT,
+  updated_at: RECEIVED_AT,
+};
+
+const PAYOUT = {
+  payout_id: '1',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 11400,
+  status: 'created',
+  as_of: '2025-12-27',
+  created_at: PAYOUT_CREATED_AT,
+  paid_at: null,
+  items: [
+    { type: 'sale', amount: 12000 },
+    { type: 'fee', amount: -600 },
+  ],
+};
+
+const PAYOUT_RUN = {
+  run_id: '1',
+  status: 'completed',
+  currency: 'PEN',
+  as_of: '2025-12-27',
+  min_amount: 5000,
+  cutoff: '2025-12-27T23:59:59.999Z',
+  created: 1,
+  skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0 },
+  attempts: 1,
+  last_error: null,
+  requested_at: PAYOUT_CREATED_AT,
+  started_at: PAYOUT_CREATED_AT,
+  finished_at: PAYOUT_CREATED_AT,
+};
+
+/** An opaque next_cursor as the server issues it (base64url; pass it back unchanged). */
+const NEXT_CURSOR = 'eyJ2IjoxLCJrIjoicGF5b3V0cyIsImYiOnsiY3VycmVuY3kiOiJQRU4ifSwicCI6eyJpZCI6IjEifX0';
+
+/** Per operation: the request body and the `data` of each success status. */
+export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: Record<string, unknown> }> = {
+  'events-ingest': { request: EXAMPLE_EVENT, responses: { '201': INGEST_RESULT, '200': REPLAY_RESULT } },
+  'events-ingestBatch': {
+    request: { events: [EXAMPLE_EVENT] },
+    responses: {
+      '200': {
+        results: [{ index: 0, event_id: 'evt_0001', status: 200, success: true, data: REPLAY_RESULT }],
+        summary: { created: 0, idempotent: 1, conflicts: 0, rejected: 0 },
+      },
+    },
+  },
+  'restaurants-get': { responses: { '200': RESTAURANT } },
+  'restaurants-create': {
+    request: { restaurant_id: 'res_002', name: 'Isolina Taberna', maturity_days: 7 },
+    responses: { '201': { ...RESTAURANT, restaurant_id: 'res_002', name: 'Isolina Taberna' } },
+  },
+  'restaurants-update': { request: { name: 'La Mar Cebichería', maturity_days: 7 }, responses: { '200': RESTAURANT } },
+  'restaurants-statement': {
+    responses: {
+      '200': {
+        restaurant_id: 'res_001',
+        currency: 'PEN',
+        items: [
+          { entry_id: '1', entry_type: 'sale', amount: 12000, occurred_at: OCCURRED_AT, available_at: AVAILABLE_AT, event_id: 'evt_0001', payout_id: null, running_balance: 12000 },
+          { entry_id: '2', entry_type: 'fee', amount: -600, occurred_at: OCCURRED_AT, available_at: AVAILABLE_AT, event_id: 'evt_0001', payout_id: null, running_balance: 11400 },
+        ],
+        next_cursor: null,
+      },
+    },
+  },
+  'restaurants-balance': {
+    responses: {
+      '200': { restaurant_id: 'res_001', currency: 'PEN', available: 11400, pending: 0, total: 11400, last_event_at: OCCURRED_AT, as_of: '2025-12-27T23:59:59.000Z' },
+    },
+  },
+  'payouts-run': {
+    request: { currency: 'PEN', as_of: '2025-12-27', min_amount: 5000 },
+    responses: { '202': { ...PAYOUT_RUN, status: 'queued', cutoff: null, created: 0, attempts: 0, started_at: null, finished_at: null } },
+  },
+  'payouts-getRun': { responses: { '200': PAYOUT_RUN } },
+  'payouts-get': { responses: { '200': PAYOUT } },
+  'payouts-list': { responses: { '200': { items: [PAYOUT], next_cursor: NEXT_CURSOR } } },
+  'payouts-markProcessing': { responses: { '200': { ...PAYOUT, status: 'processing' } } },
+  'reports-balances': {
+    responses: { '200': { currency: 'PEN', as_of: '2025-12-27T23:59:59.000Z', items: [{ restaurant_id: 'res_001', available: 11400, last_event_at: OCCURRED_AT }], next_cursor: null } },
+  },
+  'reports-topRestaurants': {
+    responses: {
+      '200': { currency: 'PEN', from: '2025-11-27T23:59:59.000Z', to: '2025-12-27T23:59:59.000Z', items: [{ rank: 1, restaurant_id: 'res_001', net_revenue: 11400, charges: 1, refunds: 0 }] },
+    },
+  },
+  'reports-payoutEligibility': {
+    responses: { '200': { currency: 'PEN', as_of: '2025-12-27', cutoff: '2025-12-27T23:59:59.999Z', items: [{ restaurant_id: 'res_001', amount: 11400 }] } },
+  },
+  'reports-integrity': { responses: { '200': { healthy: true, items: [] } } },
+  'probes-health': { responses: { '200': { status: 'ok' } } },
+  'probes-ready': { responses: { '200': { status: 'ready', database: 'reachable' } } },
+};
+
+/**
+ * Values of path and query parameters, by name: the seeded objects of the story above. No cursor:
+ * a cursor is only valid on the route and filters that issued it.
+ */
+export const PARAMETER_EXAMPLES: Record<string, unknown> = {
+  restaurant_id: 'res_001',
+  payout_id: '1',
+  run_id: '1',
+  currency: 'PEN',
+  as_of: '2025-12-27',
+  min_amount: 5000,
+  days: 30,
+  limit: 10,
+  status: 'created',
+  from: '2025-12-01',
+  to: '2025-12-31',
+  format: 'json',
+  'webhook-id': 'msg_2Lh9Kq3ZrX1',
+  'webhook-timestamp': '1766243402',
+};
+
+/** One message a client may see for each code, for the examples of error responses. */
+export const ERROR_EXAMPLES: Record<ErrorCode, { message: string; details: Json }> = {
+  VALIDATION_ERROR: { message: 'Invalid request', details: { issues: [{ field: 'currency', message: 'currency must be an ISO 4217 code such as PEN' }] } },
+  MALFORMED_JSON: { message: 'The request body is not valid JSON', details: {} },
+  UNSUPPORTED_MEDIA_TYPE: { message: 'Send the body as application/json', details: {} },
+  EVENT_INVALID_TYPE: { message: 'event_type must be one of charge_succeeded, refund_succeeded, payout_paid, payout_failed', details: { field: 'event_type' } },
+  EVENT_INVALID_FEE: { message: 'fee must not exceed amount', details: { field: 'fee' } },
+  EVENT_ID_CONFLICT: { message: 'event evt_0001 was already recorded with different content', details: { event_id: 'evt_0001' } },
+  RESTAURANT_NOT_FOUND: { message: 'restaurant res_404 not found', details: { restaurant_id: 'res_404' } },
+  RESTAURANT_ALREADY_EXISTS: { message: 'restaurant res_001 already exists', details: { restaurant_id: 'res_001' } },
+  PAYOUT_NOT_FOUND: { message: 'payout 404 not found', details: { payout_id: '404' } },
+  PAYOUT_RUN_NOT_FOUND: { message: 'payout run 404 not found', details: { run_id: '404' } },
+  PAYOUT_STATUS_CONFLICT: { message: 'payout 1 is already paid', details: { payout_id: '1', status: 'paid' } },
+  AMOUNT_OUT_OF_RANGE: { message: 'the amount is beyond 2^53-1 minor units', details: {} },
+  CURSOR_INVALID: {
+    message: 'cursor: the cursor was issued by another route (payouts)',
+    details: { field: 'cursor', route: 'statement', reason: 'other_route' },
+  },
+  ROUTE_NOT_FOUND: { message: 'No such route', details: {} },
+  MALFORMED_REQUEST: { message: 'The request could not be parsed', details: {} },
+  HEADERS_TOO_LARGE: { message: 'The request headers are too large', details: {} },
+  AUTH_REQUIRED: { message: 'A valid API key is required (Authorization: Bearer <key>)', details: {} },
+  WEBHOOK_SIGNATURE_INVALID: { message: 'The webhook signature does not match', details: {} },
+  RATE_LIMITED: { message: 'Too many requests; retry after the window resets', details: {} },
+  PAYLOAD_TOO_LARGE: { message: 'The request body is too large', details: {} },
+  SERVICE_UNAVAILABLE: { message: 'The database is unavailable; retry shortly', details: { reason: 'database_unreachable' } },
+  INTERNAL_ERROR: { message: 'Internal error', details: {} },
+};
+
+export const EXAMPLE_META = { timestamp: RECEIVED_AT, request_id: '6f1c2a4e-8b7d-4f0a-9c3e-2d5b7a9e1f04' };
