@@ -8,7 +8,7 @@ export type LedgerErrorShape = {
   data: {
     httpStatus: number;
     path: string | undefined;
-    code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+    code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "CURSOR_INVALID" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
     message: string;
     details: Readonly<Record<string, unknown>>;
   };
@@ -103,7 +103,7 @@ export type AppRouter = TRPCBuiltRouter<
               } | undefined;
             } | undefined;
             error?: {
-              code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+              code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "CURSOR_INVALID" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
               message: string;
               details: Record<string, unknown>;
             } | undefined;
@@ -173,7 +173,7 @@ export type AppRouter = TRPCBuiltRouter<
           from?: string | undefined;
           to?: string | undefined;
           cursor?: string | undefined;
-          limit?: unknown;
+          limit?: number | undefined;
           format?: "json" | "csv" | undefined;
         };
         output: {
@@ -301,7 +301,7 @@ export type AppRouter = TRPCBuiltRouter<
           currency?: string | undefined;
           status?: "created" | "failed" | "processing" | "paid" | undefined;
           cursor?: string | undefined;
-          limit?: unknown;
+          limit?: number | undefined;
         };
         output: {
           items: Array<{
@@ -351,7 +351,7 @@ export type AppRouter = TRPCBuiltRouter<
           currency: string;
           as_of?: string | undefined;
           cursor?: string | undefined;
-          limit?: unknown;
+          limit?: number | undefined;
         };
         output: {
           currency: string;
@@ -369,7 +369,7 @@ export type AppRouter = TRPCBuiltRouter<
       topRestaurants: TRPCQueryProcedure<{
         input: {
           currency: string;
-          days?: unknown;
+          days?: number | undefined;
         };
         output: {
           currency: string;
@@ -390,7 +390,7 @@ export type AppRouter = TRPCBuiltRouter<
         input: {
           currency: string;
           as_of: string;
-          min_amount?: unknown;
+          min_amount?: number | undefined;
         };
         output: {
           currency: string;

@@ -79,7 +79,7 @@ export const listPayoutsInputSchema = z.strictObject({
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),
   cursor: cursorParamSchema,
-  limit: z.coerce.number().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX).default(PAYOUT_PAGE_LIMIT_DEFAULT),
+  limit: z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX).default(PAYOUT_PAGE_LIMIT_DEFAULT),
 });
 export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;
 

@@ -23,7 +23,7 @@ export const balancesReportInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: asOfSchema.optional(),
   cursor: cursorParamSchema,
-  limit: z.coerce.number().int().min(1).max(REPORT_PAGE_LIMIT_MAX).default(100),
+  limit: z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX).default(100),
 });
 export type BalancesReportInput = z.output<typeof balancesReportInputSchema>;
 export const balancesReportSchema = z
@@ -39,7 +39,7 @@ export type BalancesReport = z.output<typeof balancesReportSchema>;
 // Q2
 export const topRestaurantsInputSchema = z.strictObject({
   currency: currencySchema,
-  days: z.coerce.number().int().min(1).max(REVENUE_DAYS_MAX).default(30),
+  days: z.coerce.number<number>().int().min(1).max(REVENUE_DAYS_MAX).default(30),
 });
 export type TopRestaurantsInput = z.output<typeof topRestaurantsInputSchema>;
 export const topRestaurantsSchema = z
@@ -65,7 +65,7 @@ export const payoutEligibilityInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: payoutDaySchema,
   // A query parameter arrives as text: coerce it here, explicitly, then apply the money rules.
-  min_amount: z.coerce.number().pipe(minorUnitsSchema(0)).default(0),
+  min_amount: z.coerce.number<number>().pipe(minorUnitsSchema(0)).default(0),
 });
 export type PayoutEligibilityInput = z.output<typeof payoutEligibilityInputSchema>;
 export const payoutEligibilitySchema = z

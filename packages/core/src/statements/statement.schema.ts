@@ -14,7 +14,7 @@ export const statementQuerySchema = z.strictObject({
   from: asOfSchema.optional().meta({ description: 'Entries that occurred at or after this moment (a date means the end of that day)' }),
   to: asOfSchema.optional().meta({ description: 'Entries that occurred at or before this moment (a date means the end of that day)' }),
   cursor: cursorParamSchema,
-  limit: z.coerce.number().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX).default(STATEMENT_PAGE_LIMIT_DEFAULT),
+  limit: z.coerce.number<number>().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX).default(STATEMENT_PAGE_LIMIT_DEFAULT),
   format: z.enum(['json', 'csv']).default('json').meta({ description: 'csv streams the whole range (limit and cursor do not apply)' }),
 });
 export type StatementQuery = z.output<typeof statementQuerySchema>;
