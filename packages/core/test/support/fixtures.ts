@@ -8,7 +8,7 @@ export function fixedClock(iso: string): Clock {
   return () => new Date(at);
 }
 
-/** The DOMAIN.md §2 example body, exactly as written there. */
+/** The docs/ledger.md example body, exactly as written there. */
 export const DOMAIN_EXAMPLE_EVENT = {
   event_id: 'evt_0001',
   event_type: 'charge_succeeded',
@@ -20,7 +20,7 @@ export const DOMAIN_EXAMPLE_EVENT = {
   metadata: { reservation_id: 'rsv_987', payment_id: 'pay_456' },
 } as const;
 
-/** The DOMAIN.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
+/** The docs/ledger.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
 export function chargeEvent(overrides: Partial<Record<keyof ProcessorEventInput, unknown>> = {}): ProcessorEventInput {
   return processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, ...overrides });
 }
