@@ -2,7 +2,7 @@
 # Two stages: `deps` installs the server's production dependencies from the lockfile; `runtime`
 # adds only the source the server runs (TypeScript, run by tsx: there is no build step to drift).
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 RUN npm i -g pnpm@12
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
@@ -14,7 +14,7 @@ COPY packages/cli/package.json packages/cli/
 COPY apps/server/package.json apps/server/
 RUN pnpm install --frozen-lockfile --prod --filter @restaurant-ledger/server...
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=deps /app ./

@@ -64,7 +64,8 @@ const listSchema = z
   .optional()
   .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
-const envSchema = z.object({
+/** The environment the server reads; docs/configuration.md is generated from it (`pnpm docs:generate`). */
+export const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
@@ -97,12 +98,13 @@ const envSchema = z.object({
 });
 
 /** Every environment variable the server reads (LOG_LEVEL is read by the logger). */
-export const SETTINGS: readonly string[] = [...Object.keys(envSchema.shape), 'LOG_LEVEL'];
+export type Setting = keyof typeof envSchema.shape | 'LOG_LEVEL';
+export const SETTINGS: readonly Setting[] = [...(Object.keys(envSchema.shape) as Array<keyof typeof envSchema.shape>), 'LOG_LEVEL'];
 
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'LEDGER_API_KEYS', 'LEDGER_WEBHOOK_SECRET'] as const;
 
 /**
- * Reads DOMAIN.md §8 settings from the environment. Throws ConfigError naming every bad or (in
+ * Reads the settings (docs/configuration.md) from the environment. Throws ConfigError naming every bad or (in
  * production) missing variable; returns warnings for the insecure defaults allowed elsewhere.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warnings: string[] } {

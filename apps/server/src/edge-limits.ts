@@ -1,6 +1,6 @@
 /**
  * The limits the HTTP edge enforces, each a named setting (see config.ts for the environment
- * variables and README for the table). The defaults are sized for one server process.
+ * variables and docs/configuration.md for the table). The defaults are sized for one server process.
  */
 
 /** Largest request body on every route but the batch webhook. A single event is at most ~17 KiB. */

@@ -13,12 +13,14 @@ export const REDACTED_PATHS = [
   '*.headers["webhook-signature"]',
 ];
 
+export const LOG_LEVEL_DEFAULT = 'info';
+
 /**
  * Structured JSON logs on stdout. No line shows request bodies (the request summary names the
  * route, status and error code only; driver errors lose their query parameters), and credential
  * headers are redacted should anything log headers.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+export function createLogger(level: string = process.env.LOG_LEVEL ?? LOG_LEVEL_DEFAULT, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'restaurant-ledger' },

@@ -1,10 +1,14 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { nodeSupport } from './node-version.ts';
 import { startServer } from './server.ts';
 
 const logger = createLogger();
 
 async function main(): Promise<void> {
+  const node = nodeSupport(process.version, new Date());
+  // Two different warnings: an end-of-life line is one we test on; an unsupported one is untested.
+  if (node.status !== 'supported') logger.warn({ node_version: process.version, node_support: node.status }, node.message);
   const { config, warnings } = loadConfig(process.env);
   for (const warning of warnings) logger.warn(warning);
   const running = await startServer(config, logger);

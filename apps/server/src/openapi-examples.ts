@@ -1,7 +1,7 @@
 import { DOMAIN_EXAMPLE_EVENT as EXAMPLE_EVENT, type ErrorCode } from '@restaurant-ledger/core';
 
 /**
- * Example values of the OpenAPI document: one story, the DOMAIN.md example event (evt_0001, res_001,
+ * Example values of the OpenAPI document: one story, the docs/ledger.md example event (evt_0001, res_001,
  * PEN 12000, fee 600) recorded, then paid out by payout run 1 as payout 1. The contract run
  * (apps/server/test/openapi-contract.test.ts) seeds exactly this, so every example names a real object.
  */

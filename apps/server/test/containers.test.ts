@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config.ts';
+import { nodeSupport } from '../src/node-version.ts';
 
 /**
  * This machine has no Docker engine, so the container files are checked by reading them: the
@@ -80,6 +81,14 @@ describe('Dockerfile', () => {
     expect(finalStage.find((line) => line.startsWith('HEALTHCHECK '))).toContain('/ready');
     expect(finalStage.find((line) => line.startsWith('ENV '))).toContain('NODE_ENV=production');
     expect(finalStage.at(-1)).toBe('CMD ["node", "--import", "tsx", "src/main.ts"]');
+  });
+
+  it('builds on a Node.js line that is supported and not end-of-life', () => {
+    for (const stage of stages) {
+      const major = /^FROM node:(\d+)/.exec(stage)?.[1];
+      expect(major, stage).toBeDefined();
+      expect(nodeSupport(`v${major ?? ''}.0.0`, new Date()).status, stage).toBe('supported');
+    }
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { nodeSupport } from '../src/node-version.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { EXAMPLE_EVENT } from './support/test-server.ts';
 
@@ -133,6 +134,10 @@ describe('the server process', () => {
       main.child.kill('SIGTERM');
       expect(await main.exited).toBe(0);
       expect(main.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining requests in flight', 'stopped']));
+      // The Node.js check runs at start: one warning on an unsupported or end-of-life line, none otherwise.
+      const node = nodeSupport(process.version, new Date());
+      const nodeWarnings = main.lines.filter((l) => l.node_version !== undefined).map((l) => [l.level, l.msg]);
+      expect(nodeWarnings).toEqual(node.status === 'supported' ? [] : [[40, node.message]]);
     } finally {
       main.child.kill('SIGKILL');
     }

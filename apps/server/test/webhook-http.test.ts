@@ -17,7 +17,7 @@ async function storedEventCount(eventId: string): Promise<number> {
   return rows[0]?.n ?? -1;
 }
 
-describe('the DOMAIN.md example over REST', () => {
+describe('the docs/ledger.md example over REST', () => {
   it('answers 201 the first time, 200 idempotent on replay, 409 on a changed replay, and the balance adds up', async () => {
     const created = await request(eventsUrl(), { body: EXAMPLE_EVENT });
     expect(created.status).toBe(201);

@@ -136,7 +136,7 @@ async function awaitBalanceCheckpoints(ctx: LedgerContext): Promise<Map<string, 
  * The first payout run over the seeded ledger, as of yesterday (UTC); then a steady state: its
  * payouts marked paid, one day of new charges for every small restaurant through the batch route,
  * and the next run, as of today. Two dates because a run pays once per as_of, and a run whose
- * cutoff is earlier than an existing payout's skips that restaurant (README, Payouts).
+ * cutoff is earlier than an existing payout's skips that restaurant (docs/payouts.md).
  */
 async function runPayoutFigures(ctx: LedgerContext): Promise<void> {
   const today = new Date();

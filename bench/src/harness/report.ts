@@ -157,7 +157,7 @@ function payoutSection(results: BenchResults): string[] {
     '',
     '`POST /v1/payouts/run` for PEN on the copy (every PEN restaurant: the 10,000 small ones and the three large ones),',
     'then `GET /v1/payouts/runs/{id}` every 100 ms until it finished. Two runs, two dates: a run pays once per `as_of`, and',
-    'a later cutoff than an existing payout makes an earlier `as_of` skip the restaurant (README, Payouts), so the first',
+    'a later cutoff than an existing payout makes an earlier `as_of` skip the restaurant (docs/payouts.md), so the first',
     'run is as of yesterday (UTC) and the steady-state one as of today.',
     '',
     ...results.payouts.flatMap(payoutLines),

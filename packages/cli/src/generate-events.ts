@@ -1,6 +1,6 @@
 import { createPrng, type Prng } from './prng.ts';
 
-/** An event in our wire format (DOMAIN.md §2), keys in the order they are written. */
+/** An event in our wire format (docs/ledger.md), keys in the order they are written. */
 export interface SampleEvent {
   event_id: string;
   event_type: 'charge_succeeded' | 'refund_succeeded' | 'payout_paid' | 'payout_failed';

@@ -17,9 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe('the README example', () => {
+describe('the SDK README example', () => {
   it('is the example file, verbatim', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const example = readFileSync(new URL('../examples/readme-example.ts', import.meta.url), 'utf8');
     expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
   });

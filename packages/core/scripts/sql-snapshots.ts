@@ -18,7 +18,7 @@ import { type RepositoryCall, recordStatements } from './recording-driver.ts';
  * generates.
  */
 const AT = new Date('2025-12-27T23:59:59.999Z');
-// The DOMAIN.md example event without its metadata (the snapshots show the parameters).
+// The docs/ledger.md example event without its metadata (the snapshots show the parameters).
 const EVENT = processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, metadata: undefined });
 const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT };
 

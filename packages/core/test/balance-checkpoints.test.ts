@@ -31,7 +31,7 @@ function movableClock(startMs: number): { clock: () => Date; advance(ms: number)
   return { clock: () => new Date(nowMs), advance: (ms) => (nowMs += ms), nowMs: () => nowMs };
 }
 
-/** The balance the plain way: one sum over every entry, as DOMAIN.md §3 defines it. No checkpoint. */
+/** The balance the plain way: one sum over every entry, as docs/ledger.md (Balances) defines it. No checkpoint. */
 async function plainBalance(db: LedgerDb, restaurantId: string, currency: string, asOf: Date): Promise<Omit<Balance, 'restaurant_id' | 'currency' | 'as_of'>> {
   const { rows } = await sql<{ available: string; total: string; last_event_at: Date | null }>`
     SELECT COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0)::text AS available,

@@ -34,7 +34,7 @@ function nestedMetadata(levels: number): Record<string, unknown> {
 }
 
 describe('the processor event schema', () => {
-  it('accepts the DOMAIN.md example, with occurred_at in canonical UTC millisecond form', () => {
+  it('accepts the docs/ledger.md example, with occurred_at in canonical UTC millisecond form', () => {
     const result = processorEventInputSchema.safeParse(DOMAIN_EXAMPLE);
     expect(result.success).toBe(true);
     expect(result.data).toEqual({ ...DOMAIN_EXAMPLE, occurred_at: '2025-12-20T15:10:00.000Z' });

@@ -106,7 +106,7 @@ export async function request(
   return { status: response.status, headers: response.headers, body: text === '' ? {} : JSON.parse(text) };
 }
 
-/** The DOMAIN.md §2 example body. */
+/** The docs/ledger.md example body. */
 export const EXAMPLE_EVENT = DOMAIN_EXAMPLE_EVENT;
 
 /** A fresh Standard Webhooks secret. */

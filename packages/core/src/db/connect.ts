@@ -9,7 +9,7 @@ import { PreparingClient } from './prepared-statements.ts';
 
 /**
  * Connections in the pool; a query beyond them waits for one to come free (see PoolStats.waiting).
- * Chosen from measurements (README, Tuning): on 2 cores, 10 ingested the most events with the
+ * Chosen from measurements (docs/performance.md, Tuning): on 2 cores, 10 ingested the most events with the
  * lowest latencies at both 16 and 64 concurrent requests; 20 and 40 only added contention.
  */
 export const POOL_SIZE_DEFAULT = 10;
@@ -25,7 +25,7 @@ export const CONNECT_TIMEOUT_MS_DEFAULT = 5_000;
 export const STATEMENT_TIMEOUT_MS_DEFAULT = 10_000;
 /**
  * Every session runs in UTC (date arithmetic never shifts with DST), and with three planner settings
- * chosen from measurements (README, Tuning): random_page_cost 1.1, because the ledger's working set
+ * chosen from measurements (docs/performance.md, Tuning): random_page_cost 1.1, because the ledger's working set
  * is cached or on SSD and the default 4 made the planner hash-join a whole table instead of probing
  * an index (a payout batch's "not yet settled" check: 273 ms -> 37 ms); no JIT, which spent ~26 ms
  * compiling a 110 ms payout batch statement; and no parallel workers, whose start-up cost a balance

@@ -1,5 +1,5 @@
 /**
- * The DOMAIN.md §2 example body, exactly as written there: the one example event of the tests, the
+ * The docs/ledger.md example body, exactly as written there: the one example event of the tests, the
  * OpenAPI document's examples and the contract run's seed.
  */
 export const DOMAIN_EXAMPLE_EVENT = {

@@ -53,7 +53,7 @@ export const payoutRunSchema = z
   .meta({ id: 'PayoutRun' });
 export type PayoutRun = z.output<typeof payoutRunSchema>;
 
-// Any string: an id that cannot exist is simply not found (404), as DOMAIN.md §4 asks.
+// Any string: an id that cannot exist is simply not found (404), as docs/payouts.md says.
 export const runIdInputSchema = z.strictObject({ run_id: z.string() });
 export const payoutIdInputSchema = z.strictObject({ payout_id: z.string() });
 

@@ -11,7 +11,7 @@ export function fixedClock(iso: string): Clock {
   return () => new Date(at);
 }
 
-/** The DOMAIN.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
+/** The docs/ledger.md example charge, with overrides. Parsed by the real schema, so defaults apply. */
 export function chargeEvent(overrides: Partial<Record<keyof ProcessorEventInput, unknown>> = {}): ProcessorEventInput {
   return processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, ...overrides });
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 /**
- * An independent model of what the ledger must hold, written from DOMAIN.md §2-§3 and sharing no
+ * An independent model of what the ledger must hold, written from docs/ledger.md (events, balances) and sharing no
  * code with packages/core: if both were wrong the same way the tests could not tell.
  */
 export interface ModelEvent {
@@ -81,7 +81,7 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
   return (order ?? []).map((index) => items[index] as T);
 }
 
-/** The entries DOMAIN.md §2 says an event writes, in the order it writes them. */
+/** The entries docs/ledger.md says an event writes, in the order it writes them. */
 export function entriesOf(event: ModelEvent): ModelEntry[] {
   const occurred = Date.parse(event.occurred_at);
   const availableAt = new Date(event.event_type === 'charge_succeeded' ? occurred + MATURITY_DAYS * DAY_MS : occurred).toISOString();
@@ -96,7 +96,7 @@ export function entriesOf(event: ModelEvent): ModelEntry[] {
   return event.fee > 0 ? [main, entry('fee', -event.fee)] : [main];
 }
 
-/** DOMAIN.md §3: entries whose event occurred by `asOf` count; of those, available once available_at <= asOf. */
+/** docs/ledger.md, Balances: entries whose event occurred by `asOf` count; of those, available once available_at <= asOf. */
 export function balanceAt(events: readonly ModelEvent[], restaurantId: string, currency: string, asOf: Date): ModelBalance {
   const balance: ModelBalance = { available: 0, pending: 0, total: 0, last_event_at: null };
   for (const entry of ledgerOf(events, restaurantId, currency)) {

@@ -1,0 +1,78 @@
+import type { Setting } from './config.ts';
+
+/**
+ * What each environment variable does, as docs/configuration.md tells operators
+ * (`pnpm docs:generate` writes the table from this record and the schema in config.ts, which gives
+ * the default and the accepted range). A Record, so a new setting without a description does not
+ * typecheck. `unset` says what happens when a variable without a default is not set. Markdown.
+ */
+export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; unset?: string }>> = {
+  NODE_ENV: {
+    meaning: '`production` makes `DATABASE_URL`, `LEDGER_API_KEYS` and `LEDGER_WEBHOOK_SECRET` required.',
+    unset: 'not production',
+  },
+  PORT: { meaning: 'HTTP port (`0`: any free port, logged at start).' },
+  DATABASE_URL: {
+    meaning: 'The PostgreSQL to use. Migrations run at start.',
+    unset: 'the embedded PostgreSQL (PGlite) in `LEDGER_DATA_DIR`',
+  },
+  LEDGER_DATA_DIR: {
+    meaning:
+      'Where the embedded database keeps its files (a relative path resolves from where you ran `pnpm start`). One process at a time: a second server, or `pnpm db:migrate` beside a running one, is refused with a message naming the lock (`<dir>.lock`). A lock left by a killed process goes stale after 10 s, and a start waits up to 15 s for that.',
+  },
+  LEDGER_API_KEYS: {
+    meaning:
+      'Comma-separated keys accepted as `Authorization: Bearer <key>` on every route except the webhooks, `/health`, `/ready` and the docs.',
+    unset: 'the API is open, with a warning at start',
+  },
+  LEDGER_WEBHOOK_SECRET: {
+    meaning: 'Standard Webhooks secret (`whsec_` + base64). Give several, comma-separated, while you rotate.',
+    unset: 'unsigned webhooks are accepted, with a warning at start',
+  },
+  LEDGER_MATURITY_DAYS: { meaning: 'Default maturity window of new restaurants, in days.' },
+  LEDGER_PAYOUT_BATCH_SIZE: { meaning: 'Restaurants per payout batch transaction.' },
+  LEDGER_PAYOUT_LEASE_MS: {
+    meaning: 'How long a worker holds a run without renewing it (each batch renews); an abandoned run is taken over after it.',
+  },
+  LEDGER_PAYOUT_POLL_MS: { meaning: 'How often an idle worker looks for queued runs (a new run also wakes it at once).' },
+  LEDGER_CHECKPOINT_AFTER_ENTRIES: {
+    meaning:
+      'A balance read that had to read more entries than this beyond its latest checkpoint asks for a new checkpoint, written in the background ([ADR 0001](adr/0001-balance-checkpoints.md)).',
+  },
+  LEDGER_BODY_LIMIT_BYTES: {
+    meaning: 'Largest request body on every route but the batch webhook and `/trpc` (413 `PAYLOAD_TOO_LARGE` above). A single event is at most ~17 KiB.',
+  },
+  LEDGER_BATCH_BODY_LIMIT_BYTES: {
+    meaning: 'Largest body of `POST /v1/processor/events/batch` and of any `/trpc` call (the default fits 1,000 events of ~4 KiB).',
+  },
+  LEDGER_RATE_LIMIT_WINDOW_MS: { meaning: 'The window the rate limits count requests in.' },
+  LEDGER_RATE_LIMIT_PER_KEY: { meaning: 'Requests per window for one API key on the API routes (REST and `/trpc`); `0` turns it off.' },
+  LEDGER_RATE_LIMIT_PER_IP: {
+    meaning: 'Requests per window from one IP address on the API routes, whatever keys it presents (wrong ones too); `0` off.',
+  },
+  LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: { meaning: 'Requests per window from one IP address on the webhook routes, a budget of their own; `0` off.' },
+  LEDGER_TRUST_PROXY: {
+    meaning:
+      "Express `trust proxy`: which `X-Forwarded-For` hops to believe for the client IP (`1` behind one load balancer, `loopback`, a subnet list, `true`). Leave unset when clients connect directly, or every client shares the proxy's limit.",
+    unset: 'off',
+  },
+  LEDGER_DB_POOL_MAX: {
+    meaning: 'PostgreSQL connections the pool opens at most; further queries wait for one (the `waiting` gauge). See [performance](performance.md#pool-size).',
+  },
+  LEDGER_DB_CONNECT_TIMEOUT_MS: {
+    meaning: 'The longest a request waits for a pool connection, to open one or for one to come free in a full pool; past it, 503.',
+  },
+  LEDGER_DB_STATEMENT_TIMEOUT_MS: {
+    meaning:
+      "PostgreSQL's `statement_timeout` on every connection: the longest one statement may run, lock waits included, before it is cancelled and its transaction rolls back; then 503. A payout batch cancelled this way puts its run back in the queue, up to its attempt limit. Migrations run under it too: one that needs longer sets `SET LOCAL statement_timeout` itself. PostgreSQL only; the embedded database has none.",
+  },
+  LEDGER_DB_PREPARED_STATEMENTS: {
+    meaning:
+      'Prepare the single-event ingestion statements once per PostgreSQL connection ([performance](performance.md#prepared-statements)). Set `false` behind a pooler that cannot keep named prepared statements (PgBouncer in transaction mode before 1.21). PostgreSQL only.',
+  },
+  LEDGER_READY_TIMEOUT_MS: { meaning: 'How long `/ready` waits for the database before answering 503.' },
+  LEDGER_SHUTDOWN_TIMEOUT_MS: {
+    meaning: 'On SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are closed.',
+  },
+  LOG_LEVEL: { meaning: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.' },
+};

@@ -1,0 +1,39 @@
+import type { ErrorCode } from '@restaurant-ledger/core';
+
+/**
+ * When each error code is returned, as docs/api.md tells clients (`pnpm docs:generate` writes the
+ * table from this record and ERROR_HTTP). A Record, so a new code without a description does not
+ * typecheck. Markdown.
+ */
+export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
+  VALIDATION_ERROR:
+    'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter, a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
+  MALFORMED_JSON:
+    'The body is not JSON or not valid UTF-8, or is a bare string or number, or does not decompress as its `content-encoding` (gzip, deflate, br) says (`details.reason: bad_content_encoding`).',
+  UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json`.',
+  EVENT_INVALID_TYPE: '`event_type` is a string but not a type this ledger applies. `details.supported` lists the types.',
+  EVENT_INVALID_FEE: "A charge's fee exceeds its amount.",
+  EVENT_ID_CONFLICT: 'The event_id is already recorded with different content. `details.differing_fields` names the fields.',
+  RESTAURANT_NOT_FOUND: 'No restaurant has that id.',
+  RESTAURANT_ALREADY_EXISTS: '`POST /v1/restaurants` for an id that exists.',
+  PAYOUT_NOT_FOUND: 'No payout has that id (a malformed id too).',
+  PAYOUT_RUN_NOT_FOUND: 'No payout run has that id (a malformed id too).',
+  PAYOUT_STATUS_CONFLICT: 'Marking processing a payout that is already paid or failed.',
+  AMOUNT_OUT_OF_RANGE:
+    'A figure the answer needs (a balance, a running balance) exceeds 2^53-1 minor units, which a JSON number cannot carry exactly. See [Known limits](#known-limits).',
+  CURSOR_INVALID:
+    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/reports/balances`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+  ROUTE_NOT_FOUND: 'No such path, or no such method on it.',
+  MALFORMED_REQUEST:
+    "The request is not valid HTTP/1.1 (Node's parser refused it before any route saw it). `details.reason` is the parser's code.",
+  HEADERS_TOO_LARGE: "The request headers are over Node's limit (16 KiB).",
+  AUTH_REQUIRED: 'The API key is missing or wrong (with `WWW-Authenticate: Bearer`).',
+  WEBHOOK_SIGNATURE_INVALID: 'A missing or bad signature, or a timestamp outside ±5 minutes. `details.reason` says which.',
+  RATE_LIMITED:
+    "Too many requests in the window for this API key, this IP address, or (webhooks) this processor's IP. `Retry-After` gives the seconds to wait; `details` carry `scope` (`api_key`, `ip`, `webhook_ip`), `limit`, `window_ms` and `retry_after_s`.",
+  PAYLOAD_TOO_LARGE:
+    'The body is over `LEDGER_BODY_LIMIT_BYTES`, or over `LEDGER_BATCH_BODY_LIMIT_BYTES` on the batch route and `/trpc`. `details.limit_bytes` says which.',
+  SERVICE_UNAVAILABLE:
+    'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, or a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
+  INTERNAL_ERROR: 'A bug. The message is always `Internal error`; the details go to the log under the request id.',
+};
