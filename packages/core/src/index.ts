@@ -12,7 +12,7 @@ export {
 } from './db/connect.ts';
 export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
 export { isDatabaseTimeout, isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
-export { int8ToId, int8ToSafeInteger } from './db/int8.ts';
+export { type Int8Value, int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
 export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
 export * from './events/event.schema.ts';

@@ -7,6 +7,7 @@ import {
   getPayoutRun,
   type IngestResult,
   ingestEvent,
+  type Int8Value,
   int8ToSafeInteger,
   type LedgerContext,
   listPayouts,
@@ -34,8 +35,6 @@ beforeAll(async () => {
   ctx = testDb.context({ clock: () => new Date(now) });
 });
 afterAll(() => testDb.close());
-
-type Int8 = string | number | bigint;
 
 const restaurantArb = fc.integer({ min: 0, max: RESTAURANTS - 1 });
 const currencyArb = fc.integer({ min: 0, max: CURRENCIES - 1 });
@@ -285,7 +284,7 @@ async function checkInvariants(world: World, label: string): Promise<void> {
   }
 
   // 1 and 2. The balance is the plain sum of the ledger; available is the sum of unsettled available entries.
-  const { rows: sums } = await sql<{ restaurant_id: string; currency: string; total: Int8; unsettled_available: Int8 }>`
+  const { rows: sums } = await sql<{ restaurant_id: string; currency: string; total: Int8Value; unsettled_available: Int8Value }>`
     SELECT le.restaurant_id, le.currency, SUM(le.amount_minor) AS total,
       COALESCE(SUM(le.amount_minor) FILTER (
         WHERE le.available_at <= ${nowIso}::timestamptz
@@ -311,12 +310,12 @@ async function checkInvariants(world: World, label: string): Promise<void> {
   // 4 and 5. Per payout: one payout entry, settled entries net to zero, only its own available entries
   // settled, and an amount within the balance available at its cutoff before its own entry was written.
   const { rows: perPayout } = await sql<{
-    payout_id: Int8;
-    amount_minor: Int8;
+    payout_id: Int8Value;
+    amount_minor: Int8Value;
     payout_entries: number;
-    settled_net: Int8;
+    settled_net: Int8Value;
     foreign_settlements: number;
-    available_at_cutoff: Int8;
+    available_at_cutoff: Int8Value;
     after_a_later_cutoff: boolean;
   }>`
     SELECT p.id AS payout_id, p.amount_minor,
@@ -349,7 +348,7 @@ async function checkInvariants(world: World, label: string): Promise<void> {
   }
 
   // 5. No entry settled twice (the UNIQUE guarantees it; this proves nothing slipped past it).
-  const { rows: twice } = await sql<{ ledger_entry_id: Int8 }>`
+  const { rows: twice } = await sql<{ ledger_entry_id: Int8Value }>`
     SELECT s.ledger_entry_id FROM payout_settlements s JOIN payouts p ON p.id = s.payout_id
     WHERE p.currency IN (${currencies})
     GROUP BY s.ledger_entry_id HAVING count(*) > 1`.execute(testDb.db);

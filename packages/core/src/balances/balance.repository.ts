@@ -1,7 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
-
-type Int8Value = string | number | bigint;
+import type { Int8Value } from '../db/int8.ts';
 
 export interface BalanceRow {
   restaurant_found: boolean;

@@ -1,11 +1,12 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
+import type { Int8Value } from './int8.ts';
 
 /**
  * int8 as the drivers hand it back: node-postgres gives strings, PGlite numbers or bigints.
  * Read it only through `int8ToSafeInteger` (./int8.ts); never trust the raw value.
  */
-export type Int8 = ColumnType<string | number | bigint, number | bigint, never>;
-type GeneratedInt8 = ColumnType<string | number | bigint, never, never>;
+export type Int8 = ColumnType<Int8Value, number | bigint, never>;
+type GeneratedInt8 = ColumnType<Int8Value, never, never>;
 type CreatedAt = ColumnType<Date, never, never>;
 
 export type JsonObject = { [key: string]: unknown };
@@ -33,12 +34,12 @@ export interface ProcessorEventsTable {
   received_at: CreatedAt;
 }
 
-type Int8Ref = ColumnType<string | number | bigint, number | bigint | string, never>;
+type Int8Ref = ColumnType<Int8Value, number | bigint | string, never>;
 
 export interface LedgerEntriesTable {
   id: GeneratedInt8;
-  processor_event_id: ColumnType<string | number | bigint | null, number | bigint | string | null, never>;
-  payout_id: ColumnType<string | number | bigint | null, number | bigint | string | null, never>;
+  processor_event_id: ColumnType<Int8Value | null, number | bigint | string | null, never>;
+  payout_id: ColumnType<Int8Value | null, number | bigint | string | null, never>;
   restaurant_id: string;
   currency: string;
   entry_type: string;

@@ -1,6 +1,11 @@
 import { LedgerError } from '../errors.ts';
 
-type Int8Value = string | number | bigint;
+/**
+ * An int8 column (or a numeric SUM of one) as a driver hands it back: node-postgres gives a string,
+ * PGlite a number or a bigint. Every repository row types its int8 columns with this, and reads
+ * them only through the conversions below, which refuse to round.
+ */
+export type Int8Value = string | number | bigint;
 
 /**
  * The one place int8 (and numeric sums) become JavaScript numbers. node-postgres returns int8 as a
@@ -32,6 +37,6 @@ export function isSafeMinor(value: bigint): boolean {
 }
 
 /** Ids are int8 in the database and strings on the wire, so they never need the safe range. */
-export function int8ToId(value: string | number | bigint): string {
+export function int8ToId(value: Int8Value): string {
   return typeof value === 'string' ? value : BigInt(value).toString();
 }

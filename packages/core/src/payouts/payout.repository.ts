@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
-import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { type Int8Value, int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import type { PayoutStatus } from './payout.schema.ts';
-
-type Int8Value = string | number | bigint;
 
 export interface PayoutRow {
   id: Int8Value;

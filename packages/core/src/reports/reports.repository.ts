@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
 import { AMOUNT_MINOR_MAX } from '../limits.ts';
-
-type Int8Value = string | number | bigint;
+import type { Int8Value } from '../db/int8.ts';
 
 /** Figures beyond this JSON cannot carry exactly: such rows are left out, and Q4 names them. */
 const FIGURE_MAX = sql.lit(AMOUNT_MINOR_MAX);

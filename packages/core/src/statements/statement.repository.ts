@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
-
-type Int8Value = string | number | bigint;
+import type { Int8Value } from '../db/int8.ts';
 
 export interface StatementRow {
   id: Int8Value;
