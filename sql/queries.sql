@@ -66,33 +66,54 @@ ORDER BY rank, restaurant_id;
 
 
 -- name: q3_payout_eligibility
--- Q3: whom a payout run for ($1, $2, $4) would pay, and how much, by the run's own rules:
--- the amount is the sum of entries that occurred and matured by the cutoff $3 and that no payout
--- has settled yet (anti-join on payout_settlements); restaurants that already have a payout for
--- this as_of, an open payout (created or processing), or a payout with a later cutoff are left
--- out (anti-join on payouts); the amount must be positive and at least min_amount.
+-- Q3: whom a payout run for ($1, $2, $4) would pay, and how much. The inner SELECT is the payout
+-- eligibility rule itself (payoutDecisions in packages/core/src/payouts/payout-eligibility.repository.ts):
+-- payout runs decide each batch of restaurants with it, and Q3 applies it to every restaurant and
+-- keeps those with no reason to skip. Per restaurant:
+--   u: the amount, the sum of entries that occurred and matured by the cutoff $3, other than payout
+--      entries, that no payout has settled yet (anti-join on payout_settlements); and the sum of
+--      their absolute values (each entry type has one sign, so this is the items' gross);
+--   b: the payouts that block a new one: one for this as_of, one with a later cutoff, an open one
+--      (created or processing);
+--   skip_reason: the first that applies, in this order, or NULL when the restaurant is paid.
 -- The cutoff is the end of the as_of day in UTC, or now if that is earlier.
 --   $1 currency   $2 as_of (date)   $3 cutoff (timestamptz)   $4 min_amount
-SELECT le.restaurant_id, SUM(le.amount_minor) AS amount
-FROM ledger_entries le
-WHERE le.currency = $1
-  AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $3
-  AND le.available_at <= $3
-  AND NOT EXISTS (
-    SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-  AND NOT EXISTS (
-    SELECT 1 FROM payouts p
-    WHERE p.restaurant_id = le.restaurant_id
-      AND p.currency = $1
-      AND (p.as_of = $2::date
-           OR p.status IN ('created', 'processing')
-           OR p.cutoff > $3::timestamptz))
-GROUP BY le.restaurant_id
-HAVING SUM(le.amount_minor) > 0
-   AND SUM(le.amount_minor) >= $4
-   AND SUM(ABS(le.amount_minor)) <= 9007199254740991  -- as the run: such an amount is not paid
-ORDER BY le.restaurant_id;
+SELECT restaurant_id, amount
+FROM (
+  SELECT
+    r.id                     AS restaurant_id,
+    COALESCE(u.amount, 0)    AS amount,
+    CASE
+      WHEN b.same_as_of                         THEN 'already_paid_for_as_of'
+      WHEN b.later_cutoff                       THEN 'later_payout_exists'
+      WHEN b.restaurant_id IS NOT NULL          THEN 'open_payout'
+      WHEN u.amount IS NULL OR u.amount <= 0    THEN 'not_positive'
+      WHEN u.gross > 9007199254740991           THEN 'amount_out_of_range'  -- JSON cannot carry it
+      WHEN u.amount < $4                        THEN 'below_min_amount'
+    END                      AS skip_reason
+  FROM restaurants r
+  LEFT JOIN (
+    SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
+    FROM ledger_entries le
+    WHERE le.currency = $1
+      AND le.entry_type <> 'payout'
+      AND le.occurred_at <= $3::timestamptz
+      AND le.available_at <= $3::timestamptz
+      AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
+    GROUP BY le.restaurant_id
+  ) u ON u.restaurant_id = r.id
+  LEFT JOIN (
+    SELECT p.restaurant_id,
+           bool_or(p.as_of = $2::date)          AS same_as_of,
+           bool_or(p.cutoff > $3::timestamptz)  AS later_cutoff
+    FROM payouts p
+    WHERE p.currency = $1
+      AND (p.as_of = $2::date OR p.cutoff > $3::timestamptz OR p.status IN ('created', 'processing'))
+    GROUP BY p.restaurant_id
+  ) b ON b.restaurant_id = r.id
+) AS decisions
+WHERE skip_reason IS NULL
+ORDER BY restaurant_id;
 
 
 -- name: q4_integrity_violations

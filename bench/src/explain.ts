@@ -67,7 +67,7 @@ async function buildCases(client: pg.Client): Promise<PlanCase[]> {
     { title: 'Replay check: find a known event by event_id', index: 'processor_events_event_id_key', call: (_db, trx) => events.findEventWithComparison(trx, replayed) },
     { title: 'Replay answer: the entries of a known event', index: 'ledger_entries_processor_event_idx', call: (db) => ledger.listEventEntries(db, hotEvent('id')) },
     { title: 'Payout run: next batch of restaurants with entries in the currency', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200) },
-    { title: 'Payout run: unsettled available sums for a batch of 200 restaurants', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.unsettledAvailableSums(trx, batch, 'PEN', now) },
+    { title: 'Payout run: the eligibility rule\'s decisions for a batch of 200 restaurants', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.decideBatch(trx, batch, { currency: 'PEN', as_of: asOf, cutoff: now, min_amount: 5000 }) },
     { title: 'Q3 payout eligibility over every restaurant', call: (db) => reports.payoutEligibility(db, 'PEN', asOf, now, 5000) },
   ];
 }

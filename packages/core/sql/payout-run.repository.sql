@@ -3,13 +3,11 @@
 -- insertPayoutRun
 INSERT INTO payout_runs (currency, as_of, min_amount) VALUES ($1, $2::date, $3)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
+  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
 
 -- findPayoutRun
 SELECT id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
+  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
 
 -- claimPayoutRun
 UPDATE payout_runs SET
@@ -26,8 +24,7 @@ UPDATE payout_runs SET
       LIMIT 1
       FOR UPDATE SKIP LOCKED)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
+  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
 
 -- renewPayoutRunLease
 UPDATE payout_runs SET lease_expires_at = $1::timestamptz + make_interval(secs => $2)
@@ -61,23 +58,38 @@ SELECT r.id FROM restaurants r
     ORDER BY r.id
     LIMIT $3;
 
--- unsettledAvailableSums
-SELECT le.restaurant_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
-    FROM ledger_entries le
-    WHERE le.restaurant_id = ANY(ARRAY[$1::text, $2::text]) AND
-  le.currency = $3
+-- decideBatch
+SELECT restaurant_id, amount, skip_reason FROM (
+    SELECT r.id AS restaurant_id, COALESCE(u.amount, 0) AS amount,
+      CASE
+        WHEN b.same_as_of THEN 'already_paid_for_as_of'
+        WHEN b.later_cutoff THEN 'later_payout_exists'
+        WHEN b.restaurant_id IS NOT NULL THEN 'open_payout'
+        WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
+        WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
+        WHEN u.amount < $1 THEN 'below_min_amount'
+      END AS skip_reason
+    FROM restaurants r
+    LEFT JOIN (
+      SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
+      FROM ledger_entries le
+      WHERE le.restaurant_id = ANY(ARRAY[$2::text, $3::text]) AND
+  le.currency = $4
   AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $4::timestamptz
-  AND le.available_at <= $5::timestamptz
+  AND le.occurred_at <= $5::timestamptz
+  AND le.available_at <= $6::timestamptz
   AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-    GROUP BY le.restaurant_id, le.entry_type;
-
--- blockingPayouts
-SELECT restaurant_id, bool_or(as_of = $1::date) AS same_as_of, bool_or(cutoff > $2::timestamptz) AS later_cutoff
-    FROM payouts
-    WHERE restaurant_id = ANY(ARRAY[$3::text, $4::text]) AND currency = $5
-      AND (as_of = $6::date OR cutoff > $7::timestamptz OR status IN ('created', 'processing'))
-    GROUP BY restaurant_id;
+      GROUP BY le.restaurant_id
+    ) u ON u.restaurant_id = r.id
+    LEFT JOIN (
+      SELECT p.restaurant_id, bool_or(p.as_of = $7::date) AS same_as_of, bool_or(p.cutoff > $8::timestamptz) AS later_cutoff
+      FROM payouts p
+      WHERE p.restaurant_id = ANY(ARRAY[$9::text, $10::text]) AND p.currency = $11
+        AND (p.as_of = $12::date OR p.cutoff > $13::timestamptz OR p.status IN ('created', 'processing'))
+      GROUP BY p.restaurant_id
+    ) b ON b.restaurant_id = r.id
+    WHERE r.id = ANY(ARRAY[$14::text, $15::text])) AS decisions
+    ORDER BY restaurant_id;
 
 -- createPayouts
 WITH wanted (restaurant_id, amount_minor) AS (VALUES ($1::text, $2::bigint)),

@@ -7,7 +7,38 @@ select "restaurant_id", COALESCE(SUM(amount_minor) FILTER (WHERE available_at <=
 with "activity" as (select "le"."restaurant_id", SUM(le.amount_minor) as "net_revenue", COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'charge_succeeded')::int as "charges", COUNT(DISTINCT pe.id) FILTER (WHERE pe.event_type = 'refund_succeeded')::int as "refunds" from "ledger_entries" as "le" inner join "processor_events" as "pe" on "pe"."id" = "le"."processor_event_id" where "le"."currency" = $1 and "le"."entry_type" in ($2, $3, $4) and "le"."occurred_at" > $5 and "le"."occurred_at" <= $6 group by "le"."restaurant_id" having ABS(SUM(le.amount_minor)) <= 9007199254740991), "ranked" as (select *, RANK() OVER (ORDER BY net_revenue DESC)::int as "rank" from "activity") select "rank", "restaurant_id", "net_revenue", "charges", "refunds" from "ranked" where "rank" <= $7 order by "rank", "restaurant_id";
 
 -- payoutEligibility
-select "le"."restaurant_id", SUM(le.amount_minor) as "amount" from "ledger_entries" as "le" where "le"."currency" = $1 and "le"."entry_type" <> $2 and "le"."occurred_at" <= $3 and "le"."available_at" <= $4 and not exists (select 1 as "one" from "payout_settlements" as "s" where "s"."ledger_entry_id" = "le"."id") and not exists (select 1 as "one" from "payouts" as "p" where "p"."restaurant_id" = "le"."restaurant_id" and "p"."currency" = $5 and (p.as_of = $6::date OR p.status IN ('created', 'processing') OR p.cutoff > $7::timestamptz)) group by "le"."restaurant_id" having SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= $8 AND SUM(ABS(le.amount_minor)) <= 9007199254740991 order by "le"."restaurant_id";
+SELECT restaurant_id, amount FROM (
+    SELECT r.id AS restaurant_id, COALESCE(u.amount, 0) AS amount,
+      CASE
+        WHEN b.same_as_of THEN 'already_paid_for_as_of'
+        WHEN b.later_cutoff THEN 'later_payout_exists'
+        WHEN b.restaurant_id IS NOT NULL THEN 'open_payout'
+        WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
+        WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
+        WHEN u.amount < $1 THEN 'below_min_amount'
+      END AS skip_reason
+    FROM restaurants r
+    LEFT JOIN (
+      SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
+      FROM ledger_entries le
+      WHERE TRUE AND
+  le.currency = $2
+  AND le.entry_type <> 'payout'
+  AND le.occurred_at <= $3::timestamptz
+  AND le.available_at <= $4::timestamptz
+  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
+      GROUP BY le.restaurant_id
+    ) u ON u.restaurant_id = r.id
+    LEFT JOIN (
+      SELECT p.restaurant_id, bool_or(p.as_of = $5::date) AS same_as_of, bool_or(p.cutoff > $6::timestamptz) AS later_cutoff
+      FROM payouts p
+      WHERE TRUE AND p.currency = $7
+        AND (p.as_of = $8::date OR p.cutoff > $9::timestamptz OR p.status IN ('created', 'processing'))
+      GROUP BY p.restaurant_id
+    ) b ON b.restaurant_id = r.id
+    WHERE TRUE) AS decisions
+    WHERE skip_reason IS NULL
+    ORDER BY restaurant_id;
 
 -- integrityViolations
 WITH event_sums AS (

@@ -1,8 +1,13 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { Int8Value } from '../db/int8.ts';
+import { type PayoutDecisionRow, payoutDecisions, type PayoutTerms, textArray, unsettledAtCutoff } from './payout-eligibility.repository.ts';
+import { PAYOUT_SKIP_REASONS, type PayoutSkipCounts, type PayoutSkipReason } from './payout.schema.ts';
 
-export interface PayoutRunRow {
+/** A skip counter per reason, as payout_runs names its columns. */
+export type SkipCounterColumns = { [R in PayoutSkipReason as `skipped_${R}`]: number };
+
+export interface PayoutRunRow extends SkipCounterColumns {
   id: Int8Value;
   status: string;
   currency: string;
@@ -11,12 +16,6 @@ export interface PayoutRunRow {
   cutoff: Date | null;
   cursor_restaurant_id: string | null;
   created_count: number;
-  skipped_below_min_amount: number;
-  skipped_not_positive: number;
-  skipped_open_payout: number;
-  skipped_already_paid_for_as_of: number;
-  skipped_later_payout_exists: number;
-  skipped_amount_out_of_range: number;
   attempts: number;
   last_error: string | null;
   requested_at: Date;
@@ -24,9 +23,10 @@ export interface PayoutRunRow {
   finished_at: Date | null;
 }
 
+const skipCounter = (reason: PayoutSkipReason) => sql.raw(`skipped_${reason}`);
+
 const RUN_COLUMNS = sql`id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of,
-  skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at`;
+  created_count, ${sql.join(PAYOUT_SKIP_REASONS.map(skipCounter))}, attempts, last_error, requested_at, started_at, finished_at`;
 
 export async function insertPayoutRun(db: LedgerDb, run: { currency: string; as_of: string; min_amount: number }): Promise<PayoutRunRow> {
   const { rows } = await sql<PayoutRunRow>`
@@ -77,26 +77,18 @@ export async function renewPayoutRunLease(trx: LedgerTransaction, runId: string,
 export interface BatchProgress {
   cursor: string;
   created: number;
-  below_min_amount: number;
-  not_positive: number;
-  open_payout: number;
-  already_paid_for_as_of: number;
-  later_payout_exists: number;
-  amount_out_of_range: number;
+  skipped: PayoutSkipCounts;
 }
 
 /** Records a batch's progress in the batch's own transaction, so progress and payouts commit together. */
 export async function advancePayoutRun(trx: LedgerTransaction, runId: string, progress: BatchProgress): Promise<void> {
+  const counters = PAYOUT_SKIP_REASONS.map((reason) => sql`${skipCounter(reason)} = ${skipCounter(reason)} + ${progress.skipped[reason]}`);
   await sql`
     UPDATE payout_runs SET
       cursor_restaurant_id = ${progress.cursor},
       created_count = created_count + ${progress.created},
-      skipped_below_min_amount = skipped_below_min_amount + ${progress.below_min_amount},
-      skipped_not_positive = skipped_not_positive + ${progress.not_positive},
-      skipped_open_payout = skipped_open_payout + ${progress.open_payout},
-      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + ${progress.already_paid_for_as_of},
-      skipped_later_payout_exists = skipped_later_payout_exists + ${progress.later_payout_exists},
-      skipped_amount_out_of_range = skipped_amount_out_of_range + ${progress.amount_out_of_range}
+      ${sql.join(counters, sql`,
+      `)}
     WHERE id = ${runId}`.execute(trx);
 }
 
@@ -128,46 +120,14 @@ export async function nextRestaurantBatch(trx: LedgerTransaction, currency: stri
   return rows.map((row) => row.id);
 }
 
-const UNSETTLED_AT_CUTOFF = (currency: string, cutoff: Date) => sql`
-  le.currency = ${currency}
-  AND le.entry_type <> 'payout'
-  AND le.occurred_at <= ${cutoff}::timestamptz
-  AND le.available_at <= ${cutoff}::timestamptz
-  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)`;
-
-const textArray = (values: readonly string[]) => sql`${sql.raw('ARRAY[')}${sql.join(values.map((v) => sql`${v}::text`))}${sql.raw(']')}`;
-
-/** Per restaurant and entry type: the sum of entries available at the cutoff and not yet settled. */
-export async function unsettledAvailableSums(
-  trx: LedgerTransaction,
-  restaurantIds: readonly string[],
-  currency: string,
-  cutoff: Date,
-): Promise<Array<{ restaurant_id: string; entry_type: string; amount_minor: Int8Value }>> {
-  const { rows } = await sql<{ restaurant_id: string; entry_type: string; amount_minor: Int8Value }>`
-    SELECT le.restaurant_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
-    FROM ledger_entries le
-    WHERE le.restaurant_id = ANY(${textArray(restaurantIds)}) AND ${UNSETTLED_AT_CUTOFF(currency, cutoff)}
-    GROUP BY le.restaurant_id, le.entry_type`.execute(trx);
-  return rows;
-}
-
 /**
- * Payouts that block a new one: the same as_of (any status); a later cutoff (any status: it settled
- * entries against others that were still pending at this cutoff, so paying "what was available
- * then" from what is left could exceed the balance at this cutoff); or an open one.
+ * The batch's decisions by the payout eligibility rule (payout-eligibility.repository.ts), one row
+ * per restaurant of the batch, in id order.
  */
-export async function blockingPayouts(
-  trx: LedgerTransaction,
-  restaurantIds: readonly string[],
-  run: { currency: string; as_of: string; cutoff: Date },
-): Promise<Array<{ restaurant_id: string; same_as_of: boolean; later_cutoff: boolean }>> {
-  const { rows } = await sql<{ restaurant_id: string; same_as_of: boolean; later_cutoff: boolean }>`
-    SELECT restaurant_id, bool_or(as_of = ${run.as_of}::date) AS same_as_of, bool_or(cutoff > ${run.cutoff}::timestamptz) AS later_cutoff
-    FROM payouts
-    WHERE restaurant_id = ANY(${textArray(restaurantIds)}) AND currency = ${run.currency}
-      AND (as_of = ${run.as_of}::date OR cutoff > ${run.cutoff}::timestamptz OR status IN ('created', 'processing'))
-    GROUP BY restaurant_id`.execute(trx);
+export async function decideBatch(trx: LedgerTransaction, restaurantIds: readonly string[], terms: PayoutTerms): Promise<PayoutDecisionRow[]> {
+  const { rows } = await sql<PayoutDecisionRow>`
+    SELECT restaurant_id, amount, skip_reason FROM (${payoutDecisions(restaurantIds, terms)}) AS decisions
+    ORDER BY restaurant_id`.execute(trx);
   return rows;
 }
 
@@ -202,7 +162,7 @@ export async function createPayouts(
       SELECT c.id, le.id FROM created c JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id
       -- The restaurant list again, as a constant: the planner then reads just these restaurants'
       -- entries through the index instead of scanning the ledger to join a CTE it cannot size.
-      WHERE le.restaurant_id = ANY(${textArray(payouts.map((p) => p.restaurant_id))}) AND ${UNSETTLED_AT_CUTOFF(run.currency, run.cutoff)}
+      WHERE le.restaurant_id = ANY(${textArray(payouts.map((p) => p.restaurant_id))}) AND ${unsettledAtCutoff(run.currency, run.cutoff)}
       UNION ALL
       SELECT payout_id, id FROM payout_entries
       RETURNING payout_id, ledger_entry_id

@@ -1,22 +1,22 @@
-import { int8ToBigInt, int8ToId, int8ToSafeInteger, isSafeMinor } from '../db/int8.ts';
+import type { LedgerTransaction } from '../db/database.ts';
+import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { parsePayoutId } from './payout-id.ts';
+import type { PayoutDecisionRow, PayoutTerms } from './payout-eligibility.repository.ts';
 import {
   advancePayoutRun,
-  type BatchProgress,
-  blockingPayouts,
   claimPayoutRun,
   createPayouts,
+  decideBatch,
   findPayoutRun,
   insertPayoutRun,
   nextRestaurantBatch,
   type PayoutRunRow,
   renewPayoutRunLease,
   settlePayoutRun,
-  unsettledAvailableSums,
 } from './payout-run.repository.ts';
-import type { PayoutRun, RequestPayoutRunInput } from './payout.schema.ts';
+import { PAYOUT_SKIP_REASONS, type PayoutRun, type PayoutSkipCounts, type RequestPayoutRunInput } from './payout.schema.ts';
 
 /** Restaurants per batch transaction: small enough to keep transactions short, large enough to be fast. */
 export const PAYOUT_BATCH_SIZE_DEFAULT = 200;
@@ -102,62 +102,92 @@ export async function workNextPayoutRun(ctx: LedgerContext, options: PayoutRunOp
 class LeaseLost extends Error {}
 
 /**
- * One batch of restaurants in one REPEATABLE READ transaction: sums, skip decisions, payouts,
- * settlements and the run's progress all see one snapshot and commit together (or not at all).
- * Returns true when no restaurant is left.
+ * One batch of restaurants in one REPEATABLE READ transaction, in three steps: select the next
+ * restaurants with the eligibility rule's decision for each, decide what to pay and what to count
+ * as skipped, write the payouts and the run's progress. All see one snapshot and commit together
+ * (or not at all). Returns true when no restaurant is left.
  */
 async function processBatch(ctx: LedgerContext, run: PayoutRunRow, options: PayoutRunOptions & { leaseMs: number }): Promise<boolean> {
   const runId = int8ToId(run.id);
   const now = ctx.clock();
-  const cutoff = run.cutoff;
-  if (cutoff === null) throw new Error(`run ${runId} was claimed without a cutoff`);
+  const terms = termsOf(run);
   return ctx.db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       if (!(await renewPayoutRunLease(trx, runId, options.owner, now, options.leaseMs))) throw new LeaseLost(`lost the lease on run ${runId}`);
-      const current = await findPayoutRun(trx, runId);
-      const restaurants = await nextRestaurantBatch(trx, run.currency, current?.cursor_restaurant_id ?? null, options.batchSize ?? PAYOUT_BATCH_SIZE_DEFAULT);
-      if (restaurants.length === 0) return true;
-      const sums = await unsettledAvailableSums(trx, restaurants, run.currency, cutoff);
-      const blocked = new Map((await blockingPayouts(trx, restaurants, { currency: run.currency, as_of: run.as_of, cutoff })).map((b) => [b.restaurant_id, b]));
-      const minAmount = int8ToSafeInteger(run.min_amount);
-      const progress: BatchProgress = {
-        cursor: restaurants[restaurants.length - 1] as string,
-        created: 0,
-        below_min_amount: 0,
-        not_positive: 0,
-        open_payout: 0,
-        already_paid_for_as_of: 0,
-        later_payout_exists: 0,
-        amount_out_of_range: 0,
-      };
-      const payable: Array<{ restaurant_id: string; amount: number }> = [];
-      for (const restaurantId of restaurants) {
-        const items = sums.filter((s) => s.restaurant_id === restaurantId).map((s) => int8ToBigInt(s.amount_minor));
-        const amount = items.reduce((sum, item) => sum + item, 0n);
-        // Each entry type has one sign, so this is the sum of every entry's absolute value, as Q3 takes it.
-        const gross = items.reduce((sum, item) => sum + (item < 0n ? -item : item), 0n);
-        const blocking = blocked.get(restaurantId);
-        if (blocking?.same_as_of === true) progress.already_paid_for_as_of += 1;
-        else if (blocking?.later_cutoff === true) progress.later_payout_exists += 1;
-        else if (blocking !== undefined) progress.open_payout += 1;
-        else if (amount <= 0n) progress.not_positive += 1;
-        else if (!isSafeMinor(gross)) progress.amount_out_of_range += 1;
-        else if (amount < BigInt(minAmount)) progress.below_min_amount += 1;
-        else payable.push({ restaurant_id: restaurantId, amount: Number(amount) });
-      }
-      const created = await createPayouts(trx, { id: runId, currency: run.currency, as_of: run.as_of, cutoff, now }, payable);
-      for (const payout of created) {
-        // Both sides of the invariant: what was summed must be exactly what was settled.
-        if (int8ToSafeInteger(payout.settled_minor) !== int8ToSafeInteger(payout.amount_minor)) {
-          throw new Error(`payout for ${payout.restaurant_id} settled ${payout.settled_minor} but its amount is ${payout.amount_minor}`);
-        }
-      }
-      progress.created = created.length;
-      await advancePayoutRun(trx, runId, progress);
+      const batch = await selectEligible(trx, runId, terms, options.batchSize ?? PAYOUT_BATCH_SIZE_DEFAULT);
+      if (batch === undefined) return true;
+      await writeBatch(trx, { id: runId, now, ...terms }, batch.cursor, decide(batch.decisions));
       return false;
     });
+}
+
+function termsOf(run: PayoutRunRow): PayoutTerms {
+  if (run.cutoff === null) throw new Error(`run ${int8ToId(run.id)} was claimed without a cutoff`);
+  return { currency: run.currency, as_of: run.as_of, cutoff: run.cutoff, min_amount: int8ToSafeInteger(run.min_amount) };
+}
+
+/**
+ * Select: the next restaurants after the run's cursor (set-based, one batch at a time), each with
+ * the eligibility rule's decision; undefined when none is left.
+ */
+async function selectEligible(
+  trx: LedgerTransaction,
+  runId: string,
+  terms: PayoutTerms,
+  batchSize: number,
+): Promise<{ cursor: string; decisions: PayoutDecisionRow[] } | undefined> {
+  const current = await findPayoutRun(trx, runId);
+  const restaurants = await nextRestaurantBatch(trx, terms.currency, current?.cursor_restaurant_id ?? null, batchSize);
+  const cursor = restaurants[restaurants.length - 1];
+  if (cursor === undefined) return undefined;
+  return { cursor, decisions: await decideBatch(trx, restaurants, terms) };
+}
+
+/** What one batch will do: the payouts to write, and how many restaurants it skips for each reason. */
+export interface BatchPlan {
+  payable: Array<{ restaurant_id: string; amount: number }>;
+  skipped: PayoutSkipCounts;
+}
+
+/**
+ * Decide: the rule's rows become the payouts to write and the skip counts. Every paid amount is
+ * checked again here (positive, exact) before anything is written.
+ */
+export function decide(decisions: readonly PayoutDecisionRow[]): BatchPlan {
+  const skipped = Object.fromEntries(PAYOUT_SKIP_REASONS.map((reason) => [reason, 0])) as PayoutSkipCounts;
+  const payable: BatchPlan['payable'] = [];
+  for (const decision of decisions) {
+    if (decision.skip_reason === null) {
+      const amount = int8ToSafeInteger(decision.amount);
+      if (amount <= 0) throw new Error(`the rule pays ${decision.restaurant_id} an amount of ${amount}`);
+      payable.push({ restaurant_id: decision.restaurant_id, amount });
+    } else if (PAYOUT_SKIP_REASONS.includes(decision.skip_reason)) {
+      skipped[decision.skip_reason] += 1;
+    } else {
+      throw new Error(`the rule skips ${decision.restaurant_id} for an unknown reason: ${String(decision.skip_reason)}`);
+    }
+  }
+  return { payable, skipped };
+}
+
+/** Write: the payouts with their entries and settlements, checked, then the run's progress. */
+async function writeBatch(
+  trx: LedgerTransaction,
+  run: { id: string; currency: string; as_of: string; cutoff: Date; now: Date },
+  cursor: string,
+  plan: BatchPlan,
+): Promise<void> {
+  const created = await createPayouts(trx, run, plan.payable);
+  if (created.length !== plan.payable.length) throw new Error(`planned ${plan.payable.length} payouts but created ${created.length}`);
+  for (const payout of created) {
+    // Both sides of the invariant: what was summed must be exactly what was settled.
+    if (int8ToSafeInteger(payout.settled_minor) !== int8ToSafeInteger(payout.amount_minor)) {
+      throw new Error(`payout for ${payout.restaurant_id} settled ${payout.settled_minor} but its amount is ${payout.amount_minor}`);
+    }
+  }
+  await advancePayoutRun(trx, run.id, { cursor, created: created.length, skipped: plan.skipped });
 }
 
 /** Serialization failures and unique violations mean a concurrent run got there first: try the batch again. */
@@ -183,14 +213,7 @@ export function toPayoutRun(row: PayoutRunRow): PayoutRun {
     min_amount: int8ToSafeInteger(row.min_amount),
     cutoff: row.cutoff?.toISOString() ?? null,
     created: row.created_count,
-    skipped: {
-      below_min_amount: row.skipped_below_min_amount,
-      not_positive: row.skipped_not_positive,
-      open_payout: row.skipped_open_payout,
-      already_paid_for_as_of: row.skipped_already_paid_for_as_of,
-      later_payout_exists: row.skipped_later_payout_exists,
-      amount_out_of_range: row.skipped_amount_out_of_range,
-    },
+    skipped: Object.fromEntries(PAYOUT_SKIP_REASONS.map((reason) => [reason, row[`skipped_${reason}`]])) as PayoutSkipCounts,
     attempts: row.attempts,
     last_error: row.last_error,
     requested_at: row.requested_at.toISOString(),

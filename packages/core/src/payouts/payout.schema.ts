@@ -7,6 +7,38 @@ export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 export const PAYOUT_RUN_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export const PAYOUT_ITEM_TYPES = ['sale', 'fee', 'refund', 'payout_reversal'] as const;
 
+/**
+ * Why a payout run leaves a restaurant unpaid, in the order the API lists them. The one list: the
+ * run's counters (payout_runs.skipped_<reason>), the rule that picks a reason
+ * (payout-eligibility.repository.ts), the PayoutRun schema and docs/payouts.md all follow it.
+ */
+export const PAYOUT_SKIP_REASONS = [
+  'below_min_amount',
+  'not_positive',
+  'open_payout',
+  'already_paid_for_as_of',
+  'later_payout_exists',
+  'amount_out_of_range',
+] as const;
+export const payoutSkipReasonSchema = z.enum(PAYOUT_SKIP_REASONS);
+export type PayoutSkipReason = z.output<typeof payoutSkipReasonSchema>;
+/** How many restaurants a run skipped, by reason. */
+export type PayoutSkipCounts = Record<PayoutSkipReason, number>;
+
+const SKIP_REASON_DESCRIPTIONS: Partial<Record<PayoutSkipReason, string>> = {
+  later_payout_exists: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
+  amount_out_of_range: 'The amount, or one of its items, is beyond 2^53-1 minor units (see BALANCE_OUT_OF_RANGE in the integrity report)',
+};
+
+const skippedCountsSchema = z.object(
+  Object.fromEntries(
+    PAYOUT_SKIP_REASONS.map((reason) => {
+      const description = SKIP_REASON_DESCRIPTIONS[reason];
+      return [reason, description === undefined ? z.number().int() : z.number().int().meta({ description })];
+    }),
+  ) as Record<PayoutSkipReason, z.ZodNumber>,
+);
+
 /** Page size of payout listings. */
 export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
 export const PAYOUT_PAGE_LIMIT_MAX = 200;
@@ -32,18 +64,7 @@ export const payoutRunSchema = z
     min_amount: z.number().int(),
     cutoff: z.string().nullable().meta({ description: 'Entries available at or before this moment are paid; fixed when the run starts' }),
     created: z.number().int().meta({ description: 'Payouts this run created' }),
-    skipped: z.object({
-      below_min_amount: z.number().int(),
-      not_positive: z.number().int(),
-      open_payout: z.number().int(),
-      already_paid_for_as_of: z.number().int(),
-      later_payout_exists: z.number().int().meta({
-        description: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
-      }),
-      amount_out_of_range: z.number().int().meta({
-        description: 'The amount, or one of its items, is beyond 2^53-1 minor units (see BALANCE_OUT_OF_RANGE in the integrity report)',
-      }),
-    }),
+    skipped: skippedCountsSchema,
     attempts: z.number().int(),
     last_error: z.string().nullable(),
     requested_at: z.string(),

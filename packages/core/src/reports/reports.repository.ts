@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
 import { AMOUNT_MINOR_MAX } from '../limits.ts';
 import type { Int8Value } from '../db/int8.ts';
+import { payoutDecisions } from '../payouts/payout-eligibility.repository.ts';
 
 /** Figures beyond this JSON cannot carry exactly: such rows are left out, and Q4 names them. */
 const FIGURE_MAX = sql.lit(AMOUNT_MINOR_MAX);
@@ -63,37 +64,17 @@ export function topRestaurantsByRevenue(db: LedgerDb, currency: string, from: Da
 }
 
 /**
- * Q3: who a payout run for (currency, as_of, min_amount) would pay, and how much: unsettled
- * entries available at the cutoff, summed per restaurant, minus restaurants that already have a
- * payout for that as_of, an open payout, or one with a later cutoff (anti-joins), as the run does.
+ * Q3: who a payout run for (currency, as_of, min_amount) would pay, and how much: the restaurants
+ * the payout eligibility rule (payouts/payout-eligibility.repository.ts, the one the runs decide
+ * with) gives no reason to skip.
  */
-export function payoutEligibility(db: LedgerDb, currency: string, asOf: string, cutoff: Date, minAmount: number) {
-  return db
-    .selectFrom('ledger_entries as le')
-    .select(['le.restaurant_id', sql<Int8Value>`SUM(le.amount_minor)`.as('amount')])
-    .where('le.currency', '=', currency)
-    .where('le.entry_type', '<>', 'payout')
-    .where('le.occurred_at', '<=', cutoff)
-    .where('le.available_at', '<=', cutoff)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('payout_settlements as s').select(sql`1`.as('one')).whereRef('s.ledger_entry_id', '=', 'le.id'))),
-    )
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('payouts as p')
-            .select(sql`1`.as('one'))
-            .whereRef('p.restaurant_id', '=', 'le.restaurant_id')
-            .where('p.currency', '=', currency)
-            .where(sql<boolean>`(p.as_of = ${asOf}::date OR p.status IN ('created', 'processing') OR p.cutoff > ${cutoff}::timestamptz)`),
-        ),
-      ),
-    )
-    .groupBy('le.restaurant_id')
-    // As the run: an amount whose entries sum beyond 2^53-1 in absolute value is not paid.
-    .having(sql<boolean>`SUM(le.amount_minor) > 0 AND SUM(le.amount_minor) >= ${minAmount} AND SUM(ABS(le.amount_minor)) <= ${FIGURE_MAX}`)
-    .orderBy('le.restaurant_id')
-    .execute();
+export async function payoutEligibility(db: LedgerDb, currency: string, asOf: string, cutoff: Date, minAmount: number) {
+  const terms = { currency, as_of: asOf, cutoff, min_amount: minAmount };
+  const { rows } = await sql<{ restaurant_id: string; amount: Int8Value }>`
+    SELECT restaurant_id, amount FROM (${payoutDecisions('every_restaurant', terms)}) AS decisions
+    WHERE skip_reason IS NULL
+    ORDER BY restaurant_id`.execute(db);
+  return rows;
 }
 
 export interface IntegrityRow {
