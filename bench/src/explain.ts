@@ -64,7 +64,7 @@ async function buildCases(client: pg.Client): Promise<PlanCase[]> {
       call: (db) => statements.statementPage(db, { restaurantId: HOT, currency: 'PEN', after: { occurredAt: middle('occurred_at'), id: middle('id') } }, 100),
     },
     { title: 'Q1 available balance per restaurant, first page of 100', index: 'ledger_entries_since_idx', call: (db) => reports.availableBalances(db, 'PEN', now, undefined, 100) },
-    { title: 'Replay check: find a known event by event_id', index: 'processor_events_event_id_key', call: (_db, trx) => events.findEventWithComparison(trx, replayed) },
+    { title: 'Replay check: find a known event by event_id', index: 'processor_events_event_id_key', call: (_db, trx) => events.findEventsWithEntries(trx, [replayed]) },
     { title: 'Replay answer: the entries of a known event', index: 'ledger_entries_processor_event_idx', call: (db) => ledger.listEventEntries(db, hotEvent('id')) },
     { title: 'Payout run: next batch of restaurants with entries in the currency', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200) },
     { title: 'Payout run: the eligibility rule\'s decisions for a batch of 200 restaurants', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.decideBatch(trx, batch, { currency: 'PEN', as_of: asOf, cutoff: now, min_amount: 5000 }) },

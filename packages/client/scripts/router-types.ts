@@ -170,8 +170,10 @@ class StructuralPrinter {
     const booleans = members.filter(isBoolean).length;
     const nullish = (t: ts.Type) => (t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)) !== 0;
     // Nullish members last, as people write them: `string | null`.
-    const ordered = [...members.filter((t) => !nullish(t)), ...members.filter(nullish)];
-    const printed = ordered.filter((t) => booleans < 2 || !isBoolean(t)).map((t) => this.print(t, depth));
+    // The checker orders members by when it created each type, which moves with any change to the
+    // program: members are sorted as printed, so the file changes only when a type does.
+    const print = (list: readonly ts.Type[]) => list.filter((t) => booleans < 2 || !isBoolean(t)).map((t) => this.print(t, depth));
+    const printed = [...print(members.filter((t) => !nullish(t))).sort(), ...print(members.filter(nullish)).sort()];
     // A boolean is `true | false` to the checker; written back as `boolean` where both are there.
     const all = booleans === 2 ? ['boolean', ...printed] : printed;
     return all.map((t) => (t.startsWith('(') || !t.includes('=>') ? t : `(${t})`)).join(' | ');

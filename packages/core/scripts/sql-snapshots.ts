@@ -35,24 +35,22 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
   },
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
-    findEventWithComparison: (_db, trx) => events.findEventWithComparison(trx, EVENT),
-    insertEventsIfNew: (_db, trx) =>
-      events.insertEventsIfNew(trx, [
-        { event: EVENT, rawPayload: EVENT },
-        { event: { ...EVENT, event_id: 'evt_0002' }, rawPayload: EVENT },
-      ]),
-    compareWithStoredEvents: (_db, trx) => events.compareWithStoredEvents(trx, [EVENT, { ...EVENT, event_id: 'evt_0002' }]),
-    recordPlannedEvent: (db) =>
-      events.recordPlannedEvent(
+    recordPlannedEvents: (db) =>
+      events.recordPlannedEvents(
         db,
-        { event: EVENT, rawPayload: EVENT },
         [
-          { entry_type: 'sale', amount_minor: 12000, available: 'after_maturity_window' },
-          { entry_type: 'fee', amount_minor: -600, available: 'after_maturity_window' },
+          {
+            event: EVENT,
+            rawPayload: EVENT,
+            planned: [
+              { entry_type: 'sale', amount_minor: 12000, available: 'after_maturity_window' },
+              { entry_type: 'fee', amount_minor: -600, available: 'after_maturity_window' },
+            ],
+          },
         ],
         7,
       ),
-    findEventWithEntries: (db) => events.findEventWithEntries(db, EVENT),
+    findEventsWithEntries: (db) => events.findEventsWithEntries(db, [EVENT, { ...EVENT, event_id: 'evt_0002' }]),
   },
   'ledger-entry': {
     insertEventEntries: (_db, trx) =>

@@ -3,58 +3,32 @@
 -- insertEventIfNew
 insert into "processor_events" ("event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "metadata", "raw_payload") values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict ("event_id") do nothing returning "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at";
 
--- findEventWithComparison
-SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
-           pe.occurred_at, pe.received_at,
-           pe.event_type = v.event_type AS same_event_type,
-           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
-           pe.currency = v.currency AS same_currency,
-           pe.amount_minor = v.amount AS same_amount,
-           pe.fee_minor = v.fee AS same_fee,
-           pe.occurred_at = v.occurred_at AS same_occurred_at,
-           pe.metadata = v.metadata AS same_metadata
-      FROM jsonb_to_recordset($1::jsonb) AS v(
-             event_id text, event_type text, restaurant_id text, currency text,
-             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
-      JOIN processor_events pe ON pe.event_id = v.event_id;
-
--- insertEventsIfNew
-insert into "processor_events" ("event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "metadata", "raw_payload") values ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18) on conflict ("event_id") do nothing returning "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at";
-
--- compareWithStoredEvents
-SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
-           pe.occurred_at, pe.received_at,
-           pe.event_type = v.event_type AS same_event_type,
-           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
-           pe.currency = v.currency AS same_currency,
-           pe.amount_minor = v.amount AS same_amount,
-           pe.fee_minor = v.fee AS same_fee,
-           pe.occurred_at = v.occurred_at AS same_occurred_at,
-           pe.metadata = v.metadata AS same_metadata
-      FROM jsonb_to_recordset($1::jsonb) AS v(
-             event_id text, event_type text, restaurant_id text, currency text,
-             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
-      JOIN processor_events pe ON pe.event_id = v.event_id;
-
--- recordPlannedEvent
+-- recordPlannedEvents
 /* prepared */
-    WITH known AS (
-      SELECT maturity_days FROM restaurants WHERE id = $1
+    WITH incoming AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(
+        ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
+        occurred_at timestamptz, metadata jsonb, raw_payload jsonb)
+    ), planned AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(ordinal int, position int, entry_type text, amount_minor bigint, after_window boolean)
+    ), known AS (
+      SELECT id, maturity_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
     ), registered AS (
       INSERT INTO restaurants (id, name, maturity_days)
-      SELECT $2::text, NULL, $3::int
-       WHERE NOT EXISTS (SELECT FROM known)
-         AND NOT EXISTS (SELECT FROM processor_events WHERE event_id = $4)
+      SELECT DISTINCT v.restaurant_id, NULL::text, $3::int
+        FROM incoming v
+       WHERE NOT EXISTS (SELECT FROM known k WHERE k.id = v.restaurant_id)
+         AND NOT EXISTS (SELECT FROM processor_events pe WHERE pe.event_id = v.event_id)
+       ORDER BY 1
       ON CONFLICT (id) DO NOTHING
-      RETURNING maturity_days
+      RETURNING id, maturity_days
     ), restaurant AS (
-      SELECT maturity_days FROM known UNION ALL SELECT maturity_days FROM registered
+      SELECT id, maturity_days FROM known UNION ALL SELECT id, maturity_days FROM registered
     ), inserted AS (
       INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
-      SELECT $5::text, $6::text, $7::text, $8::text, $9::bigint,
-             $10::bigint, $11::timestamptz, $12::jsonb,
-             $13::jsonb
-        FROM restaurant
+      SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
+        FROM incoming v JOIN restaurant r ON r.id = v.restaurant_id
+       ORDER BY v.event_id
       ON CONFLICT (event_id) DO NOTHING
       RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
     ), entries AS (
@@ -62,39 +36,41 @@ SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amou
       SELECT e.id, e.restaurant_id, e.currency, p.entry_type, p.amount_minor, e.occurred_at,
              e.occurred_at + make_interval(hours => CASE WHEN p.after_window THEN r.maturity_days * 24 ELSE 0 END)
         FROM inserted e
-        CROSS JOIN restaurant r
-        CROSS JOIN unnest($14::text[], $15::bigint[],
-                          $16::boolean[])
-                   WITH ORDINALITY AS p(entry_type, amount_minor, after_window, ordinal)
-       ORDER BY p.ordinal
-      RETURNING id, entry_type, amount_minor, occurred_at, available_at
+        JOIN incoming v ON v.event_id = e.event_id
+        JOIN restaurant r ON r.id = e.restaurant_id
+        JOIN planned p ON p.ordinal = v.ordinal
+       ORDER BY v.ordinal, p.position
+      RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
     )
-    SELECT EXISTS (SELECT FROM restaurant) AS restaurant_seen,
-           CASE WHEN EXISTS (SELECT FROM registered) AND NOT EXISTS (SELECT FROM inserted)
+    SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
+           CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
                 THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
            END AS retry,
            e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at,
            le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
            le.available_at AS entry_available_at
-      FROM (SELECT) AS one
-      LEFT JOIN inserted e ON true
-      LEFT JOIN entries le ON true
-     ORDER BY le.id;
+      FROM incoming v
+      LEFT JOIN restaurant r ON r.id = v.restaurant_id
+      LEFT JOIN inserted e ON e.event_id = v.event_id
+      LEFT JOIN entries le ON le.processor_event_id = e.id
+     ORDER BY v.ordinal, le.id;
 
--- findEventWithEntries
+-- findEventsWithEntries
 /* prepared */
     SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
            pe.occurred_at, pe.received_at,
-           pe.event_type = $1::text AS same_event_type,
-           pe.restaurant_id = $2::text AS same_restaurant_id,
-           pe.currency = $3::text AS same_currency,
-           pe.amount_minor = $4::bigint AS same_amount,
-           pe.fee_minor = $5::bigint AS same_fee,
-           pe.occurred_at = $6::timestamptz AS same_occurred_at,
-           pe.metadata = $7::jsonb AS same_metadata,
+           pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata,
            le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
            le.available_at AS entry_available_at
-      FROM processor_events pe
+      FROM jsonb_to_recordset($1::jsonb) AS v(
+             event_id text, event_type text, restaurant_id text, currency text,
+             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
+      JOIN processor_events pe ON pe.event_id = v.event_id
       LEFT JOIN ledger_entries le ON le.processor_event_id = pe.id
-     WHERE pe.event_id = $8
-     ORDER BY le.id;
+     ORDER BY pe.id, le.id;

@@ -41,15 +41,16 @@ SELECT restaurant_id, amount FROM (
     ORDER BY restaurant_id;
 
 -- integrityViolations
-WITH event_sums AS (
+WITH event_rules AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_type text, amount_factor int, fee_factor int, contradicted_by text)
+    ), entry_rules AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(entry_type text, sign int)
+    ), event_sums AS (
       SELECT pe.id, pe.event_id, pe.event_type,
-        CASE pe.event_type
-          WHEN 'charge_succeeded' THEN pe.amount_minor - pe.fee_minor
-          WHEN 'refund_succeeded' THEN -(pe.amount_minor + pe.fee_minor)
-        END AS expected,
+        pe.amount_minor * r.amount_factor + pe.fee_minor * r.fee_factor AS expected,
         (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
       FROM processor_events pe
-      WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded')
+      JOIN event_rules r ON r.event_type = pe.event_type AND r.amount_factor IS NOT NULL
     ),
     payout_items AS (
       SELECT p.id, p.amount_minor,
@@ -75,8 +76,8 @@ WITH event_sums AS (
     UNION ALL
     SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
     FROM ledger_entries le
-    WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal') AND le.amount_minor > 0)
-            OR (le.entry_type IN ('fee', 'refund', 'payout') AND le.amount_minor < 0))
+    LEFT JOIN entry_rules er ON er.entry_type = le.entry_type
+    WHERE er.sign IS NULL OR sign(le.amount_minor) <> er.sign
     UNION ALL
     SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor
     FROM payout_items WHERE items_sum <> amount_minor
@@ -89,15 +90,14 @@ WITH event_sums AS (
       CASE WHEN p.id IS NULL THEN ', which does not exist' ELSE ', whose restaurant, currency or amount differ' END
     FROM processor_events pe
     LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
-    WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+    WHERE pe.event_type IN (SELECT event_type FROM event_rules WHERE contradicted_by IS NOT NULL)
       AND (p.id IS NULL OR p.restaurant_id <> pe.restaurant_id OR p.currency <> pe.currency OR p.amount_minor <> pe.amount_minor)
     UNION ALL
     SELECT 'PAYOUT_EVENT_CONTRADICTED', pe.event_id, NULL, p.id,
       pe.event_type || ' for a payout that is ' || p.status
     FROM processor_events pe
     JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
-    WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
-       OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
+    JOIN event_rules r ON r.event_type = pe.event_type AND p.status = r.contradicted_by
     UNION ALL
     SELECT 'BALANCE_OUT_OF_RANGE', NULL, NULL, NULL,
       restaurant_id || ' ' || currency || ': entries sum to ' || SUM(ABS(amount_minor)) || ' minor units in absolute value, beyond 2^53-1'

@@ -1,6 +1,7 @@
 import type { BalanceCheckpointer } from './balances/balance-checkpoint.service.ts';
 import type { Clock } from './clock.ts';
 import type { LedgerDb } from './db/database.ts';
+import type { EventRegistry } from './events/registry.ts';
 
 /**
  * What every core service needs: the database, a clock, and the settings that shape rules.
@@ -18,4 +19,6 @@ export interface LedgerContext {
   balanceCheckpoints?: Pick<BalanceCheckpointer, 'request'>;
   /** Entries a balance may read beyond its checkpoint before it asks for a new one. */
   checkpointAfterEntries?: number;
+  /** The event types ingestion applies; EVENT_REGISTRY when absent. Tests extend it with their own. */
+  eventRegistry?: EventRegistry;
 }

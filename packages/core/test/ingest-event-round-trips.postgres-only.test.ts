@@ -43,7 +43,7 @@ describe('round trips of single-event ingestion', () => {
       const result = await ingestEvent(recording.ctx, chargeEvent({ event_id: 'rt_new', restaurant_id: 'res_rt_new' }), {});
       expect(result.idempotent).toBe(false);
       expect(result.entries.map((e) => e.entry_type)).toEqual(['sale', 'fee']);
-      expect(recording.sent).toEqual([`${PREPARED_MARKER} WITH known`]);
+      expect(recording.sent).toEqual([`${PREPARED_MARKER} WITH incoming`]);
       expect(await restaurantCount(['res_rt_new'])).toBe(1);
     } finally {
       await recording.close();
@@ -58,9 +58,9 @@ describe('round trips of single-event ingestion', () => {
       expect(replay.idempotent).toBe(true);
       await expectLedgerError(ingestEvent(recording.ctx, chargeEvent({ event_id: 'rt_known', amount: 12001 }), {}), 'EVENT_ID_CONFLICT');
       expect(recording.sent).toEqual([
-        `${PREPARED_MARKER} WITH known`,
+        `${PREPARED_MARKER} WITH incoming`,
         `${PREPARED_MARKER} SELECT pe.id,`,
-        `${PREPARED_MARKER} WITH known`,
+        `${PREPARED_MARKER} WITH incoming`,
         `${PREPARED_MARKER} SELECT pe.id,`,
       ]);
     } finally {
@@ -83,7 +83,7 @@ describe('prepared statements on PostgreSQL', () => {
   }
 
   it('prepares each marked statement once per connection, and no other', async () => {
-    expect(await preparedOnOneConnection(true)).toEqual([`${PREPARED_MARKER}\n    SELECT`, `${PREPARED_MARKER}\n    WITH k`]);
+    expect(await preparedOnOneConnection(true)).toEqual([`${PREPARED_MARKER}\n    SELECT`, `${PREPARED_MARKER}\n    WITH i`]);
   });
 
   it('prepares nothing when turned off', async () => {

@@ -8,11 +8,11 @@ export type LedgerErrorShape = {
   data: {
     httpStatus: number;
     path: string | undefined;
-    code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "CURSOR_INVALID" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
     message: string;
     details: Readonly<Record<string, unknown>>;
   };
-  code: -32015 | -32013 | -32603 | -32700 | -32600 | -32001 | -32002 | -32003 | -32004 | -32005 | -32008 | -32009 | -32012 | -32022 | -32028 | -32029 | -32099;
+  code: -32001 | -32002 | -32003 | -32004 | -32005 | -32008 | -32009 | -32012 | -32013 | -32015 | -32022 | -32028 | -32029 | -32099 | -32600 | -32603 | -32700;
 };
 
 /** The server router as a client sees it: procedures with their inputs and outputs, nothing of the server. */
@@ -24,7 +24,7 @@ export type AppRouter = TRPCBuiltRouter<
       ingest: TRPCMutationProcedure<{
         input: {
           event_id: string;
-          event_type: "charge_succeeded" | "refund_succeeded" | "payout_paid" | "payout_failed";
+          event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
           occurred_at: string;
           restaurant_id: string;
           currency: string;
@@ -36,7 +36,7 @@ export type AppRouter = TRPCBuiltRouter<
           idempotent: boolean;
           event: {
             event_id: string;
-            event_type: "charge_succeeded" | "refund_succeeded" | "payout_paid" | "payout_failed";
+            event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
             restaurant_id: string;
             currency: string;
             amount: number;
@@ -46,14 +46,14 @@ export type AppRouter = TRPCBuiltRouter<
           };
           entries: Array<{
             entry_id: string;
-            entry_type: "fee" | "sale" | "refund" | "payout" | "payout_reversal";
+            entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
           }>;
           payout?: {
             payout_id: string | null;
-            result: "applied" | "unknown_payout" | "mismatch" | "already_final";
+            result: "already_final" | "applied" | "mismatch" | "unknown_payout";
           } | undefined;
         };
         meta: object;
@@ -63,7 +63,7 @@ export type AppRouter = TRPCBuiltRouter<
         input: {
           events: Array<{
             event_id: string;
-            event_type: "charge_succeeded" | "refund_succeeded" | "payout_paid" | "payout_failed";
+            event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
             occurred_at: string;
             restaurant_id: string;
             currency: string;
@@ -82,7 +82,7 @@ export type AppRouter = TRPCBuiltRouter<
               idempotent: boolean;
               event: {
                 event_id: string;
-                event_type: "charge_succeeded" | "refund_succeeded" | "payout_paid" | "payout_failed";
+                event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
                 restaurant_id: string;
                 currency: string;
                 amount: number;
@@ -92,18 +92,18 @@ export type AppRouter = TRPCBuiltRouter<
               };
               entries: Array<{
                 entry_id: string;
-                entry_type: "fee" | "sale" | "refund" | "payout" | "payout_reversal";
+                entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
                 amount: number;
                 occurred_at: string;
                 available_at: string;
               }>;
               payout?: {
                 payout_id: string | null;
-                result: "applied" | "unknown_payout" | "mismatch" | "already_final";
+                result: "already_final" | "applied" | "mismatch" | "unknown_payout";
               } | undefined;
             } | undefined;
             error?: {
-              code: "VALIDATION_ERROR" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "EVENT_INVALID_TYPE" | "EVENT_INVALID_FEE" | "EVENT_ID_CONFLICT" | "RESTAURANT_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "AMOUNT_OUT_OF_RANGE" | "CURSOR_INVALID" | "ROUTE_NOT_FOUND" | "MALFORMED_REQUEST" | "HEADERS_TOO_LARGE" | "AUTH_REQUIRED" | "WEBHOOK_SIGNATURE_INVALID" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
               message: string;
               details: Record<string, unknown>;
             } | undefined;
@@ -153,7 +153,7 @@ export type AppRouter = TRPCBuiltRouter<
       update: TRPCMutationProcedure<{
         input: {
           restaurant_id: string;
-          name?: string | undefined | null;
+          name?: string | null | undefined;
           maturity_days?: number | undefined;
         };
         output: {
@@ -174,14 +174,14 @@ export type AppRouter = TRPCBuiltRouter<
           to?: string | undefined;
           cursor?: string | undefined;
           limit?: number | undefined;
-          format?: "json" | "csv" | undefined;
+          format?: "csv" | "json" | undefined;
         };
         output: {
           restaurant_id: string;
           currency: string;
           items: Array<{
             entry_id: string;
-            entry_type: "fee" | "sale" | "refund" | "payout" | "payout_reversal";
+            entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
@@ -222,7 +222,7 @@ export type AppRouter = TRPCBuiltRouter<
         };
         output: {
           run_id: string;
-          status: "queued" | "running" | "completed" | "failed";
+          status: "completed" | "failed" | "queued" | "running";
           currency: string;
           as_of: string;
           min_amount: number;
@@ -251,7 +251,7 @@ export type AppRouter = TRPCBuiltRouter<
         };
         output: {
           run_id: string;
-          status: "queued" | "running" | "completed" | "failed";
+          status: "completed" | "failed" | "queued" | "running";
           currency: string;
           as_of: string;
           min_amount: number;
@@ -283,12 +283,12 @@ export type AppRouter = TRPCBuiltRouter<
           restaurant_id: string;
           currency: string;
           amount: number;
-          status: "created" | "failed" | "processing" | "paid";
+          status: "created" | "failed" | "paid" | "processing";
           as_of: string;
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "fee" | "sale" | "refund" | "payout_reversal";
+            type: "fee" | "payout_reversal" | "refund" | "sale";
             amount: number;
           }>;
         };
@@ -299,7 +299,7 @@ export type AppRouter = TRPCBuiltRouter<
         input: {
           restaurant_id?: string | undefined;
           currency?: string | undefined;
-          status?: "created" | "failed" | "processing" | "paid" | undefined;
+          status?: "created" | "failed" | "paid" | "processing" | undefined;
           cursor?: string | undefined;
           limit?: number | undefined;
         };
@@ -309,12 +309,12 @@ export type AppRouter = TRPCBuiltRouter<
             restaurant_id: string;
             currency: string;
             amount: number;
-            status: "created" | "failed" | "processing" | "paid";
+            status: "created" | "failed" | "paid" | "processing";
             as_of: string;
             created_at: string;
             paid_at: string | null;
             items: Array<{
-              type: "fee" | "sale" | "refund" | "payout_reversal";
+              type: "fee" | "payout_reversal" | "refund" | "sale";
               amount: number;
             }>;
           }>;
@@ -332,12 +332,12 @@ export type AppRouter = TRPCBuiltRouter<
           restaurant_id: string;
           currency: string;
           amount: number;
-          status: "created" | "failed" | "processing" | "paid";
+          status: "created" | "failed" | "paid" | "processing";
           as_of: string;
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "fee" | "sale" | "refund" | "payout_reversal";
+            type: "fee" | "payout_reversal" | "refund" | "sale";
             amount: number;
           }>;
         };
@@ -409,7 +409,7 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           healthy: boolean;
           items: Array<{
-            reason: "EVENT_WITHOUT_ENTRIES" | "EVENT_ENTRIES_MISMATCH" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_EVENT_CONTRADICTED" | "BALANCE_OUT_OF_RANGE" | "PAYOUT_NOT_ZERO_SUM";
+            reason: "BALANCE_OUT_OF_RANGE" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
             event_id: string | null;
             entry_id: string | null;
             payout_id: string | null;

@@ -7,6 +7,7 @@ import * as payoutRunOutOfRange from './migrations/2025-12-04T0000-payout-run-ou
 import * as balanceCheckpoints from './migrations/2025-12-05T0000-balance-checkpoints.ts';
 import * as insertOnlyAutovacuum from './migrations/2025-12-06T0000-insert-only-autovacuum.ts';
 import * as ingestRetrySignal from './migrations/2025-12-06T0100-ingest-retry-signal.ts';
+import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-registry.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-05T0000-balance-checkpoints': balanceCheckpoints,
   '2025-12-06T0000-insert-only-autovacuum': insertOnlyAutovacuum,
   '2025-12-06T0100-ingest-retry-signal': ingestRetrySignal,
+  '2025-12-07T0000-event-type-registry': eventTypeRegistry,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

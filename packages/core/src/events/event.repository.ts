@@ -1,17 +1,18 @@
+import type { Int8Value } from '../db/int8.ts';
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
 import type { ProcessorEventInput } from './event.schema.ts';
-import type { PlannedEntry } from './handlers/event-handler.ts';
+import type { PlannedEntry } from './event-type.ts';
 
 export interface StoredEventRow {
-  id: string | number | bigint;
+  id: Int8Value;
   event_id: string;
   event_type: string;
   restaurant_id: string;
   currency: string;
-  amount_minor: string | number | bigint;
-  fee_minor: string | number | bigint;
+  amount_minor: Int8Value;
+  fee_minor: Int8Value;
   occurred_at: Date;
   received_at: Date;
 }
@@ -38,72 +39,49 @@ export interface IncomingEvent {
  * Inserts the event unless its event_id is known. The UNIQUE constraint decides: of any number of
  * concurrent deliveries exactly one gets the row back, the others wait for it to commit and get none.
  */
-export async function insertEventIfNew(
+export function insertEventIfNew(
   trx: LedgerTransaction,
   event: ProcessorEventInput,
   rawPayload: unknown,
 ): Promise<StoredEventRow | undefined> {
-  const [row] = await insertEventsIfNew(trx, [{ event, rawPayload }]);
-  return row;
+  return trx
+    .insertInto('processor_events')
+    .values({
+      event_id: event.event_id,
+      event_type: event.event_type,
+      restaurant_id: event.restaurant_id,
+      currency: event.currency,
+      amount_minor: event.amount,
+      fee_minor: event.fee,
+      occurred_at: event.occurred_at,
+      metadata: JSON.stringify(event.metadata),
+      raw_payload: JSON.stringify(rawPayload),
+    })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .returning(STORED_EVENT_COLUMNS)
+    .executeTakeFirst();
 }
 
 /**
- * insertEventIfNew for many events in one statement: returns the rows it inserted, in no given
- * order; an event_id already stored (or repeated in `events`) gets no row. Callers pass events
- * sorted by event_id so that concurrent batches take the unique index's locks in one order.
+ * Fields compared to decide "same content"; the database compares, with its own semantics:
+ * timestamps as instants (`Z` and `+00:00` are equal), metadata as JSONB (key order and whitespace
+ * do not matter), so only a real difference is a conflict.
  */
-export function insertEventsIfNew(trx: LedgerTransaction, events: readonly IncomingEvent[]): Promise<StoredEventRow[]> {
-  if (events.length === 0) return Promise.resolve([]);
-  return trx
-    .insertInto('processor_events')
-    .values(
-      events.map(({ event, rawPayload }) => ({
-        event_id: event.event_id,
-        event_type: event.event_type,
-        restaurant_id: event.restaurant_id,
-        currency: event.currency,
-        amount_minor: event.amount,
-        fee_minor: event.fee,
-        occurred_at: event.occurred_at,
-        metadata: JSON.stringify(event.metadata),
-        raw_payload: JSON.stringify(rawPayload),
-      })),
-    )
-    .onConflict((oc) => oc.column('event_id').doNothing())
-    .returning(STORED_EVENT_COLUMNS)
-    .execute();
-}
-
-/** Fields compared to decide "same content"; the database compares, with its own semantics. */
 export const COMPARED_FIELDS = ['event_type', 'restaurant_id', 'currency', 'amount', 'fee', 'occurred_at', 'metadata'] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
 export type ComparedEventRow = StoredEventRow & { differing: ComparedField[] };
 
-/**
- * The stored event with this event_id, and for each field whether it equals the incoming one.
- * Timestamps compare as instants (`Z` and `+00:00` are equal) and metadata as JSONB (key order
- * and whitespace do not matter), so only a real difference is a conflict.
- */
-export async function findEventWithComparison(
-  trx: LedgerTransaction,
-  event: ProcessorEventInput,
-): Promise<ComparedEventRow | undefined> {
-  return (await compareWithStoredEvents(trx, [event])).get(event.event_id);
+/** The same-content rule, the only one: the fields whose `same_<field>` the database did not find true. */
+export function differingFields(row: Record<`same_${ComparedField}`, boolean | null>): ComparedField[] {
+  return COMPARED_FIELDS.filter((field) => row[`same_${field}`] !== true);
 }
 
-/**
- * findEventWithComparison for many events (distinct event_ids) in one round trip, keyed by event_id: the incoming
- * events travel as one JSON document, unpacked by jsonb_to_recordset into typed columns, so
- * PostgreSQL compares each field with the same semantics as for a single event.
- */
-export async function compareWithStoredEvents(
-  trx: LedgerTransaction,
-  events: readonly ProcessorEventInput[],
-): Promise<Map<string, ComparedEventRow>> {
-  if (events.length === 0) return new Map();
-  const incoming = JSON.stringify(
-    events.map((event) => ({
+/** The incoming events as one JSON document, for jsonb_to_recordset: one fixed statement text for any number. */
+function incomingJson(items: readonly IncomingEvent[]): string {
+  return JSON.stringify(
+    items.map(({ event, rawPayload }, ordinal) => ({
+      ordinal,
       event_id: event.event_id,
       event_type: event.event_type,
       restaurant_id: event.restaurant_id,
@@ -112,46 +90,16 @@ export async function compareWithStoredEvents(
       fee: event.fee,
       occurred_at: event.occurred_at,
       metadata: event.metadata,
+      raw_payload: rawPayload,
     })),
-  );
-  const { rows } = await sql<StoredEventRow & Record<`same_${ComparedField}`, boolean>>`
-    SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
-           pe.occurred_at, pe.received_at,
-           pe.event_type = v.event_type AS same_event_type,
-           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
-           pe.currency = v.currency AS same_currency,
-           pe.amount_minor = v.amount AS same_amount,
-           pe.fee_minor = v.fee AS same_fee,
-           pe.occurred_at = v.occurred_at AS same_occurred_at,
-           pe.metadata = v.metadata AS same_metadata
-      FROM jsonb_to_recordset(${incoming}::jsonb) AS v(
-             event_id text, event_type text, restaurant_id text, currency text,
-             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
-      JOIN processor_events pe ON pe.event_id = v.event_id`.execute(trx);
-  return new Map(
-    rows.map((row) => {
-      const differing = COMPARED_FIELDS.filter((field) => row[`same_${field}`] !== true);
-      const stored: StoredEventRow = {
-        id: row.id,
-        event_id: row.event_id,
-        event_type: row.event_type,
-        restaurant_id: row.restaurant_id,
-        currency: row.currency,
-        amount_minor: row.amount_minor,
-        fee_minor: row.fee_minor,
-        occurred_at: row.occurred_at,
-        received_at: row.received_at,
-      };
-      return [row.event_id, { ...stored, differing }];
-    }),
   );
 }
 
 /** An event row joined with one of its entries (entry columns null when it has none). */
 type EventEntryRow = {
-  entry_id: string | number | bigint | null;
+  entry_id: Int8Value | null;
   entry_type: string | null;
-  entry_amount_minor: string | number | bigint | null;
+  entry_amount_minor: Int8Value | null;
   entry_occurred_at: Date | null;
   entry_available_at: Date | null;
 };
@@ -169,11 +117,11 @@ function storedEventOf(row: StoredEventRow): StoredEventRow {
   return { id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at };
 }
 
-/** What recordPlannedEvent did. */
+/** What recordPlannedEvents did with one event. */
 export type PlannedEventOutcome =
   /** The event was new: it, its entries and (when new) its restaurant are committed. */
   | { kind: 'recorded'; event: StoredEventRow; entries: LedgerEntryRow[] }
-  /** The event_id is stored (committed): a replay or a conflict, for findEventWithEntries to decide. Nothing written. */
+  /** The event_id is stored (committed): a replay or a conflict, for findEventsWithEntries to decide. Nothing written. */
   | { kind: 'known' }
   /**
    * The statement saw no restaurant and registered none: one committed after the statement began,
@@ -181,55 +129,69 @@ export type PlannedEventOutcome =
    */
   | { kind: 'restaurant_unseen' };
 
+/** An event to record with its whole effect, a fixed list of entries. */
+export interface PlannedEvent extends IncomingEvent {
+  planned: readonly PlannedEntry[];
+}
+
 /**
- * Records an event whose whole effect is `planned`, with its restaurant when new, in ONE statement
- * (one round trip, no BEGIN/COMMIT): data-modifying CTEs, which PostgreSQL runs atomically, so the
- * event, its entries and its restaurant commit together or not at all. That is why it takes the
- * pool and not a Transaction: the statement is its own unit of work. In order:
+ * Records events (distinct event_ids) whose whole effect is `planned`, with their restaurants when
+ * new, in ONE statement (one round trip, no BEGIN/COMMIT), however many: data-modifying CTEs, which
+ * PostgreSQL runs atomically. The events travel as one JSON document (jsonb_to_recordset), so the
+ * text never varies and one prepared statement serves a single event and a batch alike. In order:
  *
- * 1. `known`: the restaurant's maturity window, as this statement's snapshot sees it;
- * 2. `registered`: the restaurant, inserted only when it is unknown AND the event_id is not stored
- *    (so a restaurant named only by a replayed or conflicting body is never registered);
- * 3. `inserted`: the event, `ON CONFLICT (event_id) DO NOTHING`; the UNIQUE constraint decides
- *    between concurrent deliveries exactly as in the transactional path (a loser waits for the
- *    winner to commit and inserts nothing);
- * 4. `entries`: the planned entries (arrays, so the text never varies), available_at computed here
- *    from occurred_at and the restaurant's window, in plan order.
+ * 1. `known`: the restaurants' maturity windows, as this statement's snapshot sees them;
+ * 2. `registered`: the restaurants unknown to it, each inserted only when an event naming it has an
+ *    event_id not stored (a restaurant named only by replayed or conflicting bodies is never registered);
+ * 3. `inserted`: the events, `ON CONFLICT (event_id) DO NOTHING`; the UNIQUE constraint decides
+ *    between concurrent deliveries exactly as in the transactional path;
+ * 4. `entries`: the planned entries, available_at computed here from occurred_at and the
+ *    restaurant's window, in event order then plan order.
  *
- * Restaurant before event is the lock order of every other ingestion path, so they cannot deadlock.
- * The foreign keys are checked at the end of the statement, when all of it is in place.
+ * Restaurants (sorted) before events (sorted by event_id) is the lock order of every ingestion path,
+ * so they cannot deadlock. The foreign keys are checked at the end of the statement.
  *
- * It leaves to the transactional path, having written nothing: a restaurant committed by another
- * first event after this statement's snapshot, or a stored event_id sent again naming an unknown
- * restaurant (both `restaurant_unseen`); and, a rare race, a restaurant this statement registered
- * for an event_id that a concurrent delivery recorded with other content, where
- * `ledger_fail_for_retry` fails the whole statement (SQLSTATE 40001) so that not even the
- * restaurant stays.
+ * It leaves to the transactional path, having written nothing for it: an event whose restaurant was
+ * committed by another statement after this one's snapshot, or a stored event_id sent again naming an
+ * unknown restaurant (both `restaurant_unseen`); and, a rare race, a restaurant this statement
+ * registered that no recorded event names (a concurrent delivery recorded its event_id with other
+ * content), where `ledger_fail_for_retry` fails the whole statement (SQLSTATE 40001).
  */
-export async function recordPlannedEvent(
+export async function recordPlannedEvents(
   db: LedgerDb,
-  { event, rawPayload }: IncomingEvent,
-  planned: readonly PlannedEntry[],
+  items: readonly PlannedEvent[],
   defaultMaturityDays: number,
-): Promise<PlannedEventOutcome> {
-  const { rows } = await sql<Nullable<StoredEventRow> & EventEntryRow & { restaurant_seen: boolean }>`/* prepared */
-    WITH known AS (
-      SELECT maturity_days FROM restaurants WHERE id = ${event.restaurant_id}
+): Promise<PlannedEventOutcome[]> {
+  const planned = JSON.stringify(
+    items.flatMap(({ planned: entries }, ordinal) =>
+      entries.map((entry, position) => ({ ordinal, position, entry_type: entry.entry_type, amount_minor: entry.amount_minor, after_window: entry.available === 'after_maturity_window' })),
+    ),
+  );
+  const { rows } = await sql<Nullable<StoredEventRow> & EventEntryRow & { ordinal: number; restaurant_seen: boolean }>`/* prepared */
+    WITH incoming AS (
+      SELECT * FROM jsonb_to_recordset(${incomingJson(items)}::jsonb) AS v(
+        ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
+        occurred_at timestamptz, metadata jsonb, raw_payload jsonb)
+    ), planned AS (
+      SELECT * FROM jsonb_to_recordset(${planned}::jsonb) AS p(ordinal int, position int, entry_type text, amount_minor bigint, after_window boolean)
+    ), known AS (
+      SELECT id, maturity_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
     ), registered AS (
       INSERT INTO restaurants (id, name, maturity_days)
-      SELECT ${event.restaurant_id}::text, NULL, ${defaultMaturityDays}::int
-       WHERE NOT EXISTS (SELECT FROM known)
-         AND NOT EXISTS (SELECT FROM processor_events WHERE event_id = ${event.event_id})
+      SELECT DISTINCT v.restaurant_id, NULL::text, ${defaultMaturityDays}::int
+        FROM incoming v
+       WHERE NOT EXISTS (SELECT FROM known k WHERE k.id = v.restaurant_id)
+         AND NOT EXISTS (SELECT FROM processor_events pe WHERE pe.event_id = v.event_id)
+       ORDER BY 1
       ON CONFLICT (id) DO NOTHING
-      RETURNING maturity_days
+      RETURNING id, maturity_days
     ), restaurant AS (
-      SELECT maturity_days FROM known UNION ALL SELECT maturity_days FROM registered
+      SELECT id, maturity_days FROM known UNION ALL SELECT id, maturity_days FROM registered
     ), inserted AS (
       INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
-      SELECT ${event.event_id}::text, ${event.event_type}::text, ${event.restaurant_id}::text, ${event.currency}::text, ${event.amount}::bigint,
-             ${event.fee}::bigint, ${event.occurred_at}::timestamptz, ${JSON.stringify(event.metadata)}::jsonb,
-             ${JSON.stringify(rawPayload)}::jsonb
-        FROM restaurant
+      SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
+        FROM incoming v JOIN restaurant r ON r.id = v.restaurant_id
+       ORDER BY v.event_id
       ON CONFLICT (event_id) DO NOTHING
       RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
     ), entries AS (
@@ -237,59 +199,71 @@ export async function recordPlannedEvent(
       SELECT e.id, e.restaurant_id, e.currency, p.entry_type, p.amount_minor, e.occurred_at,
              e.occurred_at + make_interval(hours => CASE WHEN p.after_window THEN r.maturity_days * 24 ELSE 0 END)
         FROM inserted e
-        CROSS JOIN restaurant r
-        CROSS JOIN unnest(${planned.map((p) => p.entry_type)}::text[], ${planned.map((p) => p.amount_minor)}::bigint[],
-                          ${planned.map((p) => p.available === 'after_maturity_window')}::boolean[])
-                   WITH ORDINALITY AS p(entry_type, amount_minor, after_window, ordinal)
-       ORDER BY p.ordinal
-      RETURNING id, entry_type, amount_minor, occurred_at, available_at
+        JOIN incoming v ON v.event_id = e.event_id
+        JOIN restaurant r ON r.id = e.restaurant_id
+        JOIN planned p ON p.ordinal = v.ordinal
+       ORDER BY v.ordinal, p.position
+      RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
     )
-    SELECT EXISTS (SELECT FROM restaurant) AS restaurant_seen,
-           CASE WHEN EXISTS (SELECT FROM registered) AND NOT EXISTS (SELECT FROM inserted)
+    SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
+           CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
                 THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
            END AS retry,
            e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at,
            le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
            le.available_at AS entry_available_at
-      FROM (SELECT) AS one
-      LEFT JOIN inserted e ON true
-      LEFT JOIN entries le ON true
-     ORDER BY le.id`.execute(db);
+      FROM incoming v
+      LEFT JOIN restaurant r ON r.id = v.restaurant_id
+      LEFT JOIN inserted e ON e.event_id = v.event_id
+      LEFT JOIN entries le ON le.processor_event_id = e.id
+     ORDER BY v.ordinal, le.id`.execute(db);
+  const byOrdinal = items.map((): typeof rows => []);
+  for (const row of rows) byOrdinal[row.ordinal]?.push(row);
+  return byOrdinal.map(outcomeOf);
+}
+
+function outcomeOf(rows: ReadonlyArray<Nullable<StoredEventRow> & EventEntryRow & { restaurant_seen: boolean }>): PlannedEventOutcome {
   const [first] = rows;
-  if (first === undefined) throw new Error('recordPlannedEvent: the statement returned no row');
+  if (first === undefined) throw new Error('recordPlannedEvents: an event came back without its row');
   if (first.id === null) return first.restaurant_seen ? { kind: 'known' } : { kind: 'restaurant_unseen' };
   return { kind: 'recorded', event: storedEventOf(first as StoredEventRow), entries: entriesOf(rows) };
 }
 
 /**
- * The stored event with this event_id compared field by field with the incoming one (same
- * semantics as compareWithStoredEvents: instants, JSONB), with its recorded entries in id order:
- * a replay's whole answer, or a conflict's differing fields, in one statement.
+ * The stored events with these event_ids (distinct), each compared field by field with the incoming
+ * one (differingFields) and with its recorded entries in id order, keyed by event_id: a replay's
+ * whole answer, or a conflict's differing fields, in one statement for any number of events.
  */
-export async function findEventWithEntries(
+export async function findEventsWithEntries(
   db: LedgerDb,
-  event: ProcessorEventInput,
-): Promise<(ComparedEventRow & { entries: LedgerEntryRow[] }) | undefined> {
+  events: readonly ProcessorEventInput[],
+): Promise<Map<string, ComparedEventRow & { entries: LedgerEntryRow[] }>> {
+  const incoming = incomingJson(events.map((event) => ({ event, rawPayload: null })));
   const { rows } = await sql<StoredEventRow & EventEntryRow & Record<`same_${ComparedField}`, boolean>>`/* prepared */
     SELECT pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor,
            pe.occurred_at, pe.received_at,
-           pe.event_type = ${event.event_type}::text AS same_event_type,
-           pe.restaurant_id = ${event.restaurant_id}::text AS same_restaurant_id,
-           pe.currency = ${event.currency}::text AS same_currency,
-           pe.amount_minor = ${event.amount}::bigint AS same_amount,
-           pe.fee_minor = ${event.fee}::bigint AS same_fee,
-           pe.occurred_at = ${event.occurred_at}::timestamptz AS same_occurred_at,
-           pe.metadata = ${JSON.stringify(event.metadata)}::jsonb AS same_metadata,
+           pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata,
            le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
            le.available_at AS entry_available_at
-      FROM processor_events pe
+      FROM jsonb_to_recordset(${incoming}::jsonb) AS v(
+             event_id text, event_type text, restaurant_id text, currency text,
+             amount bigint, fee bigint, occurred_at timestamptz, metadata jsonb)
+      JOIN processor_events pe ON pe.event_id = v.event_id
       LEFT JOIN ledger_entries le ON le.processor_event_id = pe.id
-     WHERE pe.event_id = ${event.event_id}
-     ORDER BY le.id`.execute(db);
-  const [first] = rows;
-  if (first === undefined) return undefined;
-  const differing = COMPARED_FIELDS.filter((field) => first[`same_${field}`] !== true);
-  return { ...storedEventOf(first), differing, entries: entriesOf(rows) };
+     ORDER BY pe.id, le.id`.execute(db);
+  const found = new Map<string, ComparedEventRow & { entries: LedgerEntryRow[] }>();
+  for (const row of rows) {
+    const known = found.get(row.event_id);
+    if (known === undefined) found.set(row.event_id, { ...storedEventOf(row), differing: differingFields(row), entries: entriesOf([row]) });
+    else known.entries.push(...entriesOf([row]));
+  }
+  return found;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };

@@ -6,6 +6,7 @@ import {
   METADATA_BYTES_MAX,
   METADATA_DEPTH_MAX,
 } from '../limits.ts';
+import { BUILT_IN_EVENT_TYPES } from './types/index.ts';
 import { findUnstorableString, jsonDepthExceeds, UNSTORABLE_STRING_MESSAGE } from '../json-safety.ts';
 import {
   minorUnitsSchema,
@@ -15,13 +16,25 @@ import {
   signedMinorSchema,
 } from '../shared-schemas.ts';
 
-/** Event types this ledger applies. */
-export const INGESTIBLE_EVENT_TYPES = ['charge_succeeded', 'refund_succeeded', 'payout_paid', 'payout_failed'] as const;
+type EventTypeNames<T extends readonly { event_type: string }[]> = { readonly [K in keyof T]: T[K]['event_type'] };
+
+/** Event types this ledger applies: the registry's (events/types/index.ts), in its order. */
+export const INGESTIBLE_EVENT_TYPES = BUILT_IN_EVENT_TYPES.map((type) => type.event_type) as unknown as EventTypeNames<
+  typeof BUILT_IN_EVENT_TYPES
+>;
 export type IngestibleEventType = (typeof INGESTIBLE_EVENT_TYPES)[number];
 
 /** The message of an event_type that is a string but names no type we apply (see validation.ts). */
-export const UNKNOWN_EVENT_TYPE_MESSAGE = `event_type must be one of ${INGESTIBLE_EVENT_TYPES.join(', ')}`;
+export const UNKNOWN_EVENT_TYPE_MESSAGE = unknownEventTypeMessage(INGESTIBLE_EVENT_TYPES);
 
+function unknownEventTypeMessage(names: readonly string[]): string {
+  return `event_type must be one of ${names.join(', ')}`;
+}
+
+/**
+ * The entry types, for the API's types and enums (order kept for the OpenAPI document). A test
+ * (event-registry.test.ts) holds it equal to the registry's, which says each one's sign and source.
+ */
 export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
@@ -47,37 +60,41 @@ export const metadataSchema = z
  * A processor event as it arrives on the webhook. Unknown fields are refused: "same content" for
  * idempotency compares every field, so a field we would silently drop could hide a conflict.
  */
-export const processorEventInputSchema = z
-  .strictObject({
-    event_id: z
-      .string()
-      .regex(/^[\x21-\x7e]+$/, 'event_id must be printable ASCII without spaces')
-      .max(EVENT_ID_LENGTH_MAX)
-      .meta({ example: 'evt_0001' }),
-    event_type: z
-      .enum(INGESTIBLE_EVENT_TYPES, {
-        error: (issue) => (typeof issue.input === 'string' ? UNKNOWN_EVENT_TYPE_MESSAGE : 'event_type is required (a string)'),
-      })
-      .meta({ example: 'charge_succeeded' }),
-    // Canonical millisecond precision: what is stored is exactly what every response reports, so a
-    // reported timestamp used as `as_of` counts the same entries. The raw payload keeps the original.
-    occurred_at: isoDateTimeSchema
-      .transform((value, ctx) => {
-        const instant = new Date(value);
-        if (instant.getTime() < Date.parse(OCCURRED_AT_MIN)) {
-          ctx.addIssue({ code: 'custom', message: `must not be earlier than ${OCCURRED_AT_MIN}` });
-          return z.NEVER;
-        }
-        return instant.toISOString();
-      })
-      .meta({ example: '2025-12-20T15:10:00Z' }),
-    restaurant_id: restaurantIdSchema,
-    currency: currencySchema,
-    amount: minorUnitsSchema(1).meta({ example: 12000 }),
-    fee: minorUnitsSchema(0).default(0).meta({ example: 600 }),
-    metadata: metadataSchema.default({}),
-  })
-  .meta({ id: 'ProcessorEvent' });
+export function eventInputSchemaFor<const T extends readonly [string, ...string[]]>(eventTypes: T) {
+  const unknownType = unknownEventTypeMessage(eventTypes);
+  return z
+    .strictObject({
+      event_id: z
+        .string()
+        .regex(/^[\x21-\x7e]+$/, 'event_id must be printable ASCII without spaces')
+        .max(EVENT_ID_LENGTH_MAX)
+        .meta({ example: 'evt_0001' }),
+      event_type: z
+        .enum(eventTypes, {
+          error: (issue) => (typeof issue.input === 'string' ? unknownType : 'event_type is required (a string)'),
+        })
+        .meta({ example: 'charge_succeeded' }),
+      // Canonical millisecond precision: what is stored is exactly what every response reports, so a
+      // reported timestamp used as `as_of` counts the same entries. The raw payload keeps the original.
+      occurred_at: isoDateTimeSchema
+        .transform((value, ctx) => {
+          const instant = new Date(value);
+          if (instant.getTime() < Date.parse(OCCURRED_AT_MIN)) {
+            ctx.addIssue({ code: 'custom', message: `must not be earlier than ${OCCURRED_AT_MIN}` });
+            return z.NEVER;
+          }
+          return instant.toISOString();
+        })
+        .meta({ example: '2025-12-20T15:10:00Z' }),
+      restaurant_id: restaurantIdSchema,
+      currency: currencySchema,
+      amount: minorUnitsSchema(1).meta({ example: 12000 }),
+      fee: minorUnitsSchema(0).default(0).meta({ example: 600 }),
+      metadata: metadataSchema.default({}),
+    });
+}
+
+export const processorEventInputSchema = eventInputSchemaFor(INGESTIBLE_EVENT_TYPES).meta({ id: 'ProcessorEvent' });
 
 export type ProcessorEventInput = z.output<typeof processorEventInputSchema>;
 

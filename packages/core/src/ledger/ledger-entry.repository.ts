@@ -1,11 +1,12 @@
+import type { Int8Value } from '../db/int8.ts';
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { EntryType } from '../events/event.schema.ts';
 
 export interface LedgerEntryRow {
-  id: string | number | bigint;
+  id: Int8Value;
   entry_type: string;
-  amount_minor: string | number | bigint;
+  amount_minor: Int8Value;
   occurred_at: Date;
   available_at: Date;
 }
@@ -23,14 +24,14 @@ export interface EntryToWrite {
 
 /** Where an event's entries come from: the event row and the fields every entry repeats. */
 export interface EntrySource {
-  eventPk: string | number | bigint;
+  eventPk: Int8Value;
   restaurantId: string;
   currency: string;
   occurredAt: string;
 }
 
 /** An entry as written back, with the event it belongs to (for writes of several events at once). */
-export type EventLedgerEntryRow = LedgerEntryRow & { processor_event_id: string | number | bigint };
+export type EventLedgerEntryRow = LedgerEntryRow & { processor_event_id: Int8Value };
 
 /**
  * Writes an event's entries. available_at is computed by PostgreSQL from the occurred_at string, so
@@ -67,12 +68,12 @@ export function insertEntriesOfEvents(
     .execute() as Promise<EventLedgerEntryRow[]>;
 }
 
-export function listEventEntries(db: LedgerDb, eventPk: string | number | bigint): Promise<LedgerEntryRow[]> {
+export function listEventEntries(db: LedgerDb, eventPk: Int8Value): Promise<LedgerEntryRow[]> {
   return listEntriesOfEvents(db, [eventPk]);
 }
 
 /** The entries of several events, each event's in id order. */
-export function listEntriesOfEvents(db: LedgerDb, eventPks: ReadonlyArray<string | number | bigint>): Promise<EventLedgerEntryRow[]> {
+export function listEntriesOfEvents(db: LedgerDb, eventPks: ReadonlyArray<Int8Value>): Promise<EventLedgerEntryRow[]> {
   if (eventPks.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('ledger_entries')
@@ -86,7 +87,7 @@ export function listEntriesOfEvents(db: LedgerDb, eventPks: ReadonlyArray<string
 /** The +amount entry of a failed payout: available at once, so the funds can be paid out again. */
 export async function insertPayoutReversal(
   trx: LedgerTransaction,
-  source: { eventPk: string | number | bigint; payoutId: string; event: { restaurant_id: string; currency: string; amount: number; occurred_at: string } },
+  source: { eventPk: Int8Value; payoutId: string; event: { restaurant_id: string; currency: string; amount: number; occurred_at: string } },
 ): Promise<LedgerEntryRow> {
   return trx
     .insertInto('ledger_entries')

@@ -3,6 +3,7 @@ import type { LedgerDb } from '../db/database.ts';
 import { AMOUNT_MINOR_MAX } from '../limits.ts';
 import type { Int8Value } from '../db/int8.ts';
 import { payoutDecisions } from '../payouts/payout-eligibility.repository.ts';
+import { EVENT_REGISTRY, type EventRegistry } from '../events/registry.ts';
 
 /** Figures beyond this JSON cannot carry exactly: such rows are left out, and Q4 names them. */
 const FIGURE_MAX = sql.lit(AMOUNT_MINOR_MAX);
@@ -90,17 +91,19 @@ export interface IntegrityRow {
  * healthy ledger. The constraints and triggers should make each of these impossible; this is the
  * second line of defence that proves it (and catches damage done around them).
  */
-export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]> {
+export async function integrityViolations(db: LedgerDb, registry: EventRegistry = EVENT_REGISTRY): Promise<IntegrityRow[]> {
+  const { eventRules, entryRules } = integrityRulesOf(registry);
   const { rows } = await sql<IntegrityRow>`
-    WITH event_sums AS (
+    WITH event_rules AS (
+      SELECT * FROM jsonb_to_recordset(${eventRules}::jsonb) AS r(event_type text, amount_factor int, fee_factor int, contradicted_by text)
+    ), entry_rules AS (
+      SELECT * FROM jsonb_to_recordset(${entryRules}::jsonb) AS r(entry_type text, sign int)
+    ), event_sums AS (
       SELECT pe.id, pe.event_id, pe.event_type,
-        CASE pe.event_type
-          WHEN 'charge_succeeded' THEN pe.amount_minor - pe.fee_minor
-          WHEN 'refund_succeeded' THEN -(pe.amount_minor + pe.fee_minor)
-        END AS expected,
+        pe.amount_minor * r.amount_factor + pe.fee_minor * r.fee_factor AS expected,
         (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
       FROM processor_events pe
-      WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded')
+      JOIN event_rules r ON r.event_type = pe.event_type AND r.amount_factor IS NOT NULL
     ),
     payout_items AS (
       SELECT p.id, p.amount_minor,
@@ -126,8 +129,8 @@ export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]>
     UNION ALL
     SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
     FROM ledger_entries le
-    WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal') AND le.amount_minor > 0)
-            OR (le.entry_type IN ('fee', 'refund', 'payout') AND le.amount_minor < 0))
+    LEFT JOIN entry_rules er ON er.entry_type = le.entry_type
+    WHERE er.sign IS NULL OR sign(le.amount_minor) <> er.sign
     UNION ALL
     SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor
     FROM payout_items WHERE items_sum <> amount_minor
@@ -140,15 +143,14 @@ export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]>
       CASE WHEN p.id IS NULL THEN ', which does not exist' ELSE ', whose restaurant, currency or amount differ' END
     FROM processor_events pe
     LEFT JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
-    WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+    WHERE pe.event_type IN (SELECT event_type FROM event_rules WHERE contradicted_by IS NOT NULL)
       AND (p.id IS NULL OR p.restaurant_id <> pe.restaurant_id OR p.currency <> pe.currency OR p.amount_minor <> pe.amount_minor)
     UNION ALL
     SELECT 'PAYOUT_EVENT_CONTRADICTED', pe.event_id, NULL, p.id,
       pe.event_type || ' for a payout that is ' || p.status
     FROM processor_events pe
     JOIN payouts p ON p.id::text = pe.metadata ->> 'payout_id' AND jsonb_typeof(pe.metadata -> 'payout_id') = 'string'
-    WHERE (pe.event_type = 'payout_paid' AND p.status = 'failed')
-       OR (pe.event_type = 'payout_failed' AND p.status = 'paid')
+    JOIN event_rules r ON r.event_type = pe.event_type AND p.status = r.contradicted_by
     UNION ALL
     SELECT 'BALANCE_OUT_OF_RANGE', NULL, NULL, NULL,
       restaurant_id || ' ' || currency || ': entries sum to ' || SUM(ABS(amount_minor)) || ' minor units in absolute value, beyond 2^53-1'
@@ -157,4 +159,15 @@ export async function integrityViolations(db: LedgerDb): Promise<IntegrityRow[]>
     HAVING SUM(ABS(amount_minor)) > ${FIGURE_MAX}
     ORDER BY 1, 2, 3, 4`.execute(db);
   return rows;
+}
+
+/** Q4's rules as data, from each event type's integrity rule and each entry type's sign. */
+function integrityRulesOf(registry: EventRegistry): { eventRules: string; entryRules: string } {
+  const eventRules = registry.eventTypes.map(({ event_type, integrity }) =>
+    integrity.kind === 'entries_sum'
+      ? { event_type, amount_factor: integrity.amount, fee_factor: integrity.fee, contradicted_by: null }
+      : { event_type, amount_factor: null, fee_factor: null, contradicted_by: integrity.contradicted_by },
+  );
+  const entryRules = registry.entryTypes.map(({ entry_type, sign }) => ({ entry_type, sign }));
+  return { eventRules: JSON.stringify(eventRules), entryRules: JSON.stringify(entryRules) };
 }

@@ -71,7 +71,7 @@ export async function payoutEligibilityReport(ctx: LedgerContext, input: PayoutE
 
 /** Q4: every integrity check's offending rows, each with a reason code; none on a healthy ledger. */
 export async function integrityReport(ctx: LedgerContext): Promise<IntegrityReport> {
-  const rows = await integrityViolations(ctx.db);
+  const rows = await integrityViolations(ctx.db, ctx.eventRegistry);
   return {
     healthy: rows.length === 0,
     items: rows.map((row) => ({

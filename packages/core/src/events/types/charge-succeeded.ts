@@ -1,8 +1,12 @@
 import { LedgerError } from '../../errors.ts';
-import { entriesHandler, feeEntry } from './event-handler.ts';
+import { FEE_ENTRY, SALE_ENTRY } from '../../ledger/entry-types.ts';
+import { entriesEventType, type EventTypeDefinition, feeEntry } from '../event-type.ts';
 
 /** A sale: +amount and -fee, both maturing after the restaurant's maturity window. */
-export const chargeSucceeded = entriesHandler({
+export const chargeSucceeded: EventTypeDefinition<'charge_succeeded'> = entriesEventType({
+  event_type: 'charge_succeeded',
+  entries: [SALE_ENTRY, FEE_ENTRY],
+  integrity: { kind: 'entries_sum', amount: 1, fee: -1 },
   validate(event) {
     if (event.fee > event.amount) {
       throw new LedgerError('EVENT_INVALID_FEE', 'fee may not exceed the charge amount', {

@@ -1,9 +1,10 @@
-import { LedgerError } from '../../errors.ts';
-import { insertPayoutReversal } from '../../ledger/ledger-entry.repository.ts';
-import { findPayoutForUpdate, setPayoutStatus } from '../../payouts/payout.repository.ts';
-import { parsePayoutId } from '../../payouts/payout-id.ts';
-import type { PayoutEffect, ProcessorEventInput } from '../event.schema.ts';
-import type { EventHandler } from './event-handler.ts';
+import { LedgerError } from '../errors.ts';
+import { insertPayoutReversal } from '../ledger/ledger-entry.repository.ts';
+import { findPayoutForUpdate, setPayoutStatus } from '../payouts/payout.repository.ts';
+import { parsePayoutId } from '../payouts/payout-id.ts';
+import type { PayoutEffect, ProcessorEventInput } from './event.schema.ts';
+import { PAYOUT_REVERSAL_ENTRY } from '../ledger/entry-types.ts';
+import type { EventTypeDefinition } from './event-type.ts';
 
 function validatePayoutEvent(event: ProcessorEventInput): void {
   if (event.fee !== 0) {
@@ -21,8 +22,12 @@ function validatePayoutEvent(event: ProcessorEventInput): void {
  * so that a balance as of a moment before the payout never counts its reversal next to the money
  * the payout has not yet taken.
  */
-function payoutOutcomeHandler(outcome: 'paid' | 'failed'): EventHandler {
+export function payoutOutcomeEventType<const T extends string>(eventType: T, outcome: 'paid' | 'failed'): EventTypeDefinition<T> {
   return {
+    event_type: eventType,
+    entries: outcome === 'failed' ? [PAYOUT_REVERSAL_ENTRY] : [],
+    payouts: 'settles',
+    integrity: { kind: 'names_payout', contradicted_by: outcome === 'paid' ? 'failed' : 'paid' },
     validate: validatePayoutEvent,
     async apply(trx, { eventPk, event }) {
       const rawId = event.metadata.payout_id;
@@ -49,7 +54,3 @@ function payoutOutcomeHandler(outcome: 'paid' | 'failed'): EventHandler {
     },
   };
 }
-
-export const payoutPaid = payoutOutcomeHandler('paid');
-/** Also writes a payout_reversal of +amount, available at once, so the funds can be paid again. */
-export const payoutFailed = payoutOutcomeHandler('failed');

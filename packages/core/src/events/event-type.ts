@@ -1,0 +1,101 @@
+import type { Int8Value } from '../db/int8.ts';
+import type { LedgerTransaction } from '../db/database.ts';
+import type { EntryTypeDefinition } from '../ledger/entry-types.ts';
+import { type EntryToWrite, insertEventEntries, type LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
+import type { EntryType, PayoutEffect, ProcessorEventInput } from './event.schema.ts';
+
+/**
+ * One ledger entry an event will write, before it has an id. When it becomes available is said, not
+ * computed: the restaurant's maturity window is read where the entry is written (in the same SQL
+ * statement), so a plan needs nothing but the event.
+ */
+export interface PlannedEntry {
+  entry_type: EntryType;
+  /** Signed: credits to the restaurant positive, debits negative. */
+  amount_minor: number;
+  /** `after_maturity_window`: available_at = occurred_at + the restaurant's maturity days; `at_once`: occurred_at. */
+  available: 'after_maturity_window' | 'at_once';
+}
+
+/** The entries to write once the restaurant's maturity window is known. */
+export function withMaturity(planned: readonly PlannedEntry[], maturityDays: number): EntryToWrite[] {
+  return planned.map(({ entry_type, amount_minor, available }) => ({
+    entry_type,
+    amount_minor,
+    matures_after_days: available === 'after_maturity_window' ? maturityDays : 0,
+  }));
+}
+
+/** The event as recorded, handed to its type's `apply` inside the event's transaction. */
+export interface RecordedEvent {
+  eventPk: Int8Value;
+  event: ProcessorEventInput;
+  restaurant: { maturityDays: number };
+}
+
+export interface AppliedEvent {
+  entries: LedgerEntryRow[];
+  /** For events that settle a payout: what the event did to the payout it names. */
+  payout?: PayoutEffect;
+}
+
+/**
+ * The integrity report's (Q4) rule for an event type:
+ * - `entries_sum`: its entries sum to amount × `amount` + fee × `fee` (EVENT_ENTRIES_MISMATCH,
+ *   EVENT_WITHOUT_ENTRIES);
+ * - `names_payout`: it names a payout in metadata.payout_id, which must exist and match
+ *   (PAYOUT_EVENT_UNMATCHED), and must not be `contradicted_by` that status (PAYOUT_EVENT_CONTRADICTED).
+ */
+export type IntegrityRule =
+  | { kind: 'entries_sum'; amount: -1 | 0 | 1; fee: -1 | 0 | 1 }
+  | { kind: 'names_payout'; contradicted_by: 'paid' | 'failed' };
+
+/** What an event type is, in one place: everything the write paths, the database and Q4 need of it. */
+export interface EventTypeDefinition<T extends string = string> {
+  event_type: T;
+  /** The entry types it may write, each with its sign (see ledger/entry-types.ts). */
+  entries: readonly EntryTypeDefinition[];
+  /** What it does to payouts: `none`, or it `settles` the payout it names (paid or failed). */
+  payouts: 'none' | 'settles';
+  integrity: IntegrityRule;
+  /** Throws a LedgerError when the event breaks a rule of its type. Runs before anything is written. */
+  validate(event: ProcessorEventInput): void;
+  /**
+   * Present when the whole effect is a fixed list of entries, known without reading anything:
+   * such events are written in one statement with any others of a batch (see ingest.ts).
+   */
+  plan?: (event: ProcessorEventInput) => PlannedEntry[];
+  /** Writes the event's effects in the event's own transaction: all of them or, on a throw, none. */
+  apply(trx: LedgerTransaction, recorded: RecordedEvent): Promise<AppliedEvent>;
+}
+
+/** An event type whose whole effect is a fixed list of entries (charges, refunds). */
+export function entriesEventType<const T extends string>(spec: {
+  event_type: T;
+  entries: readonly EntryTypeDefinition[];
+  integrity: IntegrityRule;
+  validate?: (event: ProcessorEventInput) => void;
+  plan: (event: ProcessorEventInput) => PlannedEntry[];
+}): EventTypeDefinition<T> {
+  return {
+    event_type: spec.event_type,
+    entries: spec.entries,
+    payouts: 'none',
+    integrity: spec.integrity,
+    validate: spec.validate ?? (() => {}),
+    plan: spec.plan,
+    // The transactional path, for the rare race the one statement leaves to it (see ingest.ts).
+    apply: async (trx, { eventPk, event, restaurant }) => ({
+      entries: await insertEventEntries(
+        trx,
+        { eventPk, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at },
+        withMaturity(spec.plan(event), restaurant.maturityDays),
+      ),
+    }),
+  };
+}
+
+/** A fee is a separate debit, written only when there is one. */
+export function feeEntry(fee: number, available: PlannedEntry['available']): PlannedEntry[] {
+  return fee > 0 ? [{ entry_type: 'fee', amount_minor: -fee, available }] : [];
+}
