@@ -1,9 +1,9 @@
 import { isDataException, isSerializationFailure } from '../db/availability.ts';
-import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { int8ToSafeInteger } from '../db/int8.ts';
 import { inTransaction } from '../db/unit-of-work.ts';
 import { isLedgerError, LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import type { LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
+import { toEntryView } from '../ledger/entry-view.ts';
 import { EVENT_BATCH_MAX, OCCURRED_AT_FUTURE_SKEW_MS } from '../limits.ts';
 import { registerRestaurant } from '../restaurants/restaurant.repository.ts';
 import { ledgerErrorFromZod } from '../validation.ts';
@@ -15,7 +15,7 @@ import {
   recordPlannedEvents,
   type StoredEventRow,
 } from './event.repository.ts';
-import type { IngestibleEventType, IngestResult, LedgerEntryView, ProcessorEventInput } from './event.schema.ts';
+import type { IngestibleEventType, IngestResult, ProcessorEventInput } from './event.schema.ts';
 import type { PlannedEntry } from './event-type.ts';
 import { EVENT_REGISTRY, type EventRegistry } from './registry.ts';
 
@@ -259,15 +259,5 @@ export function toEventView(row: StoredEventRow): IngestResult['event'] {
     fee: int8ToSafeInteger(row.fee_minor),
     occurred_at: row.occurred_at.toISOString(),
     received_at: row.received_at.toISOString(),
-  };
-}
-
-export function toEntryView(row: LedgerEntryRow): LedgerEntryView {
-  return {
-    entry_id: int8ToId(row.id),
-    entry_type: row.entry_type as LedgerEntryView['entry_type'],
-    amount: int8ToSafeInteger(row.amount_minor),
-    occurred_at: row.occurred_at.toISOString(),
-    available_at: row.available_at.toISOString(),
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
+import { toEntryView } from '../ledger/entry-view.ts';
 import { findRestaurant } from '../restaurants/restaurant.repository.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
 import { type StatementPosition, type StatementRow, statementPage } from './statement.repository.ts';
@@ -73,11 +74,7 @@ const statementPositionSchema: z.ZodType<StatementPosition> = z.strictObject({
 
 function toLine(row: StatementRow): StatementLine {
   return {
-    entry_id: int8ToId(row.id),
-    entry_type: row.entry_type as StatementLine['entry_type'],
-    amount: int8ToSafeInteger(row.amount_minor),
-    occurred_at: row.occurred_at.toISOString(),
-    available_at: row.available_at.toISOString(),
+    ...toEntryView(row),
     event_id: row.event_id,
     payout_id: row.payout_id === null ? null : int8ToId(row.payout_id),
     running_balance: int8ToSafeInteger(row.running_balance),
