@@ -34,6 +34,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE:
     'The body is over `LEDGER_BODY_LIMIT_BYTES`, or over `LEDGER_BATCH_BODY_LIMIT_BYTES` on the batch route and `/trpc`. `details.limit_bytes` says which.',
   SERVICE_UNAVAILABLE:
-    'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, or a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
+    'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS`, or no answer within `LEDGER_DB_QUERY_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
   INTERNAL_ERROR: 'A bug. The message is always `Internal error`; the details go to the log under the request id.',
 };

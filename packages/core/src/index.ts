@@ -2,6 +2,7 @@ export { type Clock, systemClock } from './clock.ts';
 export {
   APPLICATION_NAME,
   CONNECT_TIMEOUT_MS_DEFAULT,
+  QUERY_TIMEOUT_MARGIN_MS,
   type DatabaseTarget,
   type OpenDatabase,
   openDatabase,
