@@ -11,6 +11,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
+import { bodyParserError } from './http/body-parser-errors.ts';
 
 /** The one table from ledger error codes to HTTP status (REST) and tRPC code (SDK). */
 export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
@@ -61,12 +62,29 @@ const UNSTORABLE = new LedgerError('VALIDATION_ERROR', 'A value in the request c
 });
 
 /**
- * Whatever was thrown, the ledger error a client sees. Anything unexpected becomes a bare
+ * What JSON.parse throws. Only parsing throws SyntaxError at run time (code that does not parse
+ * fails at load), and every parse of client input (tRPC's `input` query and body, read lazily
+ * inside the procedure call) is the client's malformed JSON.
+ */
+const UNPARSABLE = new LedgerError('MALFORMED_JSON', 'The request input is not valid JSON');
+/** What decoding a path segment throws on bad percent-encoding (`%FF`, `%C0%AF`, `%ED%A0%80`). */
+const UNDECODABLE_PATH = new LedgerError('VALIDATION_ERROR', 'A path segment is not valid percent-encoded UTF-8', {
+  issues: [{ field: '(path)', message: 'not valid percent-encoded UTF-8' }],
+});
+
+/**
+ * Whatever was thrown, by any layer (a procedure, tRPC, express, the body parser, path decoding,
+ * the database driver), the ledger error a client sees. Anything unexpected becomes a bare
  * INTERNAL_ERROR: its message and stack go to the log, never to the client.
  */
 export function toLedgerError(error: unknown): LedgerError {
   if (isLedgerError(error)) return error;
   if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
+  // Before SyntaxError: the body parser's own parse failure is one, with a more precise message.
+  const fromBodyParser = bodyParserError(error);
+  if (fromBodyParser !== undefined) return fromBodyParser;
+  if (error instanceof SyntaxError) return UNPARSABLE;
+  if (error instanceof URIError) return UNDECODABLE_PATH;
   if (isDatabaseUnavailable(error)) return UNAVAILABLE;
   if (isDatabaseTimeout(error)) return TIMED_OUT;
   if (isDataException(error)) return UNSTORABLE;

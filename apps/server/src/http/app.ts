@@ -8,7 +8,7 @@ import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
-import { bodyParserError, checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
+import { checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
 import { statementCsv } from './statement-csv.ts';
@@ -129,7 +129,7 @@ const notFound: RequestHandler = (req, res) => {
 /** Body-parser failures and anything unexpected, always in the envelope; internals only in the log. */
 const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const state = requestState(req);
-  const ledgerError = bodyParserError(error) ?? toLedgerError(error);
+  const ledgerError = toLedgerError(error);
   state.ledgerError = ledgerError;
   if (ledgerError.code === 'INTERNAL_ERROR') state.log.error({ err: error }, 'unhandled error');
   if (res.headersSent) {
