@@ -7,7 +7,7 @@ import type { ErrorCode } from '@restaurant-ledger/core';
  */
 export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   VALIDATION_ERROR:
-    'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter, a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
+    'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter (`__proto__`, `constructor` and `prototype` included), a path parameter sent again in the query or body, a numeric query parameter not written in plain decimal digits (`limit=0x10`, `days=1e1`), a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
   MALFORMED_JSON:
     'The body is not JSON or not valid UTF-8, or is a bare string or number, or does not decompress as its `content-encoding` (gzip, deflate, br) says (`details.reason: bad_content_encoding`).',
   UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json`.',

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../src/openapi.ts';
 import { listProcedures } from '../src/router.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -138,4 +139,49 @@ describe('every route, fed malformed input', () => {
       { numRuns: 300 },
     );
   }, 30_000);
+});
+
+/** Inputs that the REST bridge dropped or misread without a word, each now a 422 that names the field. */
+describe('inputs the bridge would drop or misread', () => {
+  const openApi = buildOpenApiDocument() as unknown as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>> };
+  const getRoutes = REST_ROUTES.filter(({ method }) => method === 'GET');
+
+  async function json(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, any> }> {
+    const response = await fetch(`${server.url}${path}`, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  function expectRefused(answer: { status: number; body: Record<string, any> }, field: string, label: string): void {
+    expect(answer.status, `${label}: ${JSON.stringify(answer.body)}`).toBe(422);
+    expect(answer.body.error.code, label).toBe('VALIDATION_ERROR');
+    expect(answer.body.error.details.issues, label).toContainEqual(expect.objectContaining({ field }));
+  }
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses a %s query parameter on every GET route, as any unknown name', async (name) => {
+    for (const { path } of getRoutes) {
+      expectRefused(await json(`${fillPath(path, 'fuzz_r3')}?${name}=1`), name, `GET ${path}?${name}=1`);
+    }
+  });
+
+  it('refuses a body field or query parameter that is also a path parameter instead of letting the path overwrite it', async () => {
+    expect((await json('/v1/restaurants', { method: 'POST', body: JSON.stringify({ restaurant_id: 'res_fuzz_patch', name: 'Before' }) })).status).toBe(201);
+    const patched = await json('/v1/restaurants/res_fuzz_patch', { method: 'PATCH', body: JSON.stringify({ restaurant_id: 'res_other', name: 'After' }) });
+    expectRefused(patched, 'restaurant_id', 'PATCH with restaurant_id in the body');
+    expect((await json('/v1/restaurants/res_fuzz_patch')).body.data.name).toBe('Before');
+    for (const { path } of getRoutes.filter(({ path }) => path.includes('{restaurant_id}'))) {
+      expectRefused(await json(`${fillPath(path, 'res_fuzz_patch')}?currency=PEN&restaurant_id=res_other`), 'restaurant_id', `GET ${path}?restaurant_id=`);
+    }
+  });
+
+  it('reads numeric query parameters only as plain decimal digits (0x10, 1e1 and " 7" are refused)', async () => {
+    const numeric = Object.entries(openApi.paths).flatMap(([path, methods]) =>
+      (methods.get?.parameters ?? []).filter((p) => p.in === 'query' && (p.schema?.type === 'integer' || p.schema?.type === 'number')).map((p) => ({ path, name: p.name })),
+    );
+    expect(numeric.map(({ name }) => name)).toEqual(expect.arrayContaining(['limit', 'days', 'min_amount']));
+    for (const { path, name } of numeric) {
+      for (const value of ['0x10', '1e1', '%207', '-0']) {
+        expectRefused(await json(`${fillPath(path, 'fuzz_r3')}?currency=PEN&${name}=${value}`), name, `GET ${path}?${name}=${value}`);
+      }
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
+import { checkBodyNames, checkQueryNames } from './input-names.ts';
 import { checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
@@ -69,9 +70,10 @@ export function createApp(deps: AppDependencies): Express {
 
   // Counted before the body is read. The processor's webhooks have their own, higher budget.
   app.use('/v1', (req, res, next) => (req.path.startsWith('/processor/') ? limiters.webhook : limiters.api)(req, res, next));
+  app.use('/v1', checkQueryNames);
   app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
   // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
-  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, restBridge(deps.ledger, deps.checks));
+  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, checkBodyNames, restBridge(deps.ledger, deps.checks));
 
   app.use(notFound);
   app.use(lastResort);
