@@ -1,11 +1,11 @@
-import type { ErrorCode } from '@restaurant-ledger/core';
+import type { WireErrorCode } from './edge-errors.ts';
 
 /**
  * When each error code is returned, as docs/api.md tells clients (`pnpm docs:generate` writes the
  * table from this record and ERROR_HTTP). A Record, so a new code without a description does not
  * typecheck. Markdown.
  */
-export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
+export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   VALIDATION_ERROR:
     'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter (`__proto__`, `constructor` and `prototype` included), a path parameter sent again in the query or body, a numeric query parameter not written in plain decimal digits (`limit=0x10`, `days=1e1`), a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
   MALFORMED_JSON:

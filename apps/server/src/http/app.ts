@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { EdgeLimits } from '../edge-limits.ts';
+import { EdgeError } from '../edge-errors.ts';
 import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
@@ -125,7 +126,7 @@ const headAsGet: RequestHandler = (req, _res, next) => {
 };
 
 const notFound: RequestHandler = (req, res) => {
-  sendError(res, new LedgerError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);
+  sendError(res, new EdgeError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);
 };
 
 /** Body-parser failures and anything unexpected, always in the envelope; internals only in the log. */

@@ -1,4 +1,4 @@
-import { LedgerError } from '@restaurant-ledger/core';
+import { EdgeError, isWireError } from '../edge-errors.ts';
 
 interface BodyParserError {
   type?: unknown;
@@ -6,27 +6,27 @@ interface BodyParserError {
 }
 
 /** What body-parser's failures mean for a client; anything else is not a body problem. */
-export function bodyParserError(error: unknown): LedgerError | undefined {
-  if (error instanceof LedgerError || typeof error !== 'object' || error === null) return undefined;
+export function bodyParserError(error: unknown): EdgeError | undefined {
+  if (isWireError(error) || typeof error !== 'object' || error === null) return undefined;
   if (isDecompressionError(error)) {
-    return new LedgerError('MALFORMED_JSON', 'The request body could not be decompressed as its content-encoding says', {
+    return new EdgeError('MALFORMED_JSON', 'The request body could not be decompressed as its content-encoding says', {
       reason: 'bad_content_encoding',
     });
   }
   switch ((error as BodyParserError).type) {
     case 'entity.parse.failed':
-      return new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
+      return new EdgeError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
     case 'entity.too.large': {
       const limit = (error as BodyParserError).limit;
-      return new LedgerError('PAYLOAD_TOO_LARGE', `The request body exceeds ${String(limit)} bytes`, { limit_bytes: limit });
+      return new EdgeError('PAYLOAD_TOO_LARGE', `The request body exceeds ${String(limit)} bytes`, { limit_bytes: limit });
     }
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 application/json');
+      return new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 application/json');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new LedgerError('MALFORMED_JSON', 'The request body could not be read');
+      return new EdgeError('MALFORMED_JSON', 'The request body could not be read');
     default:
       return undefined;
   }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BODY_DEPTH_MAX, findRoundedNumber, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
 import express from 'express';
+import { EdgeError } from '../edge-errors.ts';
 import type { EdgeLimits } from '../edge-limits.ts';
 import { requestState } from './request-context.ts';
 
@@ -20,7 +21,7 @@ export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
   const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim());
   const charset = parameters.find((p) => p.toLowerCase().startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    return next(new LedgerError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
+    return next(new EdgeError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
   }
   req.headers['content-type'] = mediaType.toLowerCase();
   next();
@@ -39,7 +40,7 @@ export function jsonBody(limits: Pick<EdgeLimits, 'bodyBytesMax' | 'batchBodyByt
       limit,
       strict: true,
       verify: (req, _res, buffer) => {
-        if (!isUtf8(buffer)) throw new LedgerError('MALFORMED_JSON', 'The request body is not valid UTF-8');
+        if (!isUtf8(buffer)) throw new EdgeError('MALFORMED_JSON', 'The request body is not valid UTF-8');
         requestState(req as express.Request).rawBody = buffer;
       },
     });
