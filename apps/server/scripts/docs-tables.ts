@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES } from '@restaurant-ledger/core';
 import { z } from 'zod';
 import { envSchema, SETTINGS, type Setting } from '../src/config.ts';
 import { SETTING_DESCRIPTIONS } from '../src/config-descriptions.ts';
 import { ERROR_DESCRIPTIONS } from '../src/error-descriptions.ts';
 import { ERROR_HTTP } from '../src/errors.ts';
 import { LOG_LEVEL_DEFAULT } from '../src/logger.ts';
+import { WIRE_ERROR_CODES } from '../src/edge-errors.ts';
 
 /**
  * The tables in docs/ that restate code: written from the code between
@@ -32,7 +32,7 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
 export function errorCodesTable(): string {
   return table(
     ['code', 'HTTP', 'when'],
-    ERROR_CODES.map((code) => [`\`${code}\``, String(ERROR_HTTP[code].status), ERROR_DESCRIPTIONS[code]]),
+    WIRE_ERROR_CODES.map((code) => [`\`${code}\``, String(ERROR_HTTP[code].status), ERROR_DESCRIPTIONS[code]]),
   );
 }
 

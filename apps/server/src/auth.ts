@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { LedgerError } from '@restaurant-ledger/core';
+import { EdgeError } from './edge-errors.ts';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -9,7 +9,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 /**
  * Checks `Authorization: Bearer <key>` against the configured keys. Keys are compared as SHA-256
  * digests with timingSafeEqual, so neither a key's content nor its length leaks through timing.
- * @throws LedgerError AUTH_REQUIRED
+ * @throws EdgeError AUTH_REQUIRED
  */
 export function createApiKeyCheck(apiKeys: readonly string[]): (headers: Headers) => void {
   const accepted = apiKeys.map(digest);
@@ -19,12 +19,12 @@ export function createApiKeyCheck(apiKeys: readonly string[]): (headers: Headers
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     const presented = match?.[1];
     if (presented === undefined) {
-      throw new LedgerError('AUTH_REQUIRED', 'Send an API key as Authorization: Bearer <key>');
+      throw new EdgeError('AUTH_REQUIRED', 'Send an API key as Authorization: Bearer <key>');
     }
     const presentedDigest = digest(presented);
     // Compare against every key (no early exit) so the position of a match does not leak either.
     const ok = accepted.reduce((found, key) => timingSafeEqual(key, presentedDigest) || found, false);
-    if (!ok) throw new LedgerError('AUTH_REQUIRED', 'The API key is not valid');
+    if (!ok) throw new EdgeError('AUTH_REQUIRED', 'The API key is not valid');
   };
 }
 
@@ -32,14 +32,14 @@ export function createApiKeyCheck(apiKeys: readonly string[]): (headers: Headers
  * The credential for recording events through tRPC (internal services), where no signature over
  * the raw body is possible: an API key. With webhook signatures required but no API keys
  * configured, tRPC would be an unsigned way around the signature check, so it is closed instead.
- * @throws LedgerError AUTH_REQUIRED
+ * @throws EdgeError AUTH_REQUIRED
  */
 export function createInternalIngestCheck(apiKeys: readonly string[], webhookSecrets: readonly string[]): (headers: Headers) => void {
   const checkApiKey = createApiKeyCheck(apiKeys);
   const closed = apiKeys.length === 0 && webhookSecrets.length > 0;
   return (headers) => {
     if (closed) {
-      throw new LedgerError(
+      throw new EdgeError(
         'AUTH_REQUIRED',
         'Webhook signatures are required and no API key is configured: send events to POST /v1/processor/events signed, or configure LEDGER_API_KEYS to record them through /trpc',
       );
@@ -53,7 +53,7 @@ export function createInternalIngestCheck(apiKeys: readonly string[], webhookSec
  * HMAC-SHA256 over `id.timestamp.body`) over the raw body. The standardwebhooks library compares in
  * constant time, refuses timestamps more than 5 minutes away and accepts any of several signatures
  * in the header; several configured secrets allow rotating the secret without downtime.
- * @throws LedgerError WEBHOOK_SIGNATURE_INVALID
+ * @throws EdgeError WEBHOOK_SIGNATURE_INVALID
  */
 export function createWebhookCheck(secrets: readonly string[]): (rawBody: Buffer | undefined, headers: Headers) => void {
   const verifiers = secrets.map((secret) => new Webhook(secret));
@@ -75,7 +75,7 @@ export function createWebhookCheck(secrets: readonly string[]): (rawBody: Buffer
         if (reason !== 'no signature matches') break; // headers or timestamp: the same for every secret
       }
     }
-    throw new LedgerError('WEBHOOK_SIGNATURE_INVALID', `Webhook signature rejected: ${reason}`, { reason });
+    throw new EdgeError('WEBHOOK_SIGNATURE_INVALID', `Webhook signature rejected: ${reason}`, { reason });
   };
 }
 

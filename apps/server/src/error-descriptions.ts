@@ -1,13 +1,13 @@
-import type { ErrorCode } from '@restaurant-ledger/core';
+import type { WireErrorCode } from './edge-errors.ts';
 
 /**
  * When each error code is returned, as docs/api.md tells clients (`pnpm docs:generate` writes the
  * table from this record and ERROR_HTTP). A Record, so a new code without a description does not
  * typecheck. Markdown.
  */
-export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
+export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   VALIDATION_ERROR:
-    'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter, a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
+    'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter (`__proto__`, `constructor` and `prototype` included), a path parameter sent again in the query or body, a numeric query parameter not written in plain decimal digits (`limit=0x10`, `days=1e1`), a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
   MALFORMED_JSON:
     'The body is not JSON or not valid UTF-8, or is a bare string or number, or does not decompress as its `content-encoding` (gzip, deflate, br) says (`details.reason: bad_content_encoding`).',
   UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json`.',
@@ -34,6 +34,6 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   PAYLOAD_TOO_LARGE:
     'The body is over `LEDGER_BODY_LIMIT_BYTES`, or over `LEDGER_BATCH_BODY_LIMIT_BYTES` on the batch route and `/trpc`. `details.limit_bytes` says which.',
   SERVICE_UNAVAILABLE:
-    'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, or a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
+    'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS`, or no answer within `LEDGER_DB_QUERY_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
   INTERNAL_ERROR: 'A bug. The message is always `Internal error`; the details go to the log under the request id.',
 };

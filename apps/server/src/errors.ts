@@ -1,19 +1,12 @@
-import {
-  ERROR_CODES,
-  type ErrorCode,
-  isDatabaseTimeout,
-  isDatabaseUnavailable,
-  isDataException,
-  isLedgerError,
-  LedgerError,
-  ledgerErrorFromZod,
-} from '@restaurant-ledger/core';
+import { isDatabaseTimeout, isDatabaseUnavailable, isDataException, LedgerError, ledgerErrorFromZod } from '@restaurant-ledger/core';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
+import { EdgeError, isWireError, WIRE_ERROR_CODES, type WireError, type WireErrorCode } from './edge-errors.ts';
+import { bodyParserError } from './http/body-parser-errors.ts';
 
-/** The one table from ledger error codes to HTTP status (REST) and tRPC code (SDK). */
-export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
+/** The one table from every wire error code (core's and the edge's) to HTTP status (REST) and tRPC code (SDK). */
+export const ERROR_HTTP: Readonly<Record<WireErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
   VALIDATION_ERROR: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
   MALFORMED_JSON: { status: 400, trpc: 'PARSE_ERROR' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -39,12 +32,12 @@ export const ERROR_HTTP: Readonly<Record<ErrorCode, { status: number; trpc: TRPC
 };
 
 /** Errors raised by the transport itself (before any procedure runs), by tRPC code. */
-const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, LedgerError>> = {
-  PARSE_ERROR: new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON'),
-  UNSUPPORTED_MEDIA_TYPE: new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'),
-  PAYLOAD_TOO_LARGE: new LedgerError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
-  NOT_FOUND: new LedgerError('ROUTE_NOT_FOUND', 'No such route'),
-  METHOD_NOT_SUPPORTED: new LedgerError('ROUTE_NOT_FOUND', 'No such route for this method'),
+const TRANSPORT_ERRORS: Partial<Record<TRPC_ERROR_CODE_KEY, WireError>> = {
+  PARSE_ERROR: new EdgeError('MALFORMED_JSON', 'The request body is not valid JSON'),
+  UNSUPPORTED_MEDIA_TYPE: new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'),
+  PAYLOAD_TOO_LARGE: new EdgeError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
+  NOT_FOUND: new EdgeError('ROUTE_NOT_FOUND', 'No such route'),
+  METHOD_NOT_SUPPORTED: new EdgeError('ROUTE_NOT_FOUND', 'No such route for this method'),
 };
 
 const INTERNAL = new LedgerError('INTERNAL_ERROR', 'Internal error');
@@ -61,12 +54,29 @@ const UNSTORABLE = new LedgerError('VALIDATION_ERROR', 'A value in the request c
 });
 
 /**
- * Whatever was thrown, the ledger error a client sees. Anything unexpected becomes a bare
+ * What JSON.parse throws. Only parsing throws SyntaxError at run time (code that does not parse
+ * fails at load), and every parse of client input (tRPC's `input` query and body, read lazily
+ * inside the procedure call) is the client's malformed JSON.
+ */
+const UNPARSABLE = new EdgeError('MALFORMED_JSON', 'The request input is not valid JSON');
+/** What decoding a path segment throws on bad percent-encoding (`%FF`, `%C0%AF`, `%ED%A0%80`). */
+const UNDECODABLE_PATH = new LedgerError('VALIDATION_ERROR', 'A path segment is not valid percent-encoded UTF-8', {
+  issues: [{ field: '(path)', message: 'not valid percent-encoded UTF-8' }],
+});
+
+/**
+ * Whatever was thrown, by any layer (a procedure, tRPC, express, the body parser, path decoding,
+ * the database driver), the error a client sees: a LedgerError (core's codes) or an EdgeError. Anything unexpected becomes a bare
  * INTERNAL_ERROR: its message and stack go to the log, never to the client.
  */
-export function toLedgerError(error: unknown): LedgerError {
-  if (isLedgerError(error)) return error;
+export function toLedgerError(error: unknown): WireError {
+  if (isWireError(error)) return error;
   if (error instanceof z.ZodError) return ledgerErrorFromZod(error);
+  // Before SyntaxError: the body parser's own parse failure is one, with a more precise message.
+  const fromBodyParser = bodyParserError(error);
+  if (fromBodyParser !== undefined) return fromBodyParser;
+  if (error instanceof SyntaxError) return UNPARSABLE;
+  if (error instanceof URIError) return UNDECODABLE_PATH;
   if (isDatabaseUnavailable(error)) return UNAVAILABLE;
   if (isDatabaseTimeout(error)) return TIMED_OUT;
   if (isDataException(error)) return UNSTORABLE;
@@ -80,32 +90,32 @@ export function toLedgerError(error: unknown): LedgerError {
   return INTERNAL;
 }
 
-export function toTRPCError(error: LedgerError): TRPCError {
+export function toTRPCError(error: WireError): TRPCError {
   return new TRPCError({ code: ERROR_HTTP[error.code].trpc, message: error.message, cause: error });
 }
 
 export const errorBodySchema = z
   .object({
-    code: z.enum(ERROR_CODES),
+    code: z.enum(WIRE_ERROR_CODES),
     message: z.string(),
     details: z.record(z.string(), z.unknown()).meta({ description: 'Machine-readable context; for VALIDATION_ERROR, `issues` names each field' }),
   })
   .meta({ id: 'ErrorBody' });
 
 export interface ErrorBody {
-  code: ErrorCode;
+  code: WireErrorCode;
   message: string;
   details: Readonly<Record<string, unknown>>;
 }
 
 /** What a client sees of an error. An internal error never shows its message or details. */
-export function errorBody(error: LedgerError): ErrorBody {
+export function errorBody(error: WireError): ErrorBody {
   if (error.code === 'INTERNAL_ERROR') return { code: 'INTERNAL_ERROR', message: INTERNAL.message, details: {} };
   return { code: error.code, message: error.message, details: error.details };
 }
 
 /** Headers an error response carries besides the envelope. */
-export function errorHeaders(error: LedgerError): Record<string, string> {
+export function errorHeaders(error: WireError): Record<string, string> {
   if (error.code === 'AUTH_REQUIRED') return { 'www-authenticate': 'Bearer realm="restaurant-ledger"' };
   if (error.code === 'SERVICE_UNAVAILABLE') return { 'retry-after': String(RETRY_AFTER_SECONDS) };
   return {};

@@ -1,11 +1,12 @@
-import { type BatchItemOutcome, INGESTIBLE_EVENT_TYPES, type LedgerError, type PayoutRunOutcome, type PoolStats } from '@restaurant-ledger/core';
+import { type BatchItemOutcome, INGESTIBLE_EVENT_TYPES, type PayoutRunOutcome, type PoolStats } from '@restaurant-ledger/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { WireError } from './edge-errors.ts';
 
 /** What became of one event sent to the ledger (webhook, batch item or SDK call). */
 export type EventOutcome = 'created' | 'idempotent' | 'conflict' | 'rejected' | 'failed';
 
 /** An event refused by the ledger: a conflict, a client error (rejected), or a failure on our side. */
-export function eventOutcomeOfError(error: LedgerError): EventOutcome {
+export function eventOutcomeOfError(error: WireError): EventOutcome {
   if (error.code === 'EVENT_ID_CONFLICT') return 'conflict';
   return error.code === 'INTERNAL_ERROR' || error.code === 'SERVICE_UNAVAILABLE' ? 'failed' : 'rejected';
 }

@@ -1,4 +1,5 @@
-import { DOMAIN_EXAMPLE_EVENT as EXAMPLE_EVENT, type ErrorCode } from '@restaurant-ledger/core';
+import { DOMAIN_EXAMPLE_EVENT as EXAMPLE_EVENT } from '@restaurant-ledger/core';
+import type { WireErrorCode } from './edge-errors.ts';
 
 /**
  * Example values of the OpenAPI document: one story, the docs/ledger.md example event (evt_0001, res_001,
@@ -155,7 +156,7 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
 };
 
 /** One message a client may see for each code, for the examples of error responses. */
-export const ERROR_EXAMPLES: Record<ErrorCode, { message: string; details: Json }> = {
+export const ERROR_EXAMPLES: Record<WireErrorCode, { message: string; details: Json }> = {
   VALIDATION_ERROR: { message: 'Invalid request', details: { issues: [{ field: 'currency', message: 'currency must be an ISO 4217 code such as PEN' }] } },
   MALFORMED_JSON: { message: 'The request body is not valid JSON', details: {} },
   UNSUPPORTED_MEDIA_TYPE: { message: 'Send the body as application/json', details: {} },

@@ -1,9 +1,9 @@
-import { ERROR_CODES, type ErrorCode } from '@restaurant-ledger/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_HTTP } from './errors.ts';
 import { ERROR_EXAMPLES, EXAMPLE_META, OPERATION_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples.ts';
 import { appRouter, listProcedures } from './router.ts';
 import type { LedgerMeta } from './trpc.ts';
+import { WIRE_ERROR_CODES, type WireErrorCode } from './edge-errors.ts';
 
 type Json = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ const ENVELOPE_SCHEMAS: Record<string, Json> = {
         type: 'object',
         required: ['code', 'message', 'details'],
         properties: {
-          code: { type: 'string', enum: [...ERROR_CODES] },
+          code: { type: 'string', enum: [...WIRE_ERROR_CODES] },
           message: { type: 'string' },
           details: { type: 'object', description: 'Machine-readable context; for VALIDATION_ERROR, `issues` names each field' },
         },
@@ -81,9 +81,9 @@ const WEBHOOK_HEADERS = [
 }));
 
 /** Codes any route can answer before it is reached: the node HTTP parser's own refusals. */
-const TRANSPORT_CODES: readonly ErrorCode[] = ['MALFORMED_REQUEST', 'HEADERS_TOO_LARGE'];
+const TRANSPORT_CODES: readonly WireErrorCode[] = ['MALFORMED_REQUEST', 'HEADERS_TOO_LARGE'];
 
-function probe(operationId: string, summary: string, description: string, data: Json, codes: readonly ErrorCode[]): Json {
+function probe(operationId: string, summary: string, description: string, data: Json, codes: readonly WireErrorCode[]): Json {
   return {
     get: {
       operationId,
@@ -151,12 +151,12 @@ function success(operationId: string, status: string, data: unknown, description
   };
 }
 
-const BODY_ERRORS: readonly ErrorCode[] = ['MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_ERROR'];
+const BODY_ERRORS: readonly WireErrorCode[] = ['MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'VALIDATION_ERROR'];
 
 /** The codes a route can answer: its own, plus those every route of its kind shares. */
-function routeErrorCodes(meta: RouteMeta): ErrorCode[] {
+function routeErrorCodes(meta: RouteMeta): WireErrorCode[] {
   const hasBody = meta.openapi.method === 'POST' || meta.openapi.method === 'PATCH';
-  const codes: ErrorCode[] = [
+  const codes: WireErrorCode[] = [
     ...TRANSPORT_CODES,
     ...(meta.openapi.protect !== false ? (['AUTH_REQUIRED'] as const) : []),
     ...(hasBody ? BODY_ERRORS : []),
@@ -170,8 +170,8 @@ function routeErrorCodes(meta: RouteMeta): ErrorCode[] {
   return [...new Set(codes)];
 }
 
-function errorResponses(codes: readonly ErrorCode[]): Json {
-  const byStatus = new Map<number, ErrorCode[]>();
+function errorResponses(codes: readonly WireErrorCode[]): Json {
+  const byStatus = new Map<number, WireErrorCode[]>();
   for (const code of codes) {
     const { status } = ERROR_HTTP[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);

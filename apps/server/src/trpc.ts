@@ -1,7 +1,7 @@
-import { LedgerError } from '@restaurant-ledger/core';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { RequestContext } from './context.ts';
+import type { WireErrorCode } from './edge-errors.ts';
 import { ERROR_HTTP, errorBody, toLedgerError, toTRPCError } from './errors.ts';
 
 /** Procedure metadata beyond the OpenAPI route: what the generated document should promise. */
@@ -9,7 +9,7 @@ export type LedgerMeta = OpenApiMeta<{
   /** Success status when the call creates (201) or queues (202) something; a webhook replay still answers 200. */
   successStatus?: 201 | 202;
   /** Ledger error codes this route can answer with, documented in /openapi.json. */
-  errorCodes?: readonly LedgerError['code'][];
+  errorCodes?: readonly WireErrorCode[];
 }>;
 
 const t = initTRPC

@@ -58,6 +58,20 @@ describe('the connection pool', () => {
     expect((error as { code?: string }).code).toBe('57014');
     expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
   });
+
+  it('stops waiting for a query after LEDGER_DB_QUERY_TIMEOUT_MS by its own clock (503 database_timeout) and never reuses that connection', async () => {
+    // A statement timeout far beyond the query timeout stands in for a server that cannot cancel anything.
+    const database = await serverPool({ LEDGER_DB_POOL_MAX: '1', LEDGER_DB_STATEMENT_TIMEOUT_MS: '60000', LEDGER_DB_QUERY_TIMEOUT_MS: '300' });
+    const before = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
+    const started = Date.now();
+    const error = await sql`SELECT pg_sleep(5)`.execute(database.db).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
+    // The only pooled connection was ended: the next query runs at once, on a new backend.
+    const after = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.db);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(after.rows[0]?.pid).not.toBe(before.rows[0]?.pid);
+  });
 });
 
 /** A TCP proxy to PostgreSQL that a test can cut and restore, as a network partition would. */

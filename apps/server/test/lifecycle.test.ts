@@ -109,8 +109,8 @@ describe('configuration', () => {
       kind: 'postgres',
       url,
       poolSize: 10,
-      connectTimeoutMs: 5_000,
-      statementTimeoutMs: 10_000,
+      connectTimeoutMs: 3_000,
+      statementTimeoutMs: 6_000,
       preparedStatements: true,
     });
     const tuned = loadConfig({
@@ -118,9 +118,16 @@ describe('configuration', () => {
       LEDGER_DB_POOL_MAX: '25',
       LEDGER_DB_CONNECT_TIMEOUT_MS: '1500',
       LEDGER_DB_STATEMENT_TIMEOUT_MS: '30000',
+      LEDGER_DB_QUERY_TIMEOUT_MS: '31000',
       LEDGER_DB_PREPARED_STATEMENTS: 'false',
     });
-    expect(tuned.config.database).toMatchObject({ poolSize: 25, connectTimeoutMs: 1_500, statementTimeoutMs: 30_000, preparedStatements: false });
+    expect(tuned.config.database).toMatchObject({
+      poolSize: 25,
+      connectTimeoutMs: 1_500,
+      statementTimeoutMs: 30_000,
+      queryTimeoutMs: 31_000,
+      preparedStatements: false,
+    });
   });
 
   it('refuses to start in production without DATABASE_URL, LEDGER_API_KEYS and LEDGER_WEBHOOK_SECRET, naming each', () => {

@@ -1,11 +1,10 @@
 /**
- * The closed set of error codes the ledger can return. The edge (apps/server) maps each one to an
- * HTTP status and a tRPC code in a single table; nothing in core knows about HTTP.
+ * The closed set of error codes the ledger's rules can return. The edge (apps/server) maps each one
+ * to an HTTP status and a tRPC code in a single table, and adds codes of its own for failures of
+ * the HTTP exchange (malformed JSON, auth, rate limits, body size); nothing in core knows about HTTP.
  */
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
-  'MALFORMED_JSON',
-  'UNSUPPORTED_MEDIA_TYPE',
   'EVENT_INVALID_TYPE',
   'EVENT_INVALID_FEE',
   'EVENT_ID_CONFLICT',
@@ -16,13 +15,6 @@ export const ERROR_CODES = [
   'PAYOUT_STATUS_CONFLICT',
   'AMOUNT_OUT_OF_RANGE',
   'CURSOR_INVALID',
-  'ROUTE_NOT_FOUND',
-  'MALFORMED_REQUEST',
-  'HEADERS_TOO_LARGE',
-  'AUTH_REQUIRED',
-  'WEBHOOK_SIGNATURE_INVALID',
-  'RATE_LIMITED',
-  'PAYLOAD_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
@@ -31,17 +23,20 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 
-/** An expected failure with a stable code. Throwing one inside a unit of work rolls it back. */
-export class LedgerError extends Error {
-  override readonly name = 'LedgerError';
-
+/** An expected failure with a stable code from a closed set, and machine-readable details. */
+export class CodedError<Code extends string> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: Code,
     message: string,
     readonly details: ErrorDetails = {},
   ) {
     super(message);
   }
+}
+
+/** An expected failure of a ledger rule. Throwing one inside a unit of work rolls it back. */
+export class LedgerError extends CodedError<ErrorCode> {
+  override readonly name = 'LedgerError';
 }
 
 export function isLedgerError(value: unknown): value is LedgerError {

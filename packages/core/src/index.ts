@@ -2,6 +2,7 @@ export { type Clock, systemClock } from './clock.ts';
 export {
   APPLICATION_NAME,
   CONNECT_TIMEOUT_MS_DEFAULT,
+  QUERY_TIMEOUT_MARGIN_MS,
   type DatabaseTarget,
   type OpenDatabase,
   openDatabase,
@@ -14,7 +15,7 @@ export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
 export { isDatabaseTimeout, isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
 export { type Int8Value, int8ToId, int8ToSafeInteger } from './db/int8.ts';
 export { migrateToLatest } from './db/migrate.ts';
-export { ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
+export { CodedError, ERROR_CODES, type ErrorCode, type ErrorDetails, isLedgerError, LedgerError } from './errors.ts';
 export * from './events/event.schema.ts';
 export { DOMAIN_EXAMPLE_EVENT } from './events/example-event.ts';
 export { ingestEvent, type BatchItemOutcome, ingestEventBatch } from './events/ingest.ts';

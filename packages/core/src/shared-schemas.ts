@@ -60,3 +60,21 @@ export const asOfSchema = z
     description: 'ISO-8601 date-time with offset, or a date (YYYY-MM-DD) meaning the end of that day in UTC',
     example: '2025-12-27T23:59:59Z',
   });
+
+/**
+ * A numeric query parameter: query strings arrive as text and `Number()` reads `0x10` as 16,
+ * `1e1` as 10 and ` 7` as 7, so text must be plain decimal digits before `schema` coerces it. A
+ * number (the SDK sends JSON numbers) passes as it is. The check is a transform so that the
+ * OpenAPI document still shows `schema` (an integer with its bounds); give a default with
+ * `.prefault()`, which the document keeps, where `.default()` after a transform is dropped from it.
+ */
+export function decimalQueryNumber<T extends z.ZodType<number, number>>(schema: T) {
+  return z
+    .transform((raw: number, ctx) => {
+      if (typeof raw === 'string' && !/^\d+$/.test(raw)) {
+        ctx.issues.push({ code: 'custom', message: 'must be written in decimal digits only', input: raw });
+      }
+      return raw;
+    })
+    .pipe(schema);
+}

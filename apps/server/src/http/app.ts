@@ -4,11 +4,13 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { EdgeLimits } from '../edge-limits.ts';
+import { EdgeError } from '../edge-errors.ts';
 import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { sendError, successEnvelope } from './envelope.ts';
-import { bodyParserError, checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
+import { checkBodyNames, checkQueryNames } from './input-names.ts';
+import { checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
 import { statementCsv } from './statement-csv.ts';
@@ -69,9 +71,10 @@ export function createApp(deps: AppDependencies): Express {
 
   // Counted before the body is read. The processor's webhooks have their own, higher budget.
   app.use('/v1', (req, res, next) => (req.path.startsWith('/processor/') ? limiters.webhook : limiters.api)(req, res, next));
+  app.use('/v1', checkQueryNames);
   app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
   // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
-  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, restBridge(deps.ledger, deps.checks));
+  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, checkBodyNames, restBridge(deps.ledger, deps.checks));
 
   app.use(notFound);
   app.use(lastResort);
@@ -123,13 +126,13 @@ const headAsGet: RequestHandler = (req, _res, next) => {
 };
 
 const notFound: RequestHandler = (req, res) => {
-  sendError(res, new LedgerError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);
+  sendError(res, new EdgeError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`), requestState(req).id);
 };
 
 /** Body-parser failures and anything unexpected, always in the envelope; internals only in the log. */
 const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const state = requestState(req);
-  const ledgerError = bodyParserError(error) ?? toLedgerError(error);
+  const ledgerError = toLedgerError(error);
   state.ledgerError = ledgerError;
   if (ledgerError.code === 'INTERNAL_ERROR') state.log.error({ err: error }, 'unhandled error');
   if (res.headersSent) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { LedgerError } from '@restaurant-ledger/core';
+import { EdgeError } from '../edge-errors.ts';
 import type { Logger } from 'pino';
 import { ERROR_HTTP } from '../errors.ts';
 import { errorEnvelope } from './envelope.ts';
@@ -19,8 +19,8 @@ export function answerClientErrorsInEnvelope(server: Server, logger: Logger): vo
     }
     const ledgerError =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? new LedgerError('HEADERS_TOO_LARGE', 'The request headers are too large')
-        : new LedgerError('MALFORMED_REQUEST', 'The request is not valid HTTP/1.1', { reason: error.code ?? 'unknown' });
+        ? new EdgeError('HEADERS_TOO_LARGE', 'The request headers are too large')
+        : new EdgeError('MALFORMED_REQUEST', 'The request is not valid HTTP/1.1', { reason: error.code ?? 'unknown' });
     const requestId = randomUUID();
     const { status } = ERROR_HTTP[ledgerError.code];
     const body = JSON.stringify(errorEnvelope(ledgerError, requestId));

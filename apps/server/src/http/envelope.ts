@@ -1,5 +1,5 @@
-import type { LedgerError } from '@restaurant-ledger/core';
 import type { Response } from 'express';
+import type { WireError } from '../edge-errors.ts';
 import { ERROR_HTTP, type ErrorBody, errorBody, errorHeaders } from '../errors.ts';
 
 export interface ResponseMeta {
@@ -27,11 +27,11 @@ export function successEnvelope<T>(data: T, requestId: string): SuccessEnvelope<
   return { success: true, data, meta: responseMeta(requestId) };
 }
 
-export function errorEnvelope(error: LedgerError, requestId: string): ErrorEnvelope {
+export function errorEnvelope(error: WireError, requestId: string): ErrorEnvelope {
   return { success: false, error: errorBody(error), meta: responseMeta(requestId) };
 }
 
 /** Answers with a ledger error in the envelope, at the status the error table gives. */
-export function sendError(res: Response, error: LedgerError, requestId: string): void {
+export function sendError(res: Response, error: WireError, requestId: string): void {
   res.status(ERROR_HTTP[error.code].status).set(errorHeaders(error)).json(errorEnvelope(error, requestId));
 }

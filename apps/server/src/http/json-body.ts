@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BODY_DEPTH_MAX, findRoundedNumber, jsonDepthExceeds, LedgerError } from '@restaurant-ledger/core';
 import express from 'express';
+import { EdgeError } from '../edge-errors.ts';
 import type { EdgeLimits } from '../edge-limits.ts';
 import { requestState } from './request-context.ts';
 
@@ -20,7 +21,7 @@ export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
   const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim());
   const charset = parameters.find((p) => p.toLowerCase().startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    return next(new LedgerError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
+    return next(new EdgeError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
   }
   req.headers['content-type'] = mediaType.toLowerCase();
   next();
@@ -39,7 +40,7 @@ export function jsonBody(limits: Pick<EdgeLimits, 'bodyBytesMax' | 'batchBodyByt
       limit,
       strict: true,
       verify: (req, _res, buffer) => {
-        if (!isUtf8(buffer)) throw new LedgerError('MALFORMED_JSON', 'The request body is not valid UTF-8');
+        if (!isUtf8(buffer)) throw new EdgeError('MALFORMED_JSON', 'The request body is not valid UTF-8');
         requestState(req as express.Request).rawBody = buffer;
       },
     });
@@ -80,45 +81,3 @@ export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
   }
   next();
 };
-
-interface BodyParserError {
-  type?: unknown;
-  limit?: unknown;
-}
-
-/** What body-parser's failures mean for a client; anything else is not a body problem. */
-export function bodyParserError(error: unknown): LedgerError | undefined {
-  if (error instanceof LedgerError || typeof error !== 'object' || error === null) return undefined;
-  if (isDecompressionError(error)) {
-    return new LedgerError('MALFORMED_JSON', 'The request body could not be decompressed as its content-encoding says', {
-      reason: 'bad_content_encoding',
-    });
-  }
-  switch ((error as BodyParserError).type) {
-    case 'entity.parse.failed':
-      return new LedgerError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
-    case 'entity.too.large': {
-      const limit = (error as BodyParserError).limit;
-      return new LedgerError('PAYLOAD_TOO_LARGE', `The request body exceeds ${String(limit)} bytes`, { limit_bytes: limit });
-    }
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as UTF-8 application/json');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return new LedgerError('MALFORMED_JSON', 'The request body could not be read');
-    default:
-      return undefined;
-  }
-}
-
-/**
- * zlib's failure on a body that is not what its content-encoding says (gzip, deflate, br): the
- * body-parser passes it on untyped, so it is recognised by zlib's own codes (Z_DATA_ERROR,
- * Z_BUF_ERROR, and brotli's ERR__ERROR_FORMAT_… / ERR_BROTLI_…).
- */
-function isDecompressionError(error: object): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(code);
-}

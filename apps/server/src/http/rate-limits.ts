@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LedgerError } from '@restaurant-ledger/core';
+import { EdgeError } from '../edge-errors.ts';
 import type { Request, RequestHandler, Response } from 'express';
 import { type Options, rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
@@ -69,7 +69,7 @@ function apiKeyDigest(req: Request): string {
 
 function refuse(req: Request, res: Response, scope: Scope, limit: number, windowMs: number): void {
   const retryAfterSeconds = Number(res.getHeader('retry-after') ?? Math.ceil(windowMs / 1000));
-  const error = new LedgerError('RATE_LIMITED', `Too many requests: at most ${limit} per ${windowMs / 1000} s (${scope}); retry in ${retryAfterSeconds} s`, {
+  const error = new EdgeError('RATE_LIMITED', `Too many requests: at most ${limit} per ${windowMs / 1000} s (${scope}); retry in ${retryAfterSeconds} s`, {
     scope,
     limit,
     window_ms: windowMs,

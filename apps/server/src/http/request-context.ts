@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LedgerError } from '@restaurant-ledger/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { LedgerMetrics } from '../metrics.ts';
 import { routeTemplate } from './route-template.ts';
+import type { WireError } from '../edge-errors.ts';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -16,7 +16,7 @@ export interface LedgerRequestState {
   /** The body bytes as received, kept by the JSON parser for signature checks. */
   rawBody?: Buffer;
   /** The error a REST route failed with, for the envelope. */
-  ledgerError?: LedgerError;
+  ledgerError?: WireError;
 }
 
 const STATE = Symbol('ledger-request-state');

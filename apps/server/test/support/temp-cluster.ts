@@ -23,6 +23,8 @@ export interface TempCluster {
   createDatabase(name: string): Promise<string>;
   /** Whether the postmaster is up (started and not crashed). */
   running(): boolean;
+  /** The postmaster's process id while it runs; its backends and helpers are its children (`pgrep -P`). */
+  postmasterPid(): number | undefined;
   /**
    * SIGKILL to the postmaster, as the OOM killer would send it. Its backends exit by themselves
    * when they notice; any still alive after a grace period are killed as well, so the cluster can
@@ -112,6 +114,7 @@ export async function startTempCluster(): Promise<TempCluster> {
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     running: () => postmaster !== undefined,
+    postmasterPid: () => postmaster?.pid,
     crash,
     start,
     destroy: async () => {

@@ -30,15 +30,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * Whether an error means "the database did not answer in time": a statement cancelled by
- * statement_timeout or lock_timeout, or no pool connection within the connect timeout (the pool
- * is exhausted or the server does not answer). Answered 503; the transaction rolled back, so a
+ * statement_timeout or lock_timeout, a query the client stopped waiting for (query_timeout: the
+ * server did not answer at all), or no pool connection within the connect timeout (the pool is
+ * exhausted or the server does not answer). Answered 503; the transaction rolled back, so a
  * retry is safe.
  */
 export function isDatabaseTimeout(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as Error & { code?: unknown }).code;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect/i.test(error.message);
+  return /timeout exceeded when trying to connect|^Query read timeout$/i.test(error.message);
 }
 
 /**

@@ -17,12 +17,23 @@ export const POOL_SIZE_DEFAULT = 10;
  * The longest a query waits for a connection: to open a new one, or for one to come free in a full
  * pool. Past it the request fails (503) instead of queueing behind a database that does not keep up.
  */
-export const CONNECT_TIMEOUT_MS_DEFAULT = 5_000;
+export const CONNECT_TIMEOUT_MS_DEFAULT = 3_000;
 /**
  * The longest one statement may run, waiting for locks included, before PostgreSQL cancels it (and
  * its transaction rolls back): a slow or blocked database gives a 503, not a request that hangs.
  */
-export const STATEMENT_TIMEOUT_MS_DEFAULT = 10_000;
+export const STATEMENT_TIMEOUT_MS_DEFAULT = 6_000;
+/**
+ * The client's query timeout, unless set, is the statement timeout plus this. statement_timeout is
+ * enforced by the server and cannot fire when the server does not run at all (its processes frozen,
+ * a VM paused, a network that drops packets): then only the client's own clock ends the wait. A
+ * little above the statement timeout, so a server that is merely slow still cancels (and rolls
+ * back) first. With the defaults a request waits at most 3 s for a connection plus 6.5 s for a
+ * query (9.5 s) on a database that stops answering.
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 500;
+/** node-postgres' message when query_timeout fires; isDatabaseTimeout recognises it. */
+export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 /**
  * Every session runs in UTC (date arithmetic never shifts with DST), and with three planner settings
  * chosen from measurements (docs/performance.md, Tuning): random_page_cost 1.1, because the ledger's working set
@@ -49,6 +60,7 @@ export type DatabaseTarget =
       poolSize?: number;
       connectTimeoutMs?: number;
       statementTimeoutMs?: number;
+      queryTimeoutMs?: number;
       /**
        * Prepare the hot statements (see PREPARED_MARKER) once per connection; default true. Turn off
        * behind a pooler that cannot keep named statements (PgBouncer in transaction mode before 1.21).
@@ -81,13 +93,16 @@ export interface OpenDatabase {
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   if (target.kind === 'postgres') {
     const max = target.poolSize ?? POOL_SIZE_DEFAULT;
+    const statementTimeoutMs = target.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS_DEFAULT;
     const pool = new pg.Pool({
-      ...(target.preparedStatements !== false && { Client: PreparingClient }),
+      Client: boundedClient(target.preparedStatements !== false ? PreparingClient : pg.Client),
       connectionString: target.url,
       max,
       connectionTimeoutMillis: target.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
       // Set per session by the server itself, so a runaway query is cancelled whatever the role's defaults.
-      statement_timeout: target.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS_DEFAULT,
+      statement_timeout: statementTimeoutMs,
+      // Enforced by the client: see QUERY_TIMEOUT_MARGIN_MS.
+      query_timeout: target.queryTimeoutMs ?? statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       application_name: APPLICATION_NAME,
       options: SESSION_OPTIONS,
     });
@@ -129,6 +144,36 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
     await release();
     throw error;
   }
+}
+
+/**
+ * A client that, once a query timed out on its side, is never used again. node-postgres leaves the
+ * timed-out query on the wire: the next query on that connection would queue behind it (or read
+ * its late answer), and the transaction's ROLLBACK would wait a second full timeout. So the socket
+ * is destroyed at once (the server rolls the transaction back when it sees the connection gone),
+ * every later query on it fails at once with the same timeout, and the pool discards the client on
+ * release because it is no longer queryable.
+ */
+function boundedClient(Base: typeof pg.Client): typeof pg.Client {
+  return class BoundedClient extends Base {
+    #timedOut = false;
+
+    // node-postgres' query has a dozen overloads (promise, callback, stream); Kysely uses the promise one.
+    override query(...args: any[]): any {
+      if (this.#timedOut) return Promise.reject(new Error(QUERY_TIMEOUT_MESSAGE));
+      const result: unknown = Reflect.apply(super.query, this, args);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE && !this.#timedOut) {
+          this.#timedOut = true;
+          // Marks the client ending at once (so the pool drops it on release) and, with the query
+          // still active, destroys the socket rather than waiting on the server to say goodbye.
+          this.end().catch(() => undefined);
+        }
+        throw error;
+      });
+    }
+  };
 }
 
 /**

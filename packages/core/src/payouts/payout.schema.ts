@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
-import { currencySchema, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -100,7 +100,7 @@ export const listPayoutsInputSchema = z.strictObject({
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),
   cursor: cursorParamSchema,
-  limit: z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX).default(PAYOUT_PAGE_LIMIT_DEFAULT),
+  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX)).prefault(PAYOUT_PAGE_LIMIT_DEFAULT),
 });
 export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;
 

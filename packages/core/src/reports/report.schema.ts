@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
-import { asOfSchema, currencySchema, minorUnitsSchema, payoutDaySchema, signedMinorSchema } from '../shared-schemas.ts';
+import { asOfSchema, currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, signedMinorSchema } from '../shared-schemas.ts';
 
 export const REPORT_PAGE_LIMIT_MAX = 1000;
 export const TOP_RESTAURANTS_LIMIT = 10;
@@ -23,7 +23,7 @@ export const balancesReportInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: asOfSchema.optional(),
   cursor: cursorParamSchema,
-  limit: z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX).default(100),
+  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX)).prefault(100),
 });
 export type BalancesReportInput = z.output<typeof balancesReportInputSchema>;
 export const balancesReportSchema = z
@@ -39,7 +39,7 @@ export type BalancesReport = z.output<typeof balancesReportSchema>;
 // Q2
 export const topRestaurantsInputSchema = z.strictObject({
   currency: currencySchema,
-  days: z.coerce.number<number>().int().min(1).max(REVENUE_DAYS_MAX).default(30),
+  days: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REVENUE_DAYS_MAX)).prefault(30),
 });
 export type TopRestaurantsInput = z.output<typeof topRestaurantsInputSchema>;
 export const topRestaurantsSchema = z
@@ -65,7 +65,7 @@ export const payoutEligibilityInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: payoutDaySchema,
   // A query parameter arrives as text: coerce it here, explicitly, then apply the money rules.
-  min_amount: z.coerce.number<number>().pipe(minorUnitsSchema(0)).default(0),
+  min_amount: decimalQueryNumber(z.coerce.number<number>().pipe(minorUnitsSchema(0))).prefault(0),
 });
 export type PayoutEligibilityInput = z.output<typeof payoutEligibilityInputSchema>;
 export const payoutEligibilitySchema = z

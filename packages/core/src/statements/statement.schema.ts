@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
-import { asOfSchema, currencySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { asOfSchema, currencySchema, decimalQueryNumber, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 import { ENTRY_TYPES } from '../events/event.schema.ts';
 
 export const STATEMENT_PAGE_LIMIT_DEFAULT = 100;
@@ -14,7 +14,7 @@ export const statementQuerySchema = z.strictObject({
   from: asOfSchema.optional().meta({ description: 'Entries that occurred at or after this moment (a date means the end of that day)' }),
   to: asOfSchema.optional().meta({ description: 'Entries that occurred at or before this moment (a date means the end of that day)' }),
   cursor: cursorParamSchema,
-  limit: z.coerce.number<number>().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX).default(STATEMENT_PAGE_LIMIT_DEFAULT),
+  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(STATEMENT_PAGE_LIMIT_MAX)).prefault(STATEMENT_PAGE_LIMIT_DEFAULT),
   format: z.enum(['json', 'csv']).default('json').meta({ description: 'csv streams the whole range (limit and cursor do not apply)' }),
 });
 export type StatementQuery = z.output<typeof statementQuerySchema>;

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 
 /**
  * A JSON client over a fixed number of keep-alive connections (fetch's pool cannot be capped
@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
  * see rather than a test that never ends.
  */
 export type HttpAnswer =
-  | { kind: 'answer'; status: number; body: Record<string, any>; elapsedMs: number }
+  | { kind: 'answer'; status: number; headers: IncomingHttpHeaders; body: Record<string, any>; elapsedMs: number }
   | { kind: 'network'; message: string; elapsedMs: number };
 
 export interface HttpClient {
@@ -48,7 +48,7 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
           res.on('error', (error) => resolve({ kind: 'network', message: error.message, elapsedMs: elapsedMs() }));
-          res.on('end', () => resolve({ kind: 'answer', status: res.statusCode ?? 0, body: parseBody(text), elapsedMs: elapsedMs() }));
+          res.on('end', () => resolve({ kind: 'answer', status: res.statusCode ?? 0, headers: res.headers, body: parseBody(text), elapsedMs: elapsedMs() }));
         },
       );
       req.on('error', (error: Error & { code?: string }) =>
