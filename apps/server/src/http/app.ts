@@ -1,5 +1,6 @@
 import { LedgerError, type LedgerContext } from '@restaurant-ledger/core';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import { TRPCError } from '@trpc/server';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
@@ -8,11 +9,11 @@ import { EdgeError } from '../edge-errors.ts';
 import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
-import { sendError, successEnvelope } from './envelope.ts';
+import { respond, sendError } from './envelope.ts';
 import { checkBodyNames, checkQueryNames } from './input-names.ts';
 import { checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
 import { createRateLimiters } from './rate-limits.ts';
-import { createRequestContext, type EdgeChecks, restBridge } from './rest-bridge.ts';
+import { createRequestContext, type EdgeChecks, restRoutes } from './rest-routes.ts';
 import { statementCsv } from './statement-csv.ts';
 import { requestContext, requestState } from './request-context.ts';
 
@@ -41,7 +42,7 @@ export function createApp(deps: AppDependencies): Express {
   const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger);
 
   app.get('/health', (req, res) => {
-    res.json(successEnvelope({ status: 'ok' }, requestState(req).id));
+    respond(res, requestState(req).id, { status: 200, data: { status: 'ok' } });
   });
   app.get('/ready', readiness(deps));
   app.get('/metrics', metricsRoute(deps.checks));
@@ -73,8 +74,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/v1', (req, res, next) => (req.path.startsWith('/processor/') ? limiters.webhook : limiters.api)(req, res, next));
   app.use('/v1', checkQueryNames);
   app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
-  // Not app.use('/v1', …): that strips the prefix, and the bridge matches full paths.
-  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, checkBodyNames, restBridge(deps.ledger, deps.checks));
+  // Not app.use('/v1', …): that strips the prefix, and the REST routes match full paths.
+  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, checkBodyNames, restRoutes(deps.ledger, deps.checks));
 
   app.use(notFound);
   app.use(lastResort);
@@ -99,7 +100,7 @@ function readiness(deps: AppDependencies): RequestHandler {
         return false;
       })
       .finally(() => clearTimeout(timer));
-    if (reachable) res.json(successEnvelope({ status: 'ready', database: 'reachable' }, id));
+    if (reachable) respond(res, id, { status: 200, data: { status: 'ready', database: 'reachable' } });
     else sendError(res, new LedgerError('SERVICE_UNAVAILABLE', 'The database is unreachable', { reason: 'database' }), id);
   };
 }
@@ -117,7 +118,7 @@ function metricsRoute(checks: EdgeChecks): RequestHandler {
 }
 
 /**
- * HEAD runs the GET route (auth, lookups, status) and Node drops the body. Without this the bridge
+ * HEAD runs the GET route (auth, lookups, status) and Node drops the body. Without this the old bridge
  * answered every HEAD with 204, before any check.
  */
 const headAsGet: RequestHandler = (req, _res, next) => {
@@ -134,7 +135,9 @@ const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const state = requestState(req);
   const ledgerError = toLedgerError(error);
   state.ledgerError = ledgerError;
-  if (ledgerError.code === 'INTERNAL_ERROR') state.log.error({ err: error }, 'unhandled error');
+  if (ledgerError.code === 'INTERNAL_ERROR' || ledgerError.code === 'SERVICE_UNAVAILABLE') {
+    state.log.error({ err: error instanceof TRPCError && error.cause !== undefined ? error.cause : error }, 'request failed');
+  }
   if (res.headersSent) {
     res.end();
     return;

@@ -31,7 +31,19 @@ export function errorEnvelope(error: WireError, requestId: string): ErrorEnvelop
   return { success: false, error: errorBody(error), meta: responseMeta(requestId) };
 }
 
-/** Answers with a ledger error in the envelope, at the status the error table gives. */
+/**
+ * The one writer of enveloped responses: a success with its status, or an error at the status and
+ * with the headers the error table gives.
+ */
+export function respond(res: Response, requestId: string, outcome: { status: number; data: unknown } | { error: WireError }): void {
+  if ('error' in outcome) {
+    res.status(ERROR_HTTP[outcome.error.code].status).set(errorHeaders(outcome.error)).json(errorEnvelope(outcome.error, requestId));
+  } else {
+    res.status(outcome.status).json(successEnvelope(outcome.data, requestId));
+  }
+}
+
+/** Answers with an error in the envelope (see respond). */
 export function sendError(res: Response, error: WireError, requestId: string): void {
-  res.status(ERROR_HTTP[error.code].status).set(errorHeaders(error)).json(errorEnvelope(error, requestId));
+  respond(res, requestId, { error });
 }

@@ -3,11 +3,11 @@ import type { Request, RequestHandler } from 'express';
 import { routeTemplate } from './route-template.ts';
 
 /**
- * Names the REST bridge cannot hand to the route's strict schema as they were sent. It copies the
- * query into a plain object, where `__proto__` sets the prototype instead of a key (so the schema
- * never sees it), and `constructor`/`prototype` name what every object already has. It then
- * spreads the path parameters over the query or body, so a body's `restaurant_id` would be
- * overwritten by the path's without a word. Each is refused here, as any unknown field is.
+ * Names a route's strict schema cannot be trusted to see as they were sent. Copied into a plain
+ * object, `__proto__` sets the prototype instead of a key (trpc-to-openapi's adapter lost it so),
+ * and `constructor`/`prototype` name what every object already has. The path parameters are spread
+ * over the query or body, so a body's `restaurant_id` would be overwritten by the path's without a
+ * word. Each is refused here, before any copy, as any unknown field is.
  */
 const NAMES_NO_OBJECT_CAN_HOLD: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -6,14 +6,14 @@ import type { EdgeLimits } from '../edge-limits.ts';
 import { requestState } from './request-context.ts';
 
 /**
- * Media types are case-insensitive; the bridge compares them case-sensitively, so normalise first.
+ * Media types are case-insensitive; the REST routes compare them exactly, so normalise first.
  * Only UTF-8 JSON is accepted: other charsets would make the stored raw payload differ from the
  * bytes the processor signed.
  */
 export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
   const header = req.headers['content-type'];
   if (header === undefined) {
-    // A POST with no body at all (mark processing) needs no content type; the bridge would insist.
+    // A POST with no body at all (mark processing) needs no content type; the REST routes would insist.
     const bodyless = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
     if (bodyless) req.headers['content-type'] = 'application/json';
     return next();
@@ -51,7 +51,7 @@ export function jsonBody(limits: Pick<EdgeLimits, 'bodyBytesMax' | 'batchBodyByt
 
 /**
  * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels, with no number that
- * parsing rounded. (express.json already refuses bare strings and numbers; the bridge would spread
+ * parsing rounded. (express.json already refuses bare strings and numbers; spreading the input would turn
  * an array into an object with keys "0", "1", …; deep nesting would overflow the stack of code that
  * walks it recursively; and `12000.0000000000001` would arrive as 12000, money never rounded.)
  */

@@ -10,7 +10,7 @@ import {
   statementQuerySchema,
 } from '@restaurant-ledger/core';
 import type { RequestHandler } from 'express';
-import type { EdgeChecks } from './rest-bridge.ts';
+import type { EdgeChecks } from './rest-routes.ts';
 import { requestState } from './request-context.ts';
 
 /** Lines per chunk written to the socket: one write per line would cost a syscall per entry. */

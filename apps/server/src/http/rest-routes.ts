@@ -1,0 +1,103 @@
+import type { LedgerContext } from '@restaurant-ledger/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { RequestContext } from '../context.ts';
+import { EdgeError } from '../edge-errors.ts';
+import { appRouter, listProcedures } from '../router.ts';
+import { respond } from './envelope.ts';
+import { requestState } from './request-context.ts';
+
+/** What the edge adds to the ledger context: credential checks, the payout worker's doorbell, metrics. */
+export interface EdgeChecks {
+  checkApiKey: RequestContext['checkApiKey'];
+  checkWebhookSignature: RequestContext['checkWebhookSignature'];
+  checkInternalIngest: RequestContext['checkInternalIngest'];
+  wakePayoutWorker: RequestContext['wakePayoutWorker'];
+  metrics: RequestContext['metrics'];
+}
+
+/** Builds a request's context; the same shape for REST and tRPC, so procedures never care which. */
+export function createRequestContext(
+  ledger: LedgerContext,
+  checks: EdgeChecks,
+  req: Request,
+  transport: RequestContext['transport'],
+): RequestContext {
+  const state = requestState(req);
+  return {
+    ...ledger,
+    ...checks,
+    requestId: state.id,
+    log: state.log,
+    transport,
+    headers: req.headers,
+    rawBody: state.rawBody,
+    response: {},
+  };
+}
+
+interface RestRoute {
+  method: string;
+  pattern: RegExp;
+  parameters: readonly string[];
+  call(ctx: RequestContext, input: unknown): Promise<unknown>;
+}
+
+/** Every procedure with an `openapi` path, as a matcher and a call through the router (its middlewares included). */
+const REST_ROUTES: readonly RestRoute[] = listProcedures().flatMap(({ path: procedure, meta }) => {
+  const route = meta?.openapi;
+  if (route === undefined) return [];
+  const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
+  return [
+    {
+      method: route.method,
+      pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}/?$`),
+      parameters,
+      call: (ctx: RequestContext, input: unknown) => {
+        const caller = appRouter.createCaller(ctx) as unknown as Record<string, unknown>;
+        const fn = procedure.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+        return (fn as (input: unknown) => Promise<unknown>)(input);
+      },
+    },
+  ];
+});
+
+/**
+ * The REST routes: each procedure with an `openapi` path, called through the router as the SDK's
+ * calls are, its answer written by the one writer (respond) in the envelope. Input is the query
+ * (GET, DELETE) or the JSON body, with the path parameters, which checkBodyNames and
+ * checkQueryNames keep from clashing. A path that matches no route goes on to the 404.
+ */
+export function restRoutes(ledger: LedgerContext, checks: EdgeChecks): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    const match = REST_ROUTES.map((route) => ({ route, found: route.method === req.method ? route.pattern.exec(path) : null })).find(
+      ({ found }) => found !== null,
+    );
+    if (match?.found == null) return next();
+    try {
+      const pathInput = Object.fromEntries(match.route.parameters.map((name, index) => [name, decodeURIComponent(match.found?.[index + 1] ?? '')]));
+      const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
+      if (hasBody && req.headers['content-type'] !== 'application/json') {
+        throw new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+      }
+      const ctx = createRequestContext(ledger, checks, req, 'rest');
+      const input = { ...(hasBody ? (req.body as object | undefined) : queryInput(req)), ...pathInput };
+      const data = await match.route.call(ctx, input);
+      respond(res, requestState(req).id, { status: ctx.response.status ?? 200, data });
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The query as the schemas read it: a repeated name is an array, an empty value is absent. */
+function queryInput(req: Request): Record<string, string | string[]> {
+  const queryStart = req.originalUrl.indexOf('?');
+  const params = new URLSearchParams(queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1));
+  const input: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name).filter((value) => value !== '');
+    if (values.length > 0) input[name] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  return input;
+}
