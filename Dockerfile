@@ -6,7 +6,6 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 RUN npm i -g pnpm@12
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
-COPY patches ./patches
 # Every workspace package.json, so the install sees the workspace the lockfile was written for.
 COPY packages/core/package.json packages/core/
 COPY packages/client/package.json packages/client/

@@ -91,7 +91,7 @@ describe('bad input is answered in the envelope with a stable code and writes no
   ];
 
   it.each(cases)('%s → %i %s', async (_name, status, code, init) => {
-    // A GET first: the OpenAPI bridge used to loosen shared schemas after one (see patches/).
+    // A GET first: the OpenAPI bridge used to loosen shared schemas after one (see docs/api.md, REST routes and the OpenAPI document).
     await request(`${server.url}/v1/restaurants/res_001/balance?currency=PEN`);
     const eventId = `evt_bad_${code}_${status}_${Math.random().toString(36).slice(2)}`;
     const body = init.body !== undefined && !Array.isArray(init.body) ? { ...(init.body as object), event_id: eventId } : init.body;
