@@ -2,9 +2,10 @@ import type { LedgerContext } from '@restaurant-ledger/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { RequestContext } from '../context.ts';
 import { EdgeError } from '../edge-errors.ts';
-import { appRouter, listProcedures } from '../router.ts';
+import { appRouter } from '../router.ts';
 import { respond } from './envelope.ts';
 import { requestState } from './request-context.ts';
+import { findRestRoute } from './route-template.ts';
 
 /** What the edge adds to the ledger context: credential checks, the payout worker's doorbell, metrics. */
 export interface EdgeChecks {
@@ -35,31 +36,12 @@ export function createRequestContext(
   };
 }
 
-interface RestRoute {
-  method: string;
-  pattern: RegExp;
-  parameters: readonly string[];
-  call(ctx: RequestContext, input: unknown): Promise<unknown>;
+/** Calls a procedure by its dotted path through the router, its middlewares included, as the SDK's calls are. */
+function callProcedure(ctx: RequestContext, procedure: string, input: unknown): Promise<unknown> {
+  const caller = appRouter.createCaller(ctx) as unknown as Record<string, unknown>;
+  const fn = procedure.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
+  return (fn as (input: unknown) => Promise<unknown>)(input);
 }
-
-/** Every procedure with an `openapi` path, as a matcher and a call through the router (its middlewares included). */
-const REST_ROUTES: readonly RestRoute[] = listProcedures().flatMap(({ path: procedure, meta }) => {
-  const route = meta?.openapi;
-  if (route === undefined) return [];
-  const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
-  return [
-    {
-      method: route.method,
-      pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}/?$`),
-      parameters,
-      call: (ctx: RequestContext, input: unknown) => {
-        const caller = appRouter.createCaller(ctx) as unknown as Record<string, unknown>;
-        const fn = procedure.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
-        return (fn as (input: unknown) => Promise<unknown>)(input);
-      },
-    },
-  ];
-});
 
 /**
  * The REST routes: each procedure with an `openapi` path, called through the router as the SDK's
@@ -69,20 +51,17 @@ const REST_ROUTES: readonly RestRoute[] = listProcedures().flatMap(({ path: proc
  */
 export function restRoutes(ledger: LedgerContext, checks: EdgeChecks): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const path = req.path;
-    const match = REST_ROUTES.map((route) => ({ route, found: route.method === req.method ? route.pattern.exec(path) : null })).find(
-      ({ found }) => found !== null,
-    );
-    if (match?.found == null) return next();
+    const found = findRestRoute(req.method, req.path);
+    if (found === undefined) return next();
     try {
-      const pathInput = Object.fromEntries(match.route.parameters.map((name, index) => [name, decodeURIComponent(match.found?.[index + 1] ?? '')]));
+      const pathInput = Object.fromEntries(found.route.parameters.map((name, index) => [name, decodeURIComponent(found.match[index + 1] ?? '')]));
       const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
       if (hasBody && req.headers['content-type'] !== 'application/json') {
         throw new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
       }
       const ctx = createRequestContext(ledger, checks, req, 'rest');
       const input = { ...(hasBody ? (req.body as object | undefined) : queryInput(req)), ...pathInput };
-      const data = await match.route.call(ctx, input);
+      const data = await callProcedure(ctx, found.route.procedure, input);
       respond(res, requestState(req).id, { status: ctx.response.status ?? 200, data });
     } catch (error) {
       next(error);

@@ -1,20 +1,42 @@
 import type { Request } from 'express';
 import { listProcedures } from '../router.ts';
 
-interface RestRoute {
+/** A REST route of the router: its method, template (e.g. GET /v1/payouts/{payout_id}) and procedure. */
+export interface RestRoute {
   method: string;
-  pattern: RegExp;
   template: string;
+  /** The procedure's dotted path, e.g. `payouts.get`. */
+  procedure: string;
+  /** The template's parameter names, in order. */
+  parameters: readonly string[];
+  /** Matches a path; group i + 1 is parameters[i], still percent-encoded. */
+  pattern: RegExp;
 }
 
-/** Every REST route of the router as a matcher, e.g. GET /v1/payouts/{payout_id}. */
-const REST_ROUTES: readonly RestRoute[] = listProcedures()
-  .flatMap(({ meta }) => (meta?.openapi === undefined ? [] : [meta.openapi]))
-  .map(({ method, path }) => ({
-    method,
-    template: path,
-    pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
-  }));
+/** Every REST route of the router, the one table both the REST handler and the metrics' labels use. */
+const REST_ROUTES: readonly RestRoute[] = listProcedures().flatMap(({ path: procedure, meta }) => {
+  const route = meta?.openapi;
+  if (route === undefined) return [];
+  return [
+    {
+      method: route.method,
+      template: route.path,
+      procedure,
+      parameters: [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? ''),
+      pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}/?$`),
+    },
+  ];
+});
+
+/** The route a method and path are for, with the path's match, or undefined. */
+export function findRestRoute(method: string, path: string): { route: RestRoute; match: RegExpExecArray } | undefined {
+  for (const route of REST_ROUTES) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (match !== null) return { route, match };
+  }
+  return undefined;
+}
 
 const PROCEDURES: ReadonlySet<string> = new Set(listProcedures().map(({ path }) => path));
 const FIXED_ROUTES: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
@@ -34,5 +56,5 @@ export function routeTemplate(req: Request): string {
   if (path === '/docs' || path.startsWith('/docs/')) return '/docs';
   // HEAD runs the GET route (see app.ts).
   const method = req.method === 'HEAD' ? 'GET' : req.method;
-  return REST_ROUTES.find((route) => route.method === method && route.pattern.test(path))?.template ?? '(unmatched)';
+  return findRestRoute(method, path)?.route.template ?? '(unmatched)';
 }
