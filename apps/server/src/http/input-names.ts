@@ -1,6 +1,6 @@
 import { LedgerError } from '@restaurant-ledger/core';
 import type { Request, RequestHandler } from 'express';
-import { routeTemplate } from './route-template.ts';
+import { findRestRoute } from './route-template.ts';
 
 /**
  * Names a route's strict schema cannot be trusted to see as they were sent. Copied into a plain
@@ -25,7 +25,10 @@ export const checkBodyNames: RequestHandler = (req, _res, next) => {
 };
 
 function refusedNames(req: Request, names: readonly string[]): LedgerError | undefined {
-  const pathParameters = new Set([...routeTemplate(req).matchAll(/\{([^}]+)\}/g)].map((match) => match[1]));
+  if (names.length === 0) return undefined;
+  // HEAD runs the GET route (see app.ts); originalUrl, as the prefix of app.use('/v1') is cut from req.path.
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  const pathParameters = new Set(findRestRoute(method, req.originalUrl.split('?')[0] ?? '')?.route.parameters);
   const issues = [...new Set(names)].flatMap((field) =>
     NAMES_NO_OBJECT_CAN_HOLD.has(field)
       ? [{ field, message: 'unknown field' }]
