@@ -162,12 +162,25 @@ export async function recordPlannedEvents(
   items: readonly PlannedEvent[],
   defaultMaturityDays: number,
 ): Promise<PlannedEventOutcome[]> {
-  const planned = JSON.stringify(
+  const { rows } = await recordPlannedEventsStatement(items, defaultMaturityDays).execute(db);
+  const byOrdinal = items.map((): typeof rows => []);
+  for (const row of rows) byOrdinal[row.ordinal]?.push(row);
+  return byOrdinal.map(outcomeOf);
+}
+
+/** The planned entries of every event, one row each, as the statement reads them. */
+function plannedJson(items: readonly PlannedEvent[]): string {
+  return JSON.stringify(
     items.flatMap(({ planned: entries }, ordinal) =>
       entries.map((entry, position) => ({ ordinal, position, entry_type: entry.entry_type, amount_minor: entry.amount_minor, after_window: entry.available === 'after_maturity_window' })),
     ),
   );
-  const { rows } = await sql<Nullable<StoredEventRow> & EventEntryRow & { ordinal: number; restaurant_seen: boolean }>`/* prepared */
+}
+
+/** recordPlannedEvents' one statement (its steps are described there). */
+function recordPlannedEventsStatement(items: readonly PlannedEvent[], defaultMaturityDays: number) {
+  const planned = plannedJson(items);
+  return sql<Nullable<StoredEventRow> & EventEntryRow & { ordinal: number; restaurant_seen: boolean }>`/* prepared */
     WITH incoming AS (
       SELECT * FROM jsonb_to_recordset(${incomingJson(items)}::jsonb) AS v(
         ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
@@ -216,10 +229,7 @@ export async function recordPlannedEvents(
       LEFT JOIN restaurant r ON r.id = v.restaurant_id
       LEFT JOIN inserted e ON e.event_id = v.event_id
       LEFT JOIN entries le ON le.processor_event_id = e.id
-     ORDER BY v.ordinal, le.id`.execute(db);
-  const byOrdinal = items.map((): typeof rows => []);
-  for (const row of rows) byOrdinal[row.ordinal]?.push(row);
-  return byOrdinal.map(outcomeOf);
+     ORDER BY v.ordinal, le.id`;
 }
 
 function outcomeOf(rows: ReadonlyArray<Nullable<StoredEventRow> & EventEntryRow & { restaurant_seen: boolean }>): PlannedEventOutcome {
