@@ -7,6 +7,7 @@ import { ERROR_DESCRIPTIONS } from '../src/error-descriptions.ts';
 import { ERROR_HTTP } from '../src/errors.ts';
 import { LOG_LEVEL_DEFAULT } from '../src/logger.ts';
 import { WIRE_ERROR_CODES } from '../src/edge-errors.ts';
+import { limitRows } from './limits-table.ts';
 
 /**
  * The tables in docs/ that restate code: written from the code between
@@ -17,7 +18,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const GENERATED_TABLES: Readonly<Record<string, Readonly<Record<string, () => string>>>> = {
   'docs/api.md': { 'error-codes': errorCodesTable },
-  'docs/configuration.md': { settings: settingsTable },
+  'docs/configuration.md': { settings: settingsTable, limits: limitsTable },
 };
 
 function cell(text: string): string {
@@ -72,6 +73,19 @@ export function settingsTable(): string {
       const field = schema.properties[name];
       return [`\`${name}\``, defaultValue(name, field), accepted(field), SETTING_DESCRIPTIONS[name].meaning];
     }),
+  );
+}
+
+/** Every limit and default, from the limit modules, with the variable that changes it. */
+export function limitsTable(): string {
+  return table(
+    ['limit', 'value', 'set by', 'meaning'],
+    limitRows(REPO_ROOT).map((row) => [
+      `\`${row.name}\``,
+      typeof row.value === 'number' ? String(row.value) : `\`${row.value}\``,
+      row.setting === undefined ? 'fixed' : `\`${row.setting}\``,
+      row.meaning,
+    ]),
   );
 }
 

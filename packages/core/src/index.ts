@@ -1,15 +1,11 @@
 export { type Clock, systemClock } from './clock.ts';
 export {
   APPLICATION_NAME,
-  CONNECT_TIMEOUT_MS_DEFAULT,
-  QUERY_TIMEOUT_MARGIN_MS,
   type DatabaseTarget,
   type OpenDatabase,
   openDatabase,
-  POOL_SIZE_DEFAULT,
   SESSION_OPTIONS,
   type PoolStats,
-  STATEMENT_TIMEOUT_MS_DEFAULT,
 } from './db/connect.ts';
 export type { Database, LedgerDb, LedgerTransaction } from './db/database.ts';
 export { isDatabaseTimeout, isDatabaseUnavailable, isDataException, pingDatabase } from './db/availability.ts';
@@ -30,7 +26,6 @@ export * from './balances/balance.schema.ts';
 export { getBalance } from './balances/balance.service.ts';
 export {
   type BalanceCheckpointer,
-  CHECKPOINT_AFTER_ENTRIES_DEFAULT,
   type CheckpointWritten,
   startBalanceCheckpointer,
   writeBalanceCheckpoint,
@@ -41,15 +36,13 @@ export * from './payouts/payout.schema.ts';
 export { getPayout, listPayouts, markProcessing } from './payouts/payout.service.ts';
 export {
   getPayoutRun,
-  PAYOUT_BATCH_SIZE_DEFAULT,
-  PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_RUN_OUTCOMES,
   type PayoutRunOptions,
   type PayoutRunOutcome,
   requestPayoutRun,
   workNextPayoutRun,
 } from './payouts/payout-run.service.ts';
-export { PAYOUT_POLL_INTERVAL_MS_DEFAULT, type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
+export { type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
 export * from './reports/report.schema.ts';
 export { balancesReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';

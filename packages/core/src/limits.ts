@@ -1,4 +1,8 @@
-/** Every bound the ledger enforces, named with its unit. */
+/**
+ * Every bound the ledger enforces and every default it starts from, named with its unit: this module
+ * and the server's `apps/server/src/edge-limits.ts` hold them all. docs/configuration.md lists them
+ * (`pnpm docs:generate`) with the environment variable that changes each one, where there is one.
+ */
 
 /** Largest amount accepted on the wire: JSON numbers above it cannot be represented exactly. */
 export const AMOUNT_MINOR_MAX = Number.MAX_SAFE_INTEGER;
@@ -6,9 +10,13 @@ export const AMOUNT_MINOR_MAX = Number.MAX_SAFE_INTEGER;
 export const METADATA_BYTES_MAX = 16 * 1024;
 /** Nesting limit of an event's `metadata`; deeper objects are refused before anything recurses. */
 export const METADATA_DEPTH_MAX = 32;
+/** Longest event_id accepted. */
 export const EVENT_ID_LENGTH_MAX = 255;
+/** Longest restaurant name accepted. */
 export const RESTAURANT_NAME_LENGTH_MAX = 200;
+/** Longest maturity window a restaurant may have, in days. */
 export const MATURITY_DAYS_MAX = 365;
+/** Maturity window of a new restaurant when LEDGER_MATURITY_DAYS is not set, in days. */
 export const MATURITY_DAYS_DEFAULT = 7;
 /**
  * How far in the future (by our clock) an event's occurred_at may be. Processor clocks drift a
@@ -23,3 +31,85 @@ export const BODY_DEPTH_MAX = 64;
 export const EVENT_BATCH_MAX = 1000;
 /** Length of a page cursor accepted back: the server issues cursors far shorter than this. */
 export const CURSOR_CHARS_MAX = 1024;
+
+// Database connections
+
+/**
+ * Connections in the pool; a query beyond them waits for one to come free (see PoolStats.waiting).
+ * Chosen from measurements (docs/performance.md, Tuning): on 2 cores, 10 ingested the most events with the
+ * lowest latencies at both 16 and 64 concurrent requests; 20 and 40 only added contention.
+ */
+export const POOL_SIZE_DEFAULT = 10;
+/**
+ * The longest a query waits for a connection: to open a new one, or for one to come free in a full
+ * pool. Past it the request fails (503) instead of queueing behind a database that does not keep up.
+ */
+export const CONNECT_TIMEOUT_MS_DEFAULT = 3_000;
+/**
+ * The longest one statement may run, waiting for locks included, before PostgreSQL cancels it (and
+ * its transaction rolls back): a slow or blocked database gives a 503, not a request that hangs.
+ */
+export const STATEMENT_TIMEOUT_MS_DEFAULT = 6_000;
+/**
+ * The client's query timeout, unless set, is the statement timeout plus this. statement_timeout is
+ * enforced by the server and cannot fire when the server does not run at all (its processes frozen,
+ * a VM paused, a network that drops packets): then only the client's own clock ends the wait. A
+ * little above the statement timeout, so a server that is merely slow still cancels (and rolls
+ * back) first. With the defaults a request waits at most 3 s for a connection plus 6.5 s for a
+ * query (9.5 s) on a database that stops answering.
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 500;
+/** A data-directory lock not refreshed for this long belongs to a process that died. */
+export const EMBEDDED_LOCK_STALE_MS = 10_000;
+/** How long a start waits for a lock left by a process that died to go stale. */
+export const EMBEDDED_LOCK_WAIT_MS_DEFAULT = 15_000;
+
+/**
+ * The most distinct marked texts given a name. Each is kept by every connection of the pool; a
+ * marked statement whose text varied would otherwise grow that without end. Beyond it, statements
+ * run unprepared, as every unmarked one does.
+ */
+export const PREPARED_STATEMENTS_MAX = 32;
+
+// Payout runs
+
+/** Restaurants per batch transaction: small enough to keep transactions short, large enough to be fast. */
+export const PAYOUT_BATCH_SIZE_DEFAULT = 200;
+/** How long a claimed run stays with its worker without a renewal (each batch renews it). */
+export const PAYOUT_LEASE_MS_DEFAULT = 30_000;
+/** Retries of one batch after a serialization failure or a unique violation from a concurrent run. */
+export const PAYOUT_BATCH_RETRIES_MAX = 5;
+/** Attempts of a whole run (across crashes and errors) before it is marked failed. */
+export const PAYOUT_RUN_ATTEMPTS_MAX = 5;
+
+
+/** How often an idle worker looks for queued runs (new ones also wake it at once). */
+export const PAYOUT_POLL_INTERVAL_MS_DEFAULT = 1_000;
+
+// Pages
+
+/** Payouts on a page of `GET /v1/payouts` when `limit` is not given. */
+export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
+/** Largest `limit` of `GET /v1/payouts`. */
+export const PAYOUT_PAGE_LIMIT_MAX = 200;
+
+/** Largest `limit` of a paged report (Q1 balances). */
+export const REPORT_PAGE_LIMIT_MAX = 1000;
+/** Restaurants the top-restaurants report (Q2) ranks. */
+export const TOP_RESTAURANTS_LIMIT = 10;
+/** Largest `days` window of the top-restaurants report (Q2). */
+export const REVENUE_DAYS_MAX = 366;
+
+/** Lines on a statement page when `limit` is not given. */
+export const STATEMENT_PAGE_LIMIT_DEFAULT = 100;
+/** Largest `limit` of a statement page. */
+export const STATEMENT_PAGE_LIMIT_MAX = 1000;
+/** Rows fetched per round trip while streaming a CSV: memory stays flat whatever the range. */
+export const STATEMENT_STREAM_BATCH = 1000;
+
+// Balance checkpoints
+
+/** A balance that had to read more entries than this beyond its checkpoint asks for a new one. */
+export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
+/** How long a checkpoint waits for inserts in flight on its restaurant before trying another time. */
+export const CHECKPOINT_LOCK_WAIT_MS = 1_000;

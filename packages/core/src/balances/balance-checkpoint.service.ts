@@ -2,11 +2,8 @@ import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { inTransaction } from '../db/unit-of-work.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { findBalanceCheckpoint, insertBalanceCheckpoint, lockBalanceForCheckpoint } from './balance.repository.ts';
+import { CHECKPOINT_LOCK_WAIT_MS } from '../limits.ts';
 
-/** A balance that had to read more entries than this beyond its checkpoint asks for a new one. */
-export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
-/** How long a checkpoint waits for inserts in flight on its restaurant before trying another time. */
-export const CHECKPOINT_LOCK_WAIT_MS = 1_000;
 /** Checkpoints queued at once, at most; more requests wait for a later balance read to ask again. */
 const CHECKPOINT_QUEUE_MAX = 1_000;
 

@@ -1,7 +1,7 @@
 import { int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
-import { CHECKPOINT_AFTER_ENTRIES_DEFAULT } from './balance-checkpoint.service.ts';
+import { CHECKPOINT_AFTER_ENTRIES_DEFAULT } from '../limits.ts';
 import { findBalanceCheckpoint, sumBalance } from './balance.repository.ts';
 import type { Balance, BalanceQuery } from './balance.schema.ts';
 

@@ -6,32 +6,8 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { Database, LedgerDb } from './database.ts';
 import { PreparingClient } from './prepared-statements.ts';
+import { POOL_SIZE_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT, STATEMENT_TIMEOUT_MS_DEFAULT, QUERY_TIMEOUT_MARGIN_MS, EMBEDDED_LOCK_STALE_MS, EMBEDDED_LOCK_WAIT_MS_DEFAULT } from '../limits.ts';
 
-/**
- * Connections in the pool; a query beyond them waits for one to come free (see PoolStats.waiting).
- * Chosen from measurements (docs/performance.md, Tuning): on 2 cores, 10 ingested the most events with the
- * lowest latencies at both 16 and 64 concurrent requests; 20 and 40 only added contention.
- */
-export const POOL_SIZE_DEFAULT = 10;
-/**
- * The longest a query waits for a connection: to open a new one, or for one to come free in a full
- * pool. Past it the request fails (503) instead of queueing behind a database that does not keep up.
- */
-export const CONNECT_TIMEOUT_MS_DEFAULT = 3_000;
-/**
- * The longest one statement may run, waiting for locks included, before PostgreSQL cancels it (and
- * its transaction rolls back): a slow or blocked database gives a 503, not a request that hangs.
- */
-export const STATEMENT_TIMEOUT_MS_DEFAULT = 6_000;
-/**
- * The client's query timeout, unless set, is the statement timeout plus this. statement_timeout is
- * enforced by the server and cannot fire when the server does not run at all (its processes frozen,
- * a VM paused, a network that drops packets): then only the client's own clock ends the wait. A
- * little above the statement timeout, so a server that is merely slow still cancels (and rolls
- * back) first. With the defaults a request waits at most 3 s for a connection plus 6.5 s for a
- * query (9.5 s) on a database that stops answering.
- */
-export const QUERY_TIMEOUT_MARGIN_MS = 500;
 /** node-postgres' message when query_timeout fires; isDatabaseTimeout recognises it. */
 export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 /**
@@ -46,12 +22,8 @@ export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 export const SESSION_OPTIONS = '-c TimeZone=UTC -c random_page_cost=1.1 -c jit=off -c max_parallel_workers_per_gather=0';
 /** How the server's sessions name themselves in pg_stat_activity. */
 export const APPLICATION_NAME = 'restaurant-ledger';
-/** A data-directory lock not refreshed for this long belongs to a process that died. */
-export const EMBEDDED_LOCK_STALE_MS = 10_000;
 /** How often the holder refreshes its lock: well inside the stale window, even under load. */
 const EMBEDDED_LOCK_REFRESH_MS = 2_000;
-/** How long a start waits for a lock left by a process that died to go stale. */
-export const EMBEDDED_LOCK_WAIT_MS_DEFAULT = 15_000;
 
 export type DatabaseTarget =
   | {

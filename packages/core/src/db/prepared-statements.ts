@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { PREPARED_STATEMENTS_MAX } from '../limits.ts';
 
 /**
  * A repository statement whose SQL starts with this comment is prepared once per PostgreSQL
@@ -8,13 +9,6 @@ import pg from 'pg';
  * values all in parameters (arrays for lists), so that one text is one prepared statement.
  */
 export const PREPARED_MARKER = '/* prepared */';
-
-/**
- * The most distinct marked texts given a name. Each is kept by every connection of the pool; a
- * marked statement whose text varied would otherwise grow that without end. Beyond it, statements
- * run unprepared, as every unmarked one does.
- */
-export const PREPARED_STATEMENTS_MAX = 32;
 
 const names = new Map<string, string>();
 

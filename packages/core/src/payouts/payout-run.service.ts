@@ -17,15 +17,7 @@ import {
   settlePayoutRun,
 } from './payout-run.repository.ts';
 import { PAYOUT_SKIP_REASONS, type PayoutRun, type PayoutSkipCounts, type RequestPayoutRunInput } from './payout.schema.ts';
-
-/** Restaurants per batch transaction: small enough to keep transactions short, large enough to be fast. */
-export const PAYOUT_BATCH_SIZE_DEFAULT = 200;
-/** How long a claimed run stays with its worker without a renewal (each batch renews it). */
-export const PAYOUT_LEASE_MS_DEFAULT = 30_000;
-/** Retries of one batch after a serialization failure or a unique violation from a concurrent run. */
-export const PAYOUT_BATCH_RETRIES_MAX = 5;
-/** Attempts of a whole run (across crashes and errors) before it is marked failed. */
-export const PAYOUT_RUN_ATTEMPTS_MAX = 5;
+import { PAYOUT_BATCH_SIZE_DEFAULT, PAYOUT_LEASE_MS_DEFAULT, PAYOUT_BATCH_RETRIES_MAX, PAYOUT_RUN_ATTEMPTS_MAX } from '../limits.ts';
 
 export interface PayoutRunOptions {
   owner: string;

@@ -1,8 +1,6 @@
 import type { LedgerContext } from '../ledger-context.ts';
 import { type PayoutRunOptions, workNextPayoutRun } from './payout-run.service.ts';
-
-/** How often an idle worker looks for queued runs (new ones also wake it at once). */
-export const PAYOUT_POLL_INTERVAL_MS_DEFAULT = 1_000;
+import { PAYOUT_POLL_INTERVAL_MS_DEFAULT } from '../limits.ts';
 
 export interface PayoutWorker {
   /** Look for work now (called when a run is queued). */

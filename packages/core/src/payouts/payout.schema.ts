@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
 import { currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
+import { PAYOUT_PAGE_LIMIT_DEFAULT, PAYOUT_PAGE_LIMIT_MAX } from '../limits.ts';
 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
@@ -38,10 +39,6 @@ const skippedCountsSchema = z.object(
     }),
   ) as Record<PayoutSkipReason, z.ZodNumber>,
 );
-
-/** Page size of payout listings. */
-export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
-export const PAYOUT_PAGE_LIMIT_MAX = 200;
 
 export const requestPayoutRunSchema = z
   .strictObject({

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
 import { asOfSchema, currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, signedMinorSchema } from '../shared-schemas.ts';
-
-export const REPORT_PAGE_LIMIT_MAX = 1000;
-export const TOP_RESTAURANTS_LIMIT = 10;
-export const REVENUE_DAYS_MAX = 366;
+import { REPORT_PAGE_LIMIT_MAX, REVENUE_DAYS_MAX } from '../limits.ts';
 
 export const INTEGRITY_REASONS = [
   'EVENT_WITHOUT_ENTRIES',

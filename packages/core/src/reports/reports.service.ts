@@ -10,10 +10,10 @@ import {
   type IntegrityReport,
   type PayoutEligibility,
   type PayoutEligibilityInput,
-  TOP_RESTAURANTS_LIMIT,
   type TopRestaurants,
   type TopRestaurantsInput,
 } from './report.schema.ts';
+import { TOP_RESTAURANTS_LIMIT } from '../limits.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

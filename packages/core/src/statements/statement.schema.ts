@@ -2,11 +2,7 @@ import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
 import { asOfSchema, currencySchema, decimalQueryNumber, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 import { ENTRY_TYPES } from '../events/event.schema.ts';
-
-export const STATEMENT_PAGE_LIMIT_DEFAULT = 100;
-export const STATEMENT_PAGE_LIMIT_MAX = 1000;
-/** Rows fetched per round trip while streaming a CSV: memory stays flat whatever the range. */
-export const STATEMENT_STREAM_BATCH = 1000;
+import { STATEMENT_PAGE_LIMIT_DEFAULT, STATEMENT_PAGE_LIMIT_MAX } from '../limits.ts';
 
 export const statementQuerySchema = z.strictObject({
   restaurant_id: restaurantIdSchema,

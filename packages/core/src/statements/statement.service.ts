@@ -6,7 +6,8 @@ import { toEntryView } from '../ledger/entry-view.ts';
 import { findRestaurant } from '../restaurants/restaurant.repository.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
 import { type StatementPosition, type StatementRow, statementPage } from './statement.repository.ts';
-import { type Statement, type StatementLine, type StatementQuery, STATEMENT_STREAM_BATCH } from './statement.schema.ts';
+import { type Statement, type StatementLine, type StatementQuery } from './statement.schema.ts';
+import { STATEMENT_STREAM_BATCH } from '../limits.ts';
 
 /**
  * One page of a restaurant's statement: entries in (occurred_at, id) order with the running
