@@ -1,4 +1,4 @@
--- restaurant-ledger reports Q1–Q4, as readable SQL.
+-- restaurant-ledger reports Q1–Q5, as readable SQL.
 --
 -- These are the queries that packages/core/src/reports/reports.repository.ts builds with Kysely,
 -- written out for review. They are not a copy that can drift: packages/core/test/queries-sql.test.ts
@@ -7,7 +7,8 @@
 -- The exact SQL Kysely sends is in packages/core/sql/reports.repository.sql (generated).
 --
 -- Each block starts with "-- name:" and lists its parameters in order. Money is BIGINT minor units;
--- times are TIMESTAMPTZ. Entry signs: sale and payout_reversal > 0; fee, refund and payout < 0.
+-- times are TIMESTAMPTZ. Entry signs: sale, payout_reversal and dispute_release > 0; fee, refund,
+-- payout, dispute_hold, dispute_fee and chargeback < 0.
 -- 9007199254740991 is 2^53-1: each amount is at most that, but a sum of them may pass it, and JSON
 -- cannot carry such a figure exactly. Q1–Q3 leave such a row out; Q4 names it (BALANCE_OUT_OF_RANGE).
 
@@ -123,16 +124,19 @@ ORDER BY restaurant_id;
 -- PAYOUT_EVENT_CONTRADICTED are the processor's doing; BALANCE_OUT_OF_RANGE is sums of legal amounts.
 --   (no parameters)
 WITH event_sums AS (
-  -- What each charge or refund should have written, beside what its entries sum to.
+  -- What each charge, refund or dispute event should have written, beside what its entries sum to.
   SELECT
     pe.id, pe.event_id, pe.event_type,
     CASE pe.event_type
       WHEN 'charge_succeeded' THEN pe.amount_minor - pe.fee_minor
       WHEN 'refund_succeeded' THEN -(pe.amount_minor + pe.fee_minor)
+      WHEN 'dispute_opened'   THEN -(pe.amount_minor + pe.fee_minor)
+      WHEN 'dispute_won'      THEN pe.amount_minor
+      WHEN 'dispute_lost'     THEN 0
     END AS expected,
     (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
   FROM processor_events pe
-  WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded')
+  WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded', 'dispute_opened', 'dispute_won', 'dispute_lost')
 ),
 payout_items AS (
   -- Per payout: its items (settled entries except its own payout entry), and all it settled.
@@ -144,6 +148,19 @@ payout_items AS (
   LEFT JOIN payout_settlements s ON s.payout_id = p.id
   LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
   GROUP BY p.id, p.amount_minor
+),
+dispute_events AS (
+  -- Each dispute as its stored events tell it (the disputes table is their projection): its opening
+  -- and closing events, and how many of each (one and at most one, when the lifecycle held).
+  SELECT
+    pe.metadata ->> 'dispute_id' AS dispute_id,
+    MIN(pe.id) FILTER (WHERE pe.event_type = 'dispute_opened')                    AS opened_pk,
+    COUNT(*)   FILTER (WHERE pe.event_type = 'dispute_opened')                    AS opened_count,
+    MIN(pe.id) FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost'))    AS closed_pk,
+    COUNT(*)   FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost'))    AS closed_count
+  FROM processor_events pe
+  WHERE pe.event_type IN ('dispute_opened', 'dispute_won', 'dispute_lost')
+  GROUP BY pe.metadata ->> 'dispute_id'
 )
 -- An event whose entries are missing.
 SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
@@ -169,8 +186,8 @@ UNION ALL
 -- An entry with the wrong sign for its type.
 SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
 FROM ledger_entries le
-WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal') AND le.amount_minor > 0)
-        OR (le.entry_type IN ('fee', 'refund', 'payout') AND le.amount_minor < 0))
+WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal', 'dispute_release') AND le.amount_minor > 0)
+        OR (le.entry_type IN ('fee', 'refund', 'payout', 'dispute_hold', 'dispute_fee', 'chargeback') AND le.amount_minor < 0))
 UNION ALL
 -- A payout whose items do not sum to its amount.
 SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor
@@ -215,4 +232,59 @@ SELECT 'BALANCE_OUT_OF_RANGE', NULL, NULL, NULL,
 FROM ledger_entries
 GROUP BY restaurant_id, currency
 HAVING SUM(ABS(amount_minor)) > 9007199254740991
+UNION ALL
+-- A dispute naming a charge the ledger does not know: recorded (the processor took the money), to
+-- be looked into.
+SELECT 'DISPUTE_CHARGE_NOT_FOUND', o.event_id, NULL, NULL,
+       'dispute ' || d.dispute_id || ' names a charge the ledger does not know (charge_event_id ' ||
+       COALESCE(d.charge_event_id, '(none)') || ', payment_id ' || COALESCE(d.payment_id, '(none)') || ')'
+FROM disputes d
+JOIN processor_events o ON o.id = d.opened_event_pk
+WHERE NOT d.charge_found
+UNION ALL
+-- A dispute whose row disagrees with its events: no row for events, a row without events, two
+-- openings or closings, other events, or other restaurant, currency, amount, fee or status.
+SELECT 'DISPUTE_PROJECTION_MISMATCH', o.event_id, NULL, NULL,
+       'dispute ' || COALESCE(d.dispute_id, e.dispute_id) || ': the disputes row disagrees with its events'
+FROM disputes d
+FULL JOIN dispute_events e ON e.dispute_id = d.dispute_id
+LEFT JOIN processor_events o ON o.id = e.opened_pk
+LEFT JOIN processor_events c ON c.id = e.closed_pk
+WHERE d.id IS NULL OR e.dispute_id IS NULL OR e.opened_count <> 1 OR e.closed_count > 1
+   OR d.opened_event_pk <> e.opened_pk OR d.closed_event_pk IS DISTINCT FROM e.closed_pk
+   OR d.restaurant_id <> o.restaurant_id OR d.currency <> o.currency
+   OR d.amount_minor <> o.amount_minor OR d.fee_minor <> o.fee_minor
+   OR d.status <> CASE c.event_type WHEN 'dispute_won' THEN 'won' WHEN 'dispute_lost' THEN 'lost' ELSE 'open' END
 ORDER BY 1, 2, 3, 4;
+
+
+-- name: q5_restaurants_in_deficit
+-- Q5: restaurants whose available balance in $1 at $2 is below zero: the deficit (what each owes,
+-- positive) and since when. The available balance moves when an entry becomes available (its
+-- available_at, never before its occurred_at), so it is a running sum (window function) of the
+-- entries grouped by available_at; `since` is the latest step whose running sum is negative after
+-- one that was not (LAG). Keyset-paged by restaurant id like Q1.
+--   $1 currency   $2 as_of (timestamptz)   $3 after_restaurant_id   $4 row_limit
+WITH steps AS (
+  SELECT restaurant_id, available_at AS at, SUM(amount_minor) AS delta
+  FROM ledger_entries
+  WHERE currency = $1 AND occurred_at <= $2 AND available_at <= $2 AND restaurant_id > $3
+  GROUP BY restaurant_id, available_at
+), running AS (
+  SELECT restaurant_id, at, SUM(delta) OVER (PARTITION BY restaurant_id ORDER BY at) AS balance
+  FROM steps
+), flagged AS (
+  SELECT restaurant_id, at, balance,
+    ROW_NUMBER() OVER (PARTITION BY restaurant_id ORDER BY at DESC) AS latest,
+    balance < 0 AND LAG(balance, 1, 0) OVER (PARTITION BY restaurant_id ORDER BY at) >= 0 AS went_below
+  FROM running
+), deficits AS (
+  SELECT restaurant_id, -balance AS deficit,
+    MAX(at) FILTER (WHERE went_below) OVER (PARTITION BY restaurant_id) AS since, latest
+  FROM flagged
+)
+SELECT restaurant_id, deficit, since
+FROM deficits
+WHERE latest = 1 AND deficit > 0 AND deficit <= 9007199254740991
+ORDER BY restaurant_id
+LIMIT $4;

@@ -12,7 +12,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
     'The body is not JSON or not valid UTF-8, or is a bare string or number, or does not decompress as its `content-encoding` (gzip, deflate, br) says (`details.reason: bad_content_encoding`).',
   UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json`.',
   EVENT_INVALID_TYPE: '`event_type` is a string but not a type this ledger applies. `details.supported` lists the types.',
-  EVENT_INVALID_FEE: "A charge's fee exceeds its amount.",
+  EVENT_INVALID_FEE: "A charge's fee exceeds its amount, or a fee on an event that carries none (payout events, `dispute_won`, `dispute_lost`).",
   EVENT_ID_CONFLICT: 'The event_id is already recorded with different content. `details.differing_fields` names the fields.',
   RESTAURANT_NOT_FOUND: 'No restaurant has that id.',
   RESTAURANT_ALREADY_EXISTS: '`POST /v1/restaurants` for an id that exists.',
@@ -22,7 +22,13 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   AMOUNT_OUT_OF_RANGE:
     'A figure the answer needs (a balance, a running balance) exceeds 2^53-1 minor units, which a JSON number cannot carry exactly. See [Known limits](#known-limits).',
   CURSOR_INVALID:
-    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/reports/balances`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/disputes`, `GET /v1/reports/balances`, `GET /v1/reports/deficits`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+  DISPUTE_NOT_FOUND: 'No dispute has that `dispute_id` (`GET /v1/disputes/{dispute_id}`).',
+  DISPUTE_NOT_OPEN: '`dispute_won` or `dispute_lost` for a `metadata.dispute_id` no `dispute_opened` opened. Nothing is written, not even the event. See [disputes](disputes.md).',
+  DISPUTE_ALREADY_CLOSED: '`dispute_won` or `dispute_lost` (another event_id) for a dispute already won or lost; `details.status` says which. Nothing is written. A replay of the closing event itself is a 200 replay, not this.',
+  DISPUTE_ALREADY_EXISTS: '`dispute_opened` (another event_id) for a `metadata.dispute_id` already opened. Nothing is written.',
+  DISPUTE_MISMATCH: '`dispute_won` or `dispute_lost` whose restaurant_id, currency or amount differ from the dispute it closes (`details.differing_fields`). Nothing is written.',
+  DISPUTE_EXCEEDS_CHARGE: "`dispute_opened` for more than is left of the charge: its amount less its refunds and its other open or lost disputes (`details.disputable`). Nothing is written.",
   ROUTE_NOT_FOUND: 'No such path, or no such method on it.',
   MALFORMED_REQUEST:
     "The request is not valid HTTP/1.1 (Node's parser refused it before any route saw it). `details.reason` is the parser's code.",

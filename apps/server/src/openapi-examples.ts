@@ -53,6 +53,36 @@ const PAYOUT = {
     { type: 'sale', amount: 12000 },
     { type: 'fee', amount: -600 },
   ],
+  deficit_recovered: 0,
+};
+
+/** After payout 1, the processor opens dispute dp_0001 on evt_0001 (docs/disputes.md). */
+const DISPUTE_OPENED_AT = '2025-12-29T10:00:00.000Z';
+const DISPUTE = {
+  dispute_id: 'dp_0001',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 4000,
+  fee: 1500,
+  status: 'open',
+  charge_found: true,
+  charge: { event_id: 'evt_0001', payment_id: 'pay_456', charge_found: true },
+  opened_at: DISPUTE_OPENED_AT,
+  closed_at: null,
+  created_at: '2025-12-29T10:00:02.000Z',
+  events: [{ event_id: 'evt_dispute_0001', event_type: 'dispute_opened', occurred_at: DISPUTE_OPENED_AT }],
+};
+
+/** The dispute_opened event of the story, as the processor sends it. */
+export const EXAMPLE_DISPUTE_EVENT = {
+  event_id: 'evt_dispute_0001',
+  event_type: 'dispute_opened',
+  occurred_at: '2025-12-29T10:00:00Z',
+  restaurant_id: 'res_001',
+  currency: 'PEN',
+  amount: 4000,
+  fee: 1500,
+  metadata: { dispute_id: 'dp_0001', charge_event_id: 'evt_0001', payment_id: 'pay_456' },
 };
 
 const PAYOUT_RUN = {
@@ -129,6 +159,18 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   'reports-payoutEligibility': {
     responses: { '200': { currency: 'PEN', as_of: '2025-12-27', cutoff: '2025-12-27T23:59:59.999Z', items: [{ restaurant_id: 'res_001', amount: 11400 }] } },
   },
+  'reports-deficits': {
+    responses: {
+      '200': {
+        currency: 'PEN',
+        as_of: '2025-12-30T09:00:00.000Z',
+        items: [{ restaurant_id: 'res_001', currency: 'PEN', deficit: 5500, since: DISPUTE_OPENED_AT, age_days: 0 }],
+        next_cursor: null,
+      },
+    },
+  },
+  'disputes-list': { responses: { '200': { items: [DISPUTE], next_cursor: null } } },
+  'disputes-get': { responses: { '200': DISPUTE } },
   'reports-integrity': { responses: { '200': { healthy: true, items: [] } } },
   'probes-health': { responses: { '200': { status: 'ok' } } },
   'probes-ready': { responses: { '200': { status: 'ready', database: 'reachable' } } },
@@ -151,8 +193,14 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   from: '2025-12-01',
   to: '2025-12-31',
   format: 'json',
+  dispute_id: 'dp_0001',
   'webhook-id': 'msg_2Lh9Kq3ZrX1',
   'webhook-timestamp': '1766243402',
+};
+
+/** Parameter values that differ by operation (a dispute's status is not a payout's). */
+export const OPERATION_PARAMETER_EXAMPLES: Record<string, Record<string, unknown>> = {
+  'disputes-list': { status: 'open' },
 };
 
 /** One message a client may see for each code, for the examples of error responses. */
@@ -172,6 +220,15 @@ export const ERROR_EXAMPLES: Record<WireErrorCode, { message: string; details: J
   CURSOR_INVALID: {
     message: 'cursor: the cursor was issued by another route (payouts)',
     details: { field: 'cursor', route: 'statement', reason: 'other_route' },
+  },
+  DISPUTE_NOT_FOUND: { message: 'dispute dp_404 not found', details: { dispute_id: 'dp_404' } },
+  DISPUTE_NOT_OPEN: { message: 'no dispute dp_0002 was opened', details: { dispute_id: 'dp_0002' } },
+  DISPUTE_ALREADY_CLOSED: { message: 'dispute dp_0001 is already won', details: { dispute_id: 'dp_0001', status: 'won' } },
+  DISPUTE_ALREADY_EXISTS: { message: 'dispute dp_0001 was already opened by another event', details: { dispute_id: 'dp_0001' } },
+  DISPUTE_MISMATCH: { message: 'dispute dp_0001 was opened with another amount', details: { dispute_id: 'dp_0001', differing_fields: ['amount'] } },
+  DISPUTE_EXCEEDS_CHARGE: {
+    message: 'dispute dp_0002 is for more than is left of charge evt_0001',
+    details: { dispute_id: 'dp_0002', charge_event_id: 'evt_0001', amount: 9000, charge_amount: 12000, refunded: 0, disputed: 4000, disputable: 8000 },
   },
   ROUTE_NOT_FOUND: { message: 'No such route', details: {} },
   MALFORMED_REQUEST: { message: 'The request could not be parsed', details: {} },

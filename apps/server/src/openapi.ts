@@ -1,6 +1,6 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_HTTP } from './errors.ts';
-import { ERROR_EXAMPLES, EXAMPLE_META, OPERATION_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples.ts';
+import { ERROR_EXAMPLES, EXAMPLE_META, OPERATION_EXAMPLES, OPERATION_PARAMETER_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples.ts';
 import { appRouter, listProcedures } from './router.ts';
 import type { LedgerMeta } from './trpc.ts';
 import { WIRE_ERROR_CODES, type WireErrorCode } from './edge-errors.ts';
@@ -263,8 +263,9 @@ function describeOperation(operation: Operation, meta: RouteMeta): void {
   }
   operation.security = meta.openapi.protect === false ? WEBHOOK_SECURITY : API_KEY_SECURITY;
   const parameters = [...(operation.parameters ?? []), ...(meta.openapi.protect === false ? WEBHOOK_HEADERS : [])];
+  const examples = { ...PARAMETER_EXAMPLES, ...OPERATION_PARAMETER_EXAMPLES[operationId] };
   operation.parameters = parameters.map((parameter) =>
-    'name' in parameter && PARAMETER_EXAMPLES[parameter.name] !== undefined ? { ...parameter, example: PARAMETER_EXAMPLES[parameter.name] } : parameter,
+    'name' in parameter && examples[parameter.name] !== undefined ? { ...parameter, example: examples[parameter.name] } : parameter,
   );
   const body = (operation.requestBody as { content?: Record<string, Json> } | undefined)?.content?.['application/json'];
   const request = OPERATION_EXAMPLES[operationId]?.request;

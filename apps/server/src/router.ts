@@ -1,3 +1,4 @@
+import { disputesRouter } from './routers/disputes.router.ts';
 import { eventsRouter } from './routers/events.router.ts';
 import { payoutsRouter } from './routers/payouts.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
@@ -9,6 +10,7 @@ export const appRouter = router({
   restaurants: restaurantsRouter,
   payouts: payoutsRouter,
   reports: reportsRouter,
+  disputes: disputesRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

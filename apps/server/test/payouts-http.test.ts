@@ -174,6 +174,9 @@ describe('a payout run over REST', SLOW, () => {
         { type: 'fee', amount: -1_000 },
         { type: 'refund', amount: -5_000 },
       ]),
+      // The refund (available 2025-12-03) came before the sale matured (2025-12-08): available was
+      // -5000 until then, and the sale paid that back first.
+      deficit_recovered: 5_000,
     });
     expect(fetched.body.data.items).toHaveLength(3);
     expect(listed).toEqual(fetched.body.data);

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as balances from '../src/balances/balance.repository.ts';
+import * as disputes from '../src/disputes/dispute.repository.ts';
 import * as events from '../src/events/event.repository.ts';
 import { processorEventInputSchema } from '../src/events/event.schema.ts';
 import { DOMAIN_EXAMPLE_EVENT } from '../src/events/example-event.ts';
@@ -32,6 +33,29 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     lockBalanceForCheckpoint: (_db, trx) => balances.lockBalanceForCheckpoint(trx, 'res_001', 'PEN', 1_000),
     insertBalanceCheckpoint: (_db, trx) =>
       balances.insertBalanceCheckpoint(trx, 'res_001', 'PEN', AT, { through_entry_id: '1000', cut_at: AT, total_minor: '11400', available_minor: '11400' }),
+  },
+  dispute: {
+    findChargeForUpdate: (_db, trx) =>
+      disputes.findChargeForUpdate(trx, { restaurant_id: 'res_001', currency: 'PEN', charge_event_id: 'evt_0001', payment_id: 'pay_456' }),
+    sumChargeClaims: (_db, trx) =>
+      disputes.sumChargeClaims(trx, { id: '1', event_id: 'evt_0001', payment_id: 'pay_456', amount_minor: '12000', restaurant_id: 'res_001', currency: 'PEN' }),
+    insertDisputeIfNew: (_db, trx) =>
+      disputes.insertDisputeIfNew(trx, {
+        dispute_id: 'dp_0001',
+        restaurant_id: 'res_001',
+        currency: 'PEN',
+        amount_minor: 4000,
+        fee_minor: 1500,
+        charge_event_id: 'evt_0001',
+        payment_id: 'pay_456',
+        charge_pk: '1',
+        opened_event_pk: '2',
+        opened_at: EVENT.occurred_at,
+      }),
+    findDisputeForUpdate: (_db, trx) => disputes.findDisputeForUpdate(trx, 'dp_0001'),
+    closeDispute: (_db, trx) => disputes.closeDispute(trx, '1', { status: 'won', closed_event_pk: '3', closed_at: EVENT.occurred_at }),
+    findDispute: (db) => disputes.findDispute(db, 'dp_0001'),
+    findDisputePage: (db) => disputes.findDisputePage(db, { restaurant_id: 'res_001', currency: 'PEN', status: 'open', afterId: '10' }, 50),
   },
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
@@ -95,11 +119,13 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     findPayout: (db) => payouts.findPayout(db, '1'),
     findPayoutPage: (db) => payouts.findPayoutPage(db, { restaurant_id: 'res_001', currency: 'PEN', status: 'paid', afterId: '10' }, 50),
     findPayoutItems: (db) => payouts.findPayoutItems(db, ['1', '2']),
+    findPayoutDeficits: (db) => payouts.findPayoutDeficits(db, ['1', '2']),
   },
   reports: {
     availableBalances: (db) => reports.availableBalances(db, 'PEN', AT, 'res_001', 100),
     topRestaurantsByRevenue: (db) => reports.topRestaurantsByRevenue(db, 'PEN', new Date('2025-11-27T00:00:00Z'), AT, 10),
     payoutEligibility: (db) => reports.payoutEligibility(db, 'PEN', '2025-12-27', AT, 5000),
+    restaurantsInDeficit: (db) => reports.restaurantsInDeficit(db, 'PEN', AT, 'res_001', 100),
     integrityViolations: (db) => reports.integrityViolations(db),
   },
   restaurant: {

@@ -29,3 +29,14 @@ SELECT s.payout_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
       AND le.entry_type <> 'payout'
     GROUP BY s.payout_id, le.entry_type
     ORDER BY s.payout_id, le.entry_type;
+
+-- findPayoutDeficits
+SELECT payout_id, -MIN(running) AS deficit_recovered
+    FROM (
+      SELECT s.payout_id, SUM(le.amount_minor) OVER (PARTITION BY s.payout_id ORDER BY le.available_at, le.id) AS running
+      FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      WHERE s.payout_id = ANY(ARRAY[$1::bigint, $2::bigint]) AND le.entry_type <> 'payout'
+    ) AS settled
+    GROUP BY payout_id
+    HAVING MIN(running) < 0
+    ORDER BY payout_id;

@@ -40,6 +40,31 @@ SELECT restaurant_id, amount FROM (
     WHERE skip_reason IS NULL
     ORDER BY restaurant_id;
 
+-- restaurantsInDeficit
+WITH steps AS (
+      SELECT restaurant_id, available_at AS at, SUM(amount_minor) AS delta
+      FROM ledger_entries
+      WHERE currency = $1 AND occurred_at <= $2 AND available_at <= $3 AND restaurant_id > $4
+      GROUP BY restaurant_id, available_at
+    ), running AS (
+      SELECT restaurant_id, at, SUM(delta) OVER (PARTITION BY restaurant_id ORDER BY at) AS balance
+      FROM steps
+    ), flagged AS (
+      SELECT restaurant_id, at, balance,
+        ROW_NUMBER() OVER (PARTITION BY restaurant_id ORDER BY at DESC) AS latest,
+        balance < 0 AND LAG(balance, 1, 0) OVER (PARTITION BY restaurant_id ORDER BY at) >= 0 AS went_below
+      FROM running
+    ), deficits AS (
+      SELECT restaurant_id, -balance AS deficit,
+        MAX(at) FILTER (WHERE went_below) OVER (PARTITION BY restaurant_id) AS since, latest
+      FROM flagged
+    )
+    SELECT restaurant_id, deficit, since
+    FROM deficits
+    WHERE latest = 1 AND deficit > 0 AND deficit <= 9007199254740991
+    ORDER BY restaurant_id
+    LIMIT $5;
+
 -- integrityViolations
 WITH event_rules AS (
       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_type text, amount_factor int, fee_factor int, contradicted_by text)
@@ -60,6 +85,15 @@ WITH event_rules AS (
       LEFT JOIN payout_settlements s ON s.payout_id = p.id
       LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
       GROUP BY p.id, p.amount_minor
+    ), dispute_events AS (
+      SELECT pe.metadata ->> 'dispute_id' AS dispute_id,
+        MIN(pe.id) FILTER (WHERE pe.event_type = 'dispute_opened') AS opened_pk,
+        COUNT(*) FILTER (WHERE pe.event_type = 'dispute_opened') AS opened_count,
+        MIN(pe.id) FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost')) AS closed_pk,
+        COUNT(*) FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost')) AS closed_count
+      FROM processor_events pe
+      WHERE pe.event_type IN ('dispute_opened', 'dispute_won', 'dispute_lost')
+      GROUP BY pe.metadata ->> 'dispute_id'
     )
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
@@ -104,4 +138,22 @@ WITH event_rules AS (
     FROM ledger_entries
     GROUP BY restaurant_id, currency
     HAVING SUM(ABS(amount_minor)) > 9007199254740991
+    UNION ALL
+    SELECT 'DISPUTE_CHARGE_NOT_FOUND', o.event_id, NULL, NULL,
+      'dispute ' || d.dispute_id || ' names a charge the ledger does not know (charge_event_id ' ||
+      COALESCE(d.charge_event_id, '(none)') || ', payment_id ' || COALESCE(d.payment_id, '(none)') || ')'
+    FROM disputes d JOIN processor_events o ON o.id = d.opened_event_pk
+    WHERE NOT d.charge_found
+    UNION ALL
+    SELECT 'DISPUTE_PROJECTION_MISMATCH', o.event_id, NULL, NULL,
+      'dispute ' || COALESCE(d.dispute_id, e.dispute_id) || ': the disputes row disagrees with its events'
+    FROM disputes d
+    FULL JOIN dispute_events e ON e.dispute_id = d.dispute_id
+    LEFT JOIN processor_events o ON o.id = e.opened_pk
+    LEFT JOIN processor_events c ON c.id = e.closed_pk
+    WHERE d.id IS NULL OR e.dispute_id IS NULL OR e.opened_count <> 1 OR e.closed_count > 1
+       OR d.opened_event_pk <> e.opened_pk OR d.closed_event_pk IS DISTINCT FROM e.closed_pk
+       OR d.restaurant_id <> o.restaurant_id OR d.currency <> o.currency
+       OR d.amount_minor <> o.amount_minor OR d.fee_minor <> o.fee_minor
+       OR d.status <> CASE c.event_type WHEN 'dispute_won' THEN 'won' WHEN 'dispute_lost' THEN 'lost' ELSE 'open' END
     ORDER BY 1, 2, 3, 4;

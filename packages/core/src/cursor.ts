@@ -10,7 +10,7 @@ import { CURSOR_CHARS_MAX } from './limits.ts';
  */
 const CURSOR_VERSION = 1;
 
-export const CURSOR_KINDS = ['statement', 'payouts', 'balances_report'] as const;
+export const CURSOR_KINDS = ['statement', 'payouts', 'balances_report', 'disputes', 'deficits_report'] as const;
 export type CursorKind = (typeof CURSOR_KINDS)[number];
 
 /** Filters a cursor pins: values as the request gave them, null when absent. */
@@ -71,4 +71,24 @@ function parseEnvelope(cursor: string): z.output<typeof envelopeSchema> | undefi
 
 function cursorInvalid(kind: CursorKind, reason: CursorInvalidReason, message: string, extra: Record<string, unknown> = {}): LedgerError {
   return new LedgerError('CURSOR_INVALID', `cursor: ${message}`, { field: 'cursor', route: kind, reason, ...extra });
+}
+
+/**
+ * One keyset page: checks the cursor against `kind` and `filters`, fetches up to `limit` + 1 rows
+ * after its position (the extra row says another page follows) and issues the next cursor from the
+ * last row kept.
+ * @throws LedgerError CURSOR_INVALID
+ */
+export async function keysetPage<Row, P>(
+  page: { kind: CursorKind; filters: CursorFilters; cursor: string | undefined; limit: number },
+  positionSchema: z.ZodType<P>,
+  fetch: (after: P | undefined) => Promise<Row[]>,
+  positionOf: (row: Row) => P,
+): Promise<{ rows: Row[]; next_cursor: string | null }> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.kind, page.cursor, page.filters, positionSchema);
+  const fetched = await fetch(after);
+  const rows = fetched.slice(0, page.limit);
+  const last = rows[rows.length - 1];
+  const more = fetched.length > page.limit && last !== undefined;
+  return { rows, next_cursor: more ? encodeCursor(page.kind, page.filters, positionOf(last)) : null };
 }

@@ -44,6 +44,8 @@ export {
 } from './payouts/payout-run.service.ts';
 export { type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
 export * from './reports/report.schema.ts';
-export { balancesReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
+export { balancesReport, deficitsReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';
 export { getStatement, STATEMENT_CSV_HEADER, statementCsvLine, statementLines } from './statements/statement.service.ts';
+export * from './disputes/dispute.schema.ts';
+export { getDispute, listDisputes } from './disputes/dispute.service.ts';

@@ -168,7 +168,7 @@ describe('ledger_entries constraints', () => {
     await expectRefused(entry({ currency }), /ledger_entries_currency_format/);
   });
 
-  it.each(['adjustment', 'SALE', 'chargeback'])('refuse unknown entry_type %j', async (entryType) => {
+  it.each(['adjustment', 'SALE', 'charge_back'])('refuse unknown entry_type %j', async (entryType) => {
     await expectRefused(entry({ entry_type: entryType }), /ledger_entries_entry_type_known/);
   });
 

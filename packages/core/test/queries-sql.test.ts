@@ -3,11 +3,11 @@ import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerDb } from '../src/db/database.ts';
 import { ingestEvent, type LedgerContext, listPayouts, markProcessing, requestPayoutRun, workNextPayoutRun } from '../src/index.ts';
-import { availableBalances, integrityViolations, payoutEligibility, topRestaurantsByRevenue } from '../src/reports/reports.repository.ts';
+import { availableBalances, integrityViolations, payoutEligibility, restaurantsInDeficit, topRestaurantsByRevenue } from '../src/reports/reports.repository.ts';
 import { chargeEvent, createTestDatabase, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
 
 /**
- * sql/queries.sql is the reviewable copy of Q1–Q4. It must never drift from the Kysely queries in
+ * sql/queries.sql is the reviewable copy of Q1–Q5. It must never drift from the Kysely queries in
  * reports.repository.ts: every block runs here beside its twin, with many parameter sets, on a
  * ledger with charges, refunds, several currencies, payouts in every status and (for Q4) damage of
  * every kind, and both must return exactly the same rows.
@@ -100,6 +100,20 @@ async function settleSomePayouts(ctx: LedgerContext): Promise<void> {
   // A second round in one currency: restaurants whose payout failed or was paid are paid again, open
   // ones are skipped. The other currencies keep funds that are eligible now.
   await drainPayoutRuns(ctx, 'PEN', '2026-01-25');
+  await disputeSome(ctx);
+}
+
+/** Disputes after the payouts: won, lost, still open, on an unknown charge; some leave a deficit. */
+async function disputeSome(ctx: LedgerContext): Promise<void> {
+  const dispute = (eventType: string, disputeId: string, fields: Record<string, unknown>) =>
+    ingestEvent(ctx, chargeEvent({ event_id: `${eventType}_${disputeId}`, event_type: eventType, fee: 0, ...fields, metadata: { dispute_id: disputeId, ...(fields.metadata as object) } }), {});
+  await ingestEvent(ctx, chargeEvent({ event_id: 'sd_charge', restaurant_id: 'res_s_a', currency: 'PEN', amount: 30_000, fee: 0, occurred_at: '2026-01-26T00:00:00Z', metadata: { payment_id: 'pay_sd' } }), {});
+  await dispute('dispute_opened', 'sd_won', { restaurant_id: 'res_s_a', currency: 'PEN', amount: 4000, fee: 500, occurred_at: '2026-01-27T00:00:00Z', metadata: { charge_event_id: 'sd_charge' } });
+  await dispute('dispute_won', 'sd_won', { restaurant_id: 'res_s_a', currency: 'PEN', amount: 4000, occurred_at: '2026-01-28T00:00:00Z' });
+  await dispute('dispute_opened', 'sd_lost', { restaurant_id: 'res_s_a', currency: 'PEN', amount: 25_000, occurred_at: '2026-01-27T00:00:00Z', metadata: { payment_id: 'pay_sd' } });
+  await dispute('dispute_lost', 'sd_lost', { restaurant_id: 'res_s_a', currency: 'PEN', amount: 25_000, occurred_at: '2026-01-29T00:00:00Z' });
+  await dispute('dispute_opened', 'sd_unknown', { restaurant_id: 'res_s_b', currency: 'USD', amount: 90_000, fee: 1500, occurred_at: '2026-01-21T00:00:00Z', metadata: { charge_event_id: 'nowhere' } });
+  await dispute('dispute_opened', 'sd_open', { restaurant_id: 'res_s_c', currency: 'MXN', amount: 70_000, occurred_at: '2026-01-30T00:00:00Z', metadata: { payment_id: 'nobody' } });
 }
 
 describe('sql/queries.sql', () => {
@@ -124,7 +138,7 @@ describe('sql/queries.sql', () => {
   afterAll(() => testDb.close());
 
   it('holds exactly the four report queries', () => {
-    expect([...blocks.keys()]).toEqual(['q1_available_balances', 'q2_top_restaurants', 'q3_payout_eligibility', 'q4_integrity_violations']);
+    expect([...blocks.keys()]).toEqual(['q1_available_balances', 'q2_top_restaurants', 'q3_payout_eligibility', 'q4_integrity_violations', 'q5_restaurants_in_deficit']);
   });
 
   it('Q1 returns what availableBalances returns, for every currency, moment and page', async () => {
@@ -171,15 +185,29 @@ describe('sql/queries.sql', () => {
     expect(nonEmpty).toBeGreaterThan(4);
   });
 
+  it('Q5 returns what restaurantsInDeficit returns, for every currency, moment and page', async () => {
+    let nonEmpty = 0;
+    for (const currency of [...CURRENCIES, 'EUR']) {
+      for (const asOf of AS_OF_MOMENTS) {
+        for (const [after, limit] of [[undefined, 100], ['res_s_a', 100], ['', 1]] as const) {
+          const expected = normalize(await restaurantsInDeficit(db, currency, asOf, after, limit));
+          expect(await runBlock('q5_restaurants_in_deficit', [currency, asOf, after ?? '', limit + 1])).toEqual(expected);
+          if (expected.length > 0) nonEmpty += 1;
+        }
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(3);
+  });
+
   it('Q4 returns what integrityViolations returns, on the processor\'s contradictions and after damage of every kind', async () => {
     const healthy = normalize(await integrityViolations(db));
-    expect(healthy.map((row) => row.reason)).toEqual(['BALANCE_OUT_OF_RANGE', 'PAYOUT_EVENT_CONTRADICTED', 'PAYOUT_EVENT_UNMATCHED']);
+    expect(healthy.map((row) => row.reason)).toEqual(['BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_CHARGE_NOT_FOUND', 'PAYOUT_EVENT_CONTRADICTED', 'PAYOUT_EVENT_UNMATCHED']);
     expect(await runBlock('q4_integrity_violations', [])).toEqual(healthy);
 
     await plantDamageOfEveryKind(db);
     const damaged = normalize(await integrityViolations(db));
     expect(new Set(damaged.map((row) => row.reason))).toEqual(
-      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE']),
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH']),
     );
     expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
   });
@@ -196,6 +224,9 @@ async function plantDamageOfEveryKind(db: LedgerDb): Promise<void> {
     await sql`DELETE FROM processor_events WHERE event_id = 's_3'`.execute(trx);
     await sql`UPDATE ledger_entries SET amount_minor = -amount_minor WHERE processor_event_id = ${eventPk('s_4')} AND entry_type = 'sale'`.execute(trx);
     await sql`UPDATE payouts SET amount_minor = amount_minor + 1 WHERE id = (SELECT MIN(id) FROM payouts)`.execute(trx);
+    // The disputes projection drifts from its events: a lost dispute shown open, and a hold with a wrong amount.
+    await sql`UPDATE disputes SET status = 'open', closed_event_pk = NULL, closed_at = NULL WHERE dispute_id = 'sd_lost'`.execute(trx);
+    await sql`UPDATE ledger_entries SET amount_minor = -1 WHERE entry_type = 'dispute_hold' AND processor_event_id = ${eventPk('dispute_opened_sd_open')}`.execute(trx);
     await sql`
       DELETE FROM payout_settlements WHERE ledger_entry_id IN (
         SELECT id FROM ledger_entries WHERE entry_type = 'payout' AND payout_id = (SELECT MAX(id) FROM payouts))`.execute(trx);

@@ -2,6 +2,9 @@ import {
   balancesReport,
   balancesReportInputSchema,
   balancesReportSchema,
+  deficitsReport,
+  deficitsReportInputSchema,
+  deficitsReportSchema,
   integrityReport,
   integrityReportSchema,
   payoutEligibilityInputSchema,
@@ -62,6 +65,24 @@ export const reportsRouter = router({
     .output(payoutEligibilitySchema)
     .query(({ ctx, input }) => payoutEligibilityReport(ctx, input)),
 
+  deficits: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/reports/deficits',
+        tags: ['reports'],
+        summary: 'Restaurants in deficit: available balance below zero now, what each owes and since when',
+        description:
+          'deficit is minus the available balance (> 0); since is when the available balance last went below zero; ' +
+          'age_days the whole days since then. No payout is made while a restaurant is in deficit; its next earnings ' +
+          'pay the deficit back first. Paged by restaurant id like Q1.',
+      },
+      errorCodes: ['CURSOR_INVALID'],
+    })
+    .input(deficitsReportInputSchema)
+    .output(deficitsReportSchema)
+    .query(({ ctx, input }) => deficitsReport(ctx, input)),
+
   integrity: authedProcedure
     .meta({
       openapi: {
@@ -69,7 +90,9 @@ export const reportsRouter = router({
         path: '/v1/reports/integrity',
         tags: ['reports'],
         summary: 'Q4: integrity checks; each offending row with a reason code, none on a healthy ledger',
-        description: 'Events without their entries, entries without a source, wrong signs, payouts whose items or entries do not add up, unmatched payout events.',
+        description:
+          'Events without their entries, entries without a source, wrong signs, payouts whose items or entries do not add up, ' +
+          'unmatched payout events, disputes naming a charge the ledger does not know, disputes whose row disagrees with their events.',
       },
     })
     .input(z.strictObject({}))

@@ -8,7 +8,7 @@ export type LedgerErrorShape = {
   data: {
     httpStatus: number;
     path: string | undefined;
-    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
     message: string;
     details: Readonly<Record<string, unknown>>;
   };
@@ -24,7 +24,7 @@ export type AppRouter = TRPCBuiltRouter<
       ingest: TRPCMutationProcedure<{
         input: {
           event_id: string;
-          event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
+          event_type: "charge_succeeded" | "dispute_lost" | "dispute_opened" | "dispute_won" | "payout_failed" | "payout_paid" | "refund_succeeded";
           occurred_at: string;
           restaurant_id: string;
           currency: string;
@@ -36,7 +36,7 @@ export type AppRouter = TRPCBuiltRouter<
           idempotent: boolean;
           event: {
             event_id: string;
-            event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
+            event_type: "charge_succeeded" | "dispute_lost" | "dispute_opened" | "dispute_won" | "payout_failed" | "payout_paid" | "refund_succeeded";
             restaurant_id: string;
             currency: string;
             amount: number;
@@ -46,7 +46,7 @@ export type AppRouter = TRPCBuiltRouter<
           };
           entries: Array<{
             entry_id: string;
-            entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
@@ -54,6 +54,11 @@ export type AppRouter = TRPCBuiltRouter<
           payout?: {
             payout_id: string | null;
             result: "already_final" | "applied" | "mismatch" | "unknown_payout";
+          } | undefined;
+          dispute?: {
+            dispute_id: string;
+            status: "lost" | "open" | "won";
+            charge_found: boolean;
           } | undefined;
         };
         meta: object;
@@ -63,7 +68,7 @@ export type AppRouter = TRPCBuiltRouter<
         input: {
           events: Array<{
             event_id: string;
-            event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
+            event_type: "charge_succeeded" | "dispute_lost" | "dispute_opened" | "dispute_won" | "payout_failed" | "payout_paid" | "refund_succeeded";
             occurred_at: string;
             restaurant_id: string;
             currency: string;
@@ -82,7 +87,7 @@ export type AppRouter = TRPCBuiltRouter<
               idempotent: boolean;
               event: {
                 event_id: string;
-                event_type: "charge_succeeded" | "payout_failed" | "payout_paid" | "refund_succeeded";
+                event_type: "charge_succeeded" | "dispute_lost" | "dispute_opened" | "dispute_won" | "payout_failed" | "payout_paid" | "refund_succeeded";
                 restaurant_id: string;
                 currency: string;
                 amount: number;
@@ -92,7 +97,7 @@ export type AppRouter = TRPCBuiltRouter<
               };
               entries: Array<{
                 entry_id: string;
-                entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+                entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
                 amount: number;
                 occurred_at: string;
                 available_at: string;
@@ -101,9 +106,14 @@ export type AppRouter = TRPCBuiltRouter<
                 payout_id: string | null;
                 result: "already_final" | "applied" | "mismatch" | "unknown_payout";
               } | undefined;
+              dispute?: {
+                dispute_id: string;
+                status: "lost" | "open" | "won";
+                charge_found: boolean;
+              } | undefined;
             } | undefined;
             error?: {
-              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
               message: string;
               details: Record<string, unknown>;
             } | undefined;
@@ -181,7 +191,7 @@ export type AppRouter = TRPCBuiltRouter<
           currency: string;
           items: Array<{
             entry_id: string;
-            entry_type: "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
@@ -288,9 +298,10 @@ export type AppRouter = TRPCBuiltRouter<
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "fee" | "payout_reversal" | "refund" | "sale";
+            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
             amount: number;
           }>;
+          deficit_recovered: number;
         };
         meta: object;
       }>;
@@ -314,9 +325,10 @@ export type AppRouter = TRPCBuiltRouter<
             created_at: string;
             paid_at: string | null;
             items: Array<{
-              type: "fee" | "payout_reversal" | "refund" | "sale";
+              type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
               amount: number;
             }>;
+            deficit_recovered: number;
           }>;
           next_cursor: string | null;
         };
@@ -337,9 +349,10 @@ export type AppRouter = TRPCBuiltRouter<
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "fee" | "payout_reversal" | "refund" | "sale";
+            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
             amount: number;
           }>;
+          deficit_recovered: number;
         };
         meta: object;
       }>;
@@ -403,17 +416,105 @@ export type AppRouter = TRPCBuiltRouter<
         };
         meta: object;
       }>;
+      /** Restaurants in deficit: available balance below zero now, what each owes and since when */
+      deficits: TRPCQueryProcedure<{
+        input: {
+          currency: string;
+          cursor?: string | undefined;
+          limit?: number | undefined;
+        };
+        output: {
+          currency: string;
+          as_of: string;
+          items: Array<{
+            restaurant_id: string;
+            currency: string;
+            deficit: number;
+            since: string;
+            age_days: number;
+          }>;
+          next_cursor: string | null;
+        };
+        meta: object;
+      }>;
       /** Q4: integrity checks; each offending row with a reason code, none on a healthy ledger */
       integrity: TRPCQueryProcedure<{
         input: Record<string, never>;
         output: {
           healthy: boolean;
           items: Array<{
-            reason: "BALANCE_OUT_OF_RANGE" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
+            reason: "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
             event_id: string | null;
             entry_id: string | null;
             payout_id: string | null;
             detail: string;
+          }>;
+        };
+        meta: object;
+      }>;
+    };
+    disputes: {
+      /** Disputes (chargebacks), filtered, in the order recorded, with cursor pagination */
+      list: TRPCQueryProcedure<{
+        input: {
+          restaurant_id?: string | undefined;
+          currency?: string | undefined;
+          status?: "lost" | "open" | "won" | undefined;
+          cursor?: string | undefined;
+          limit?: number | undefined;
+        };
+        output: {
+          items: Array<{
+            dispute_id: string;
+            restaurant_id: string;
+            currency: string;
+            amount: number;
+            fee: number;
+            status: "lost" | "open" | "won";
+            charge_found: boolean;
+            charge: {
+              event_id: string | null;
+              payment_id: string | null;
+              charge_found: boolean;
+            };
+            opened_at: string;
+            closed_at: string | null;
+            created_at: string;
+            events: Array<{
+              event_id: string;
+              event_type: "dispute_lost" | "dispute_opened" | "dispute_won";
+              occurred_at: string;
+            }>;
+          }>;
+          next_cursor: string | null;
+        };
+        meta: object;
+      }>;
+      /** A dispute by the processor's dispute id, with its charge and its events */
+      get: TRPCQueryProcedure<{
+        input: {
+          dispute_id: string;
+        };
+        output: {
+          dispute_id: string;
+          restaurant_id: string;
+          currency: string;
+          amount: number;
+          fee: number;
+          status: "lost" | "open" | "won";
+          charge_found: boolean;
+          charge: {
+            event_id: string | null;
+            payment_id: string | null;
+            charge_found: boolean;
+          };
+          opened_at: string;
+          closed_at: string | null;
+          created_at: string;
+          events: Array<{
+            event_id: string;
+            event_type: "dispute_lost" | "dispute_opened" | "dispute_won";
+            occurred_at: string;
           }>;
         };
         meta: object;

@@ -106,6 +106,27 @@ export interface BalanceCheckpointsTable {
   created_at: CreatedAt;
 }
 
+/** A projection of the dispute events, written in their transactions (migration 2025-12-08). */
+export interface DisputesTable {
+  id: GeneratedInt8;
+  dispute_id: string;
+  restaurant_id: string;
+  currency: string;
+  amount_minor: Int8;
+  fee_minor: Int8;
+  status: string;
+  charge_event_id: string | null;
+  payment_id: string | null;
+  charge_pk: Int8Ref | null;
+  charge_found: boolean;
+  opened_event_pk: Int8Ref;
+  closed_event_pk: ColumnType<Int8Value | null, never, Int8Value>;
+  opened_at: ColumnType<Date, string, never>;
+  closed_at: ColumnType<Date | null, never, string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, never, unknown>;
+}
+
 export interface Database {
   restaurants: RestaurantsTable;
   processor_events: ProcessorEventsTable;
@@ -114,6 +135,7 @@ export interface Database {
   payouts: PayoutsTable;
   payout_settlements: PayoutSettlementsTable;
   balance_checkpoints: BalanceCheckpointsTable;
+  disputes: DisputesTable;
 }
 
 export type LedgerDb = Kysely<Database>;

@@ -2,6 +2,7 @@ import type { Int8Value } from '../db/int8.ts';
 import type { LedgerTransaction } from '../db/database.ts';
 import type { EntryTypeDefinition } from '../ledger/entry-types.ts';
 import { type EntryToWrite, insertEventEntries, type LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
+import type { DisputeEffect } from '../disputes/dispute.schema.ts';
 import type { EntryType, PayoutEffect, ProcessorEventInput } from './event.schema.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface AppliedEvent {
   entries: LedgerEntryRow[];
   /** For events that settle a payout: what the event did to the payout it names. */
   payout?: PayoutEffect;
+  /** For dispute events: the dispute's state after the event. */
+  dispute?: DisputeEffect;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   METADATA_BYTES_MAX,
   METADATA_DEPTH_MAX,
 } from '../limits.ts';
+import { disputeEffectSchema } from '../disputes/dispute.schema.ts';
 import { BUILT_IN_EVENT_TYPES } from './types/index.ts';
 import { findUnstorableString, jsonDepthExceeds, UNSTORABLE_STRING_MESSAGE } from '../json-safety.ts';
 import {
@@ -35,7 +36,17 @@ function unknownEventTypeMessage(names: readonly string[]): string {
  * The entry types, for the API's types and enums (order kept for the OpenAPI document). A test
  * (event-registry.test.ts) holds it equal to the registry's, which says each one's sign and source.
  */
-export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
+export const ENTRY_TYPES = [
+  'sale',
+  'fee',
+  'refund',
+  'payout',
+  'payout_reversal',
+  'dispute_hold',
+  'dispute_fee',
+  'dispute_release',
+  'chargeback',
+] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
 export const metadataSchema = z
@@ -158,6 +169,7 @@ export const ingestResultSchema = z
     }),
     entries: z.array(ledgerEntrySchema),
     payout: payoutEffectSchema.optional().meta({ description: 'For a first delivery of payout_paid / payout_failed' }),
+    dispute: disputeEffectSchema.optional().meta({ description: 'For a first delivery of dispute_opened / dispute_won / dispute_lost' }),
   })
   .meta({ id: 'IngestResult' });
 export type IngestResult = z.output<typeof ingestResultSchema>;

@@ -195,6 +195,7 @@ async function ingestInTransaction(ctx: LedgerContext, { event, rawPayload }: Ac
       event: toEventView(stored),
       entries: applied.entries.map(toEntryView),
       ...(applied.payout !== undefined && { payout: applied.payout }),
+      ...(applied.dispute !== undefined && { dispute: applied.dispute }),
     };
   });
   if (replay === undefined) throw new Error(`event ${event.event_id}: no outcome`);

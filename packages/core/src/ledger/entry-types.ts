@@ -21,3 +21,8 @@ export const REFUND_ENTRY = entryType({ entry_type: 'refund', sign: -1, source: 
 /** Written by payout runs, not by an event: the money a payout takes. */
 export const PAYOUT_ENTRY = entryType({ entry_type: 'payout', sign: -1, source: 'payout' });
 export const PAYOUT_REVERSAL_ENTRY = entryType({ entry_type: 'payout_reversal', sign: 1, source: 'event_and_payout' });
+/** Disputes (docs/disputes.md): the disputed amount held, the processor's dispute fee, the hold given back, the loss. */
+export const DISPUTE_HOLD_ENTRY = entryType({ entry_type: 'dispute_hold', sign: -1, source: 'event' });
+export const DISPUTE_FEE_ENTRY = entryType({ entry_type: 'dispute_fee', sign: -1, source: 'event' });
+export const DISPUTE_RELEASE_ENTRY = entryType({ entry_type: 'dispute_release', sign: 1, source: 'event' });
+export const CHARGEBACK_ENTRY = entryType({ entry_type: 'chargeback', sign: -1, source: 'event' });

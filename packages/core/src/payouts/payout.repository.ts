@@ -69,6 +69,28 @@ export async function findPayoutPage(
   return rows;
 }
 
+const payoutIdArray = (payoutIds: readonly string[]) => sql`${sql.raw('ARRAY[')}${sql.join(payoutIds.map((id) => sql`${id}::bigint`))}${sql.raw(']')}`;
+
+/**
+ * Per payout, the deficit its earnings first paid back: minus the lowest running sum of the entries
+ * it settles (its own payout entry excluded) in available_at, id order, when that goes below zero;
+ * else 0. A payout that settles only non-negative running sums has no row.
+ */
+export async function findPayoutDeficits(db: LedgerDb, payoutIds: readonly string[]): Promise<Array<{ payout_id: Int8Value; deficit_recovered: Int8Value }>> {
+  if (payoutIds.length === 0) return [];
+  const { rows } = await sql<{ payout_id: Int8Value; deficit_recovered: Int8Value }>`
+    SELECT payout_id, -MIN(running) AS deficit_recovered
+    FROM (
+      SELECT s.payout_id, SUM(le.amount_minor) OVER (PARTITION BY s.payout_id ORDER BY le.available_at, le.id) AS running
+      FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      WHERE s.payout_id = ANY(${payoutIdArray(payoutIds)}) AND le.entry_type <> 'payout'
+    ) AS settled
+    GROUP BY payout_id
+    HAVING MIN(running) < 0
+    ORDER BY payout_id`.execute(db);
+  return rows;
+}
+
 /** Each payout's settled entries summed by type, its own payout entry excluded: its items. */
 export async function findPayoutItems(
   db: LedgerDb,
@@ -78,7 +100,7 @@ export async function findPayoutItems(
   const { rows } = await sql<{ payout_id: Int8Value; entry_type: string; amount_minor: Int8Value }>`
     SELECT s.payout_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
     FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    WHERE s.payout_id = ANY(${sql.raw('ARRAY[')}${sql.join(payoutIds.map((id) => sql`${id}::bigint`))}${sql.raw(']')})
+    WHERE s.payout_id = ANY(${payoutIdArray(payoutIds)})
       AND le.entry_type <> 'payout'
     GROUP BY s.payout_id, le.entry_type
     ORDER BY s.payout_id, le.entry_type`.execute(db);

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
+import { ENTRY_TYPES, type EntryType } from '../events/event.schema.ts';
 import { currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, restaurantIdSchema, signedMinorSchema } from '../shared-schemas.ts';
 import { PAYOUT_PAGE_LIMIT_DEFAULT, PAYOUT_PAGE_LIMIT_MAX } from '../limits.ts';
 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 export const PAYOUT_RUN_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
-export const PAYOUT_ITEM_TYPES = ['sale', 'fee', 'refund', 'payout_reversal'] as const;
+/** A payout's items are the entry types it settles: every type but its own `payout` entry. */
+export const PAYOUT_ITEM_TYPES = ENTRY_TYPES.filter((type) => type !== 'payout') as unknown as readonly [
+  Exclude<EntryType, 'payout'>,
+  ...Array<Exclude<EntryType, 'payout'>>,
+];
 
 /**
  * Why a payout run leaves a restaurant unpaid, in the order the API lists them. The one list: the
@@ -88,6 +93,11 @@ export const payoutSchema = z
     items: z
       .array(z.object({ type: z.enum(PAYOUT_ITEM_TYPES), amount: signedMinorSchema }))
       .meta({ description: 'The amount broken down by entry type; always sums to amount' }),
+    deficit_recovered: z.number().int().min(0).meta({
+      description:
+        'The deficit (negative available balance) this payout first paid back out of its earnings: minus the lowest running ' +
+        'sum of the entries it settles, in available_at order, when that goes below zero; else 0 (docs/payouts.md#deficits)',
+    }),
   })
   .meta({ id: 'Payout' });
 export type Payout = z.output<typeof payoutSchema>;

@@ -4,7 +4,7 @@ import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { parsePayoutId } from './payout-id.ts';
-import { findPayout, findPayoutItems, findPayoutPage, markPayoutProcessing, type PayoutRow } from './payout.repository.ts';
+import { findPayout, findPayoutDeficits, findPayoutItems, findPayoutPage, markPayoutProcessing, type PayoutRow } from './payout.repository.ts';
 import type { ListPayoutsInput, Payout, PayoutPage } from './payout.schema.ts';
 
 function payoutNotFound(payoutId: string): LedgerError {
@@ -58,7 +58,9 @@ export async function markProcessing(ctx: LedgerContext, payoutId: string): Prom
 const payoutPositionSchema = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) });
 
 async function withItems(ctx: LedgerContext, rows: readonly PayoutRow[]): Promise<Payout[]> {
-  const items = await findPayoutItems(ctx.db, rows.map((row) => int8ToId(row.id)));
+  const ids = rows.map((row) => int8ToId(row.id));
+  const items = await findPayoutItems(ctx.db, ids);
+  const deficits = new Map((await findPayoutDeficits(ctx.db, ids)).map((row) => [int8ToId(row.payout_id), int8ToSafeInteger(row.deficit_recovered)]));
   return rows.map((row) => {
     const id = int8ToId(row.id);
     return {
@@ -73,6 +75,7 @@ async function withItems(ctx: LedgerContext, rows: readonly PayoutRow[]): Promis
       items: items
         .filter((item) => int8ToId(item.payout_id) === id)
         .map((item) => ({ type: item.entry_type as Payout['items'][number]['type'], amount: int8ToSafeInteger(item.amount_minor) })),
+      deficit_recovered: deficits.get(id) ?? 0,
     };
   });
 }

@@ -13,6 +13,8 @@ export const INTEGRITY_REASONS = [
   'PAYOUT_EVENT_CONTRADICTED',
   'BALANCE_OUT_OF_RANGE',
   'PAYOUT_NOT_ZERO_SUM',
+  'DISPUTE_CHARGE_NOT_FOUND',
+  'DISPUTE_PROJECTION_MISMATCH',
 ] as const;
 
 // Q1
@@ -74,6 +76,31 @@ export const payoutEligibilitySchema = z
   })
   .meta({ id: 'PayoutEligibility' });
 export type PayoutEligibility = z.output<typeof payoutEligibilitySchema>;
+
+// Q5: restaurants in deficit
+export const deficitsReportInputSchema = z.strictObject({
+  currency: currencySchema,
+  cursor: cursorParamSchema,
+  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX)).prefault(100),
+});
+export type DeficitsReportInput = z.output<typeof deficitsReportInputSchema>;
+export const deficitsReportSchema = z
+  .object({
+    currency: z.string(),
+    as_of: z.string(),
+    items: z.array(
+      z.object({
+        restaurant_id: z.string(),
+        currency: z.string(),
+        deficit: signedMinorSchema.meta({ description: 'What the restaurant owes: minus its available balance (> 0)' }),
+        since: z.string().meta({ description: 'When its available balance last went below zero' }),
+        age_days: z.number().int().meta({ description: 'Whole days from since to as_of' }),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'DeficitsReport' });
+export type DeficitsReport = z.output<typeof deficitsReportSchema>;
 
 // Q4
 export const integrityReportSchema = z

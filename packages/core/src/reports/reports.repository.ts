@@ -78,6 +78,42 @@ export async function payoutEligibility(db: LedgerDb, currency: string, asOf: st
   return rows;
 }
 
+/**
+ * Q5: restaurants whose available balance in `currency` at `asOf` is below zero, with the deficit
+ * (what they owe, positive) and `since`: the moment the available balance last went from zero or
+ * more to below zero. The available balance moves when an entry becomes available (available_at,
+ * never before its occurred_at), so it is a running sum of entries grouped by available_at (window
+ * functions), and `since` is the latest step whose sum is negative after one that was not.
+ * Keyset-paged by restaurant id.
+ */
+export async function restaurantsInDeficit(db: LedgerDb, currency: string, asOf: Date, afterRestaurantId: string | undefined, limit: number) {
+  const { rows } = await sql<{ restaurant_id: string; deficit: Int8Value; since: Date }>`
+    WITH steps AS (
+      SELECT restaurant_id, available_at AS at, SUM(amount_minor) AS delta
+      FROM ledger_entries
+      WHERE currency = ${currency} AND occurred_at <= ${asOf} AND available_at <= ${asOf} AND restaurant_id > ${afterRestaurantId ?? ''}
+      GROUP BY restaurant_id, available_at
+    ), running AS (
+      SELECT restaurant_id, at, SUM(delta) OVER (PARTITION BY restaurant_id ORDER BY at) AS balance
+      FROM steps
+    ), flagged AS (
+      SELECT restaurant_id, at, balance,
+        ROW_NUMBER() OVER (PARTITION BY restaurant_id ORDER BY at DESC) AS latest,
+        balance < 0 AND LAG(balance, 1, 0) OVER (PARTITION BY restaurant_id ORDER BY at) >= 0 AS went_below
+      FROM running
+    ), deficits AS (
+      SELECT restaurant_id, -balance AS deficit,
+        MAX(at) FILTER (WHERE went_below) OVER (PARTITION BY restaurant_id) AS since, latest
+      FROM flagged
+    )
+    SELECT restaurant_id, deficit, since
+    FROM deficits
+    WHERE latest = 1 AND deficit > 0 AND deficit <= ${FIGURE_MAX}
+    ORDER BY restaurant_id
+    LIMIT ${limit + 1}`.execute(db);
+  return rows;
+}
+
 export interface IntegrityRow {
   reason: string;
   event_id: string | null;
@@ -113,7 +149,7 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
       LEFT JOIN payout_settlements s ON s.payout_id = p.id
       LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
       GROUP BY p.id, p.amount_minor
-    )
+    ), ${DISPUTE_PROJECTION_CTES}
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
     FROM event_sums WHERE actual IS NULL
@@ -157,9 +193,42 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
     FROM ledger_entries
     GROUP BY restaurant_id, currency
     HAVING SUM(ABS(amount_minor)) > ${FIGURE_MAX}
+    UNION ALL
+    SELECT 'DISPUTE_CHARGE_NOT_FOUND', o.event_id, NULL, NULL,
+      'dispute ' || d.dispute_id || ' names a charge the ledger does not know (charge_event_id ' ||
+      COALESCE(d.charge_event_id, '(none)') || ', payment_id ' || COALESCE(d.payment_id, '(none)') || ')'
+    FROM disputes d JOIN processor_events o ON o.id = d.opened_event_pk
+    WHERE NOT d.charge_found
+    UNION ALL
+    SELECT 'DISPUTE_PROJECTION_MISMATCH', o.event_id, NULL, NULL,
+      'dispute ' || COALESCE(d.dispute_id, e.dispute_id) || ': the disputes row disagrees with its events'
+    FROM disputes d
+    FULL JOIN dispute_events e ON e.dispute_id = d.dispute_id
+    LEFT JOIN processor_events o ON o.id = e.opened_pk
+    LEFT JOIN processor_events c ON c.id = e.closed_pk
+    WHERE d.id IS NULL OR e.dispute_id IS NULL OR e.opened_count <> 1 OR e.closed_count > 1
+       OR d.opened_event_pk <> e.opened_pk OR d.closed_event_pk IS DISTINCT FROM e.closed_pk
+       OR d.restaurant_id <> o.restaurant_id OR d.currency <> o.currency
+       OR d.amount_minor <> o.amount_minor OR d.fee_minor <> o.fee_minor
+       OR d.status <> CASE c.event_type WHEN 'dispute_won' THEN 'won' WHEN 'dispute_lost' THEN 'lost' ELSE 'open' END
     ORDER BY 1, 2, 3, 4`.execute(db);
   return rows;
 }
+
+/**
+ * Q4's view of each dispute as its stored events tell it (the events are the truth; the disputes
+ * table is their projection): its opening and closing events and how many of each there are.
+ */
+const DISPUTE_PROJECTION_CTES = sql`dispute_events AS (
+      SELECT pe.metadata ->> 'dispute_id' AS dispute_id,
+        MIN(pe.id) FILTER (WHERE pe.event_type = 'dispute_opened') AS opened_pk,
+        COUNT(*) FILTER (WHERE pe.event_type = 'dispute_opened') AS opened_count,
+        MIN(pe.id) FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost')) AS closed_pk,
+        COUNT(*) FILTER (WHERE pe.event_type IN ('dispute_won', 'dispute_lost')) AS closed_count
+      FROM processor_events pe
+      WHERE pe.event_type IN ('dispute_opened', 'dispute_won', 'dispute_lost')
+      GROUP BY pe.metadata ->> 'dispute_id'
+    )`;
 
 /** Q4's rules as data, from each event type's integrity rule and each entry type's sign. */
 function integrityRulesOf(registry: EventRegistry): { eventRules: string; entryRules: string } {

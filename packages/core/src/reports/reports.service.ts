@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { keysetPage } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { restaurantIdSchema } from '../shared-schemas.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { availableBalances, integrityViolations, payoutEligibility, topRestaurantsByRevenue } from './reports.repository.ts';
+import { availableBalances, integrityViolations, payoutEligibility, restaurantsInDeficit, topRestaurantsByRevenue } from './reports.repository.ts';
 import {
   type BalancesReport,
   type BalancesReportInput,
+  type DeficitsReport,
+  type DeficitsReportInput,
   type IntegrityReport,
   type PayoutEligibility,
   type PayoutEligibilityInput,
@@ -23,20 +25,22 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export async function balancesReport(ctx: LedgerContext, input: BalancesReportInput): Promise<BalancesReport> {
   const filters = { currency: input.currency, as_of: input.as_of?.toISOString() ?? null };
-  const after = input.cursor === undefined ? undefined : decodeCursor('balances_report', input.cursor, filters, balancesPositionSchema);
   const asOf = input.as_of ?? ctx.clock();
-  const rows = await availableBalances(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit);
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
+  const { rows, next_cursor } = await keysetPage(
+    { kind: 'balances_report', filters, cursor: input.cursor, limit: input.limit },
+    balancesPositionSchema,
+    (after) => availableBalances(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit),
+    (row) => ({ restaurant_id: row.restaurant_id }),
+  );
   return {
     currency: input.currency,
     as_of: asOf.toISOString(),
-    items: page.map((row) => ({
+    items: rows.map((row) => ({
       restaurant_id: row.restaurant_id,
       available: int8ToSafeInteger(row.available),
       last_event_at: row.last_event_at?.toISOString() ?? null,
     })),
-    next_cursor: rows.length > input.limit && last !== undefined ? encodeCursor('balances_report', filters, { restaurant_id: last.restaurant_id }) : null,
+    next_cursor,
   };
 }
 
@@ -66,6 +70,32 @@ export async function payoutEligibilityReport(ctx: LedgerContext, input: PayoutE
     as_of: input.as_of,
     cutoff: cutoff.toISOString(),
     items: rows.map((row) => ({ restaurant_id: row.restaurant_id, amount: int8ToSafeInteger(row.amount) })),
+  };
+}
+
+/**
+ * Q5: restaurants whose available balance is below zero now, what they owe and since when, paged by id.
+ * @throws LedgerError CURSOR_INVALID
+ */
+export async function deficitsReport(ctx: LedgerContext, input: DeficitsReportInput): Promise<DeficitsReport> {
+  const asOf = ctx.clock();
+  const { rows, next_cursor } = await keysetPage(
+    { kind: 'deficits_report', filters: { currency: input.currency }, cursor: input.cursor, limit: input.limit },
+    balancesPositionSchema,
+    (after) => restaurantsInDeficit(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit),
+    (row) => ({ restaurant_id: row.restaurant_id }),
+  );
+  return {
+    currency: input.currency,
+    as_of: asOf.toISOString(),
+    items: rows.map((row) => ({
+      restaurant_id: row.restaurant_id,
+      currency: input.currency,
+      deficit: int8ToSafeInteger(row.deficit),
+      since: row.since.toISOString(),
+      age_days: Math.floor((asOf.getTime() - row.since.getTime()) / DAY_MS),
+    })),
+    next_cursor,
   };
 }
 

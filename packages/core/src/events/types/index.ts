@@ -1,4 +1,7 @@
 import { chargeSucceeded } from './charge-succeeded.ts';
+import { disputeLost } from './dispute-lost.ts';
+import { disputeOpened } from './dispute-opened.ts';
+import { disputeWon } from './dispute-won.ts';
 import { payoutFailed } from './payout-failed.ts';
 import { payoutPaid } from './payout-paid.ts';
 import { refundSucceeded } from './refund-succeeded.ts';
@@ -8,4 +11,12 @@ import { refundSucceeded } from './refund-succeeded.ts';
  * one line in this list (and one migration line: docs/adr/0003-event-type-registry.md); every list
  * of types (the schema's enum, the entry types, metrics, Q4's rules) derives from it.
  */
-export const BUILT_IN_EVENT_TYPES = [chargeSucceeded, refundSucceeded, payoutPaid, payoutFailed] as const;
+export const BUILT_IN_EVENT_TYPES = [
+  chargeSucceeded,
+  refundSucceeded,
+  payoutPaid,
+  payoutFailed,
+  disputeOpened,
+  disputeWon,
+  disputeLost,
+] as const;
