@@ -63,7 +63,7 @@ const PAYOUT_RUN = {
   min_amount: 5000,
   cutoff: '2025-12-27T23:59:59.999Z',
   created: 1,
-  skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0 },
+  skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0, below_payout_minimum: 0 },
   attempts: 1,
   last_error: null,
   requested_at: PAYOUT_CREATED_AT,

@@ -41,6 +41,7 @@ export * from './payouts/payout.schema.ts';
 export { getPayout, listPayouts, markProcessing } from './payouts/payout.service.ts';
 export {
   getPayoutRun,
+  listPayoutRuns,
   PAYOUT_BATCH_SIZE_DEFAULT,
   PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_RUN_OUTCOMES,
@@ -50,6 +51,15 @@ export {
   workNextPayoutRun,
 } from './payouts/payout-run.service.ts';
 export { PAYOUT_POLL_INTERVAL_MS_DEFAULT, type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
+export {
+  createScheduledRuns,
+  PAYOUT_SCHEDULE_FIRST_TICK_MS,
+  PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT,
+  type PayoutScheduler,
+  type ScheduleTick,
+  scheduleDayOf,
+  startPayoutScheduler,
+} from './payouts/payout-scheduler.ts';
 export * from './reports/report.schema.ts';
 export { balancesReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';

@@ -10,6 +10,9 @@ export const EVENT_ID_LENGTH_MAX = 255;
 export const RESTAURANT_NAME_LENGTH_MAX = 200;
 export const MATURITY_DAYS_MAX = 365;
 export const MATURITY_DAYS_DEFAULT = 7;
+/** A reserve is a share in basis points: 10000 holds the whole charge. */
+export const RESERVE_PERCENT_MAX = 10_000;
+export const RESERVE_DAYS_MAX = 365;
 /**
  * How far in the future (by our clock) an event's occurred_at may be. Processor clocks drift a
  * little; an event from further ahead would stay invisible to balances until then, so we refuse it.

@@ -35,7 +35,7 @@ function unknownEventTypeMessage(names: readonly string[]): string {
  * The entry types, for the API's types and enums (order kept for the OpenAPI document). A test
  * (event-registry.test.ts) holds it equal to the registry's, which says each one's sign and source.
  */
-export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal'] as const;
+export const ENTRY_TYPES = ['sale', 'fee', 'refund', 'payout', 'payout_reversal', 'reserve_hold', 'reserve_release'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
 export const metadataSchema = z

@@ -21,3 +21,9 @@ export const REFUND_ENTRY = entryType({ entry_type: 'refund', sign: -1, source: 
 /** Written by payout runs, not by an event: the money a payout takes. */
 export const PAYOUT_ENTRY = entryType({ entry_type: 'payout', sign: -1, source: 'payout' });
 export const PAYOUT_REVERSAL_ENTRY = entryType({ entry_type: 'payout_reversal', sign: 1, source: 'event_and_payout' });
+/**
+ * A rolling reserve (docs/settlement-settings.md): a share of a charge held back when its sale
+ * matures, and given back reserve_days later. Both belong to the charge's event and net to zero.
+ */
+export const RESERVE_HOLD_ENTRY = entryType({ entry_type: 'reserve_hold', sign: -1, source: 'event' });
+export const RESERVE_RELEASE_ENTRY = entryType({ entry_type: 'reserve_release', sign: 1, source: 'event' });

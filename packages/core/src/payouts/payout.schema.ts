@@ -5,7 +5,9 @@ import { currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, 
 export const PAYOUT_STATUSES = ['created', 'processing', 'paid', 'failed'] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 export const PAYOUT_RUN_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
-export const PAYOUT_ITEM_TYPES = ['sale', 'fee', 'refund', 'payout_reversal'] as const;
+/** How a payout run was created: by POST /v1/payouts/run, or by the scheduler for one restaurant. */
+export const PAYOUT_RUN_TRIGGERS = ['manual', 'schedule'] as const;
+export const PAYOUT_ITEM_TYPES = ['sale', 'fee', 'refund', 'payout_reversal', 'reserve_hold', 'reserve_release'] as const;
 
 /**
  * Why a payout run leaves a restaurant unpaid, in the order the API lists them. The one list: the
@@ -19,6 +21,7 @@ export const PAYOUT_SKIP_REASONS = [
   'already_paid_for_as_of',
   'later_payout_exists',
   'amount_out_of_range',
+  'below_payout_minimum',
 ] as const;
 export const payoutSkipReasonSchema = z.enum(PAYOUT_SKIP_REASONS);
 export type PayoutSkipReason = z.output<typeof payoutSkipReasonSchema>;
@@ -28,6 +31,7 @@ export type PayoutSkipCounts = Record<PayoutSkipReason, number>;
 const SKIP_REASON_DESCRIPTIONS: Partial<Record<PayoutSkipReason, string>> = {
   later_payout_exists: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
   amount_out_of_range: 'The amount, or one of its items, is beyond 2^53-1 minor units (see BALANCE_OUT_OF_RANGE in the integrity report)',
+  below_payout_minimum: "The amount reaches min_amount but not the restaurant's payout_minimum for the currency",
 };
 
 const skippedCountsSchema = z.object(
@@ -42,6 +46,7 @@ const skippedCountsSchema = z.object(
 /** Page size of payout listings. */
 export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
 export const PAYOUT_PAGE_LIMIT_MAX = 200;
+const pageLimitSchema = decimalQueryNumber(z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX)).prefault(PAYOUT_PAGE_LIMIT_DEFAULT);
 
 export const requestPayoutRunSchema = z
   .strictObject({
@@ -63,6 +68,9 @@ export const payoutRunSchema = z
     as_of: z.string(),
     min_amount: z.number().int(),
     cutoff: z.string().nullable().meta({ description: 'Entries available at or before this moment are paid; fixed when the run starts' }),
+    trigger: z.enum(PAYOUT_RUN_TRIGGERS).meta({ description: 'manual: POST /v1/payouts/run, every restaurant; schedule: the scheduler, one restaurant' }),
+    restaurant_id: z.string().nullable().meta({ description: 'The one restaurant a scheduled run pays; null for a manual run' }),
+    scheduled_date: z.string().nullable().meta({ description: 'The date a scheduled run is for (its as_of); null for a manual run' }),
     created: z.number().int().meta({ description: 'Payouts this run created' }),
     skipped: skippedCountsSchema,
     attempts: z.number().int(),
@@ -73,6 +81,22 @@ export const payoutRunSchema = z
   })
   .meta({ id: 'PayoutRun' });
 export type PayoutRun = z.output<typeof payoutRunSchema>;
+
+export const listPayoutRunsInputSchema = z.strictObject({
+  trigger: z.enum(PAYOUT_RUN_TRIGGERS).optional(),
+  restaurant_id: restaurantIdSchema.optional(),
+  currency: currencySchema.optional(),
+  status: z.enum(PAYOUT_RUN_STATUSES).optional(),
+  scheduled_date: payoutDaySchema.optional().meta({ description: 'Scheduled runs for this date (YYYY-MM-DD)', example: '2025-12-27' }),
+  cursor: cursorParamSchema,
+  limit: pageLimitSchema,
+});
+export type ListPayoutRunsInput = z.output<typeof listPayoutRunsInputSchema>;
+
+export const payoutRunPageSchema = z
+  .object({ items: z.array(payoutRunSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'PayoutRunPage' });
+export type PayoutRunPage = z.output<typeof payoutRunPageSchema>;
 
 // Any string: an id that cannot exist is simply not found (404), as docs/payouts.md says.
 export const runIdInputSchema = z.strictObject({ run_id: z.string() });
@@ -100,7 +124,7 @@ export const listPayoutsInputSchema = z.strictObject({
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),
   cursor: cursorParamSchema,
-  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX)).prefault(PAYOUT_PAGE_LIMIT_DEFAULT),
+  limit: pageLimitSchema,
 });
 export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;
 
