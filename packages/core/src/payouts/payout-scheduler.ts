@@ -60,7 +60,9 @@ export function startPayoutScheduler(
   let looking: Promise<void> = Promise.resolve();
   const look = async () => {
     try {
-      options.onTick?.(await createScheduledRuns(ctx));
+      // Not inside onTick?.(…): an optional call skips evaluating its arguments when there is no onTick.
+      const tick = await createScheduledRuns(ctx);
+      options.onTick?.(tick);
     } catch (error) {
       options.onError?.(error);
     }
