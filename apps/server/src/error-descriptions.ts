@@ -22,7 +22,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   AMOUNT_OUT_OF_RANGE:
     'A figure the answer needs (a balance, a running balance) exceeds 2^53-1 minor units, which a JSON number cannot carry exactly. See [Known limits](#known-limits).',
   CURSOR_INVALID:
-    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/reports/balances`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/payouts/runs`, `GET /v1/reports/balances`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
   ROUTE_NOT_FOUND: 'No such path, or no such method on it.',
   MALFORMED_REQUEST:
     "The request is not valid HTTP/1.1 (Node's parser refused it before any route saw it). `details.reason` is the parser's code.",

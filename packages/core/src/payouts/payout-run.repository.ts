@@ -197,7 +197,6 @@ export interface PayoutRunFilter {
   trigger?: string;
   restaurant_id?: string;
   currency?: string;
-  status?: string;
   scheduled_date?: string;
   afterId?: string;
 }
@@ -209,7 +208,6 @@ export async function findPayoutRunPage(db: LedgerDb, filter: PayoutRunFilter, l
     WHERE (${filter.trigger ?? null}::text IS NULL OR trigger = ${filter.trigger ?? null})
       AND (${filter.restaurant_id ?? null}::text IS NULL OR restaurant_id = ${filter.restaurant_id ?? null})
       AND (${filter.currency ?? null}::text IS NULL OR currency = ${filter.currency ?? null})
-      AND (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
       AND (${filter.scheduled_date ?? null}::date IS NULL OR scheduled_date = ${filter.scheduled_date ?? null}::date)
       AND id > ${filter.afterId ?? '0'}::bigint
     ORDER BY id

@@ -77,8 +77,7 @@ export async function getPayoutRun(ctx: LedgerContext, runId: string): Promise<P
 }
 
 /**
- * Payout runs in id order, filtered (how they were created, restaurant, currency, status, scheduled
- * date), one keyset page at a time: how the scheduler is watched.
+ * Payout runs in id order, filtered (how they were created, restaurant, currency, scheduled date), one keyset page at a time: how the scheduler is watched.
  * @throws LedgerError CURSOR_INVALID
  */
 export async function listPayoutRuns(ctx: LedgerContext, input: ListPayoutRunsInput): Promise<PayoutRunPage> {
@@ -87,7 +86,6 @@ export async function listPayoutRuns(ctx: LedgerContext, input: ListPayoutRunsIn
     trigger: given.trigger ?? null,
     restaurant_id: given.restaurant_id ?? null,
     currency: given.currency ?? null,
-    status: given.status ?? null,
     scheduled_date: given.scheduled_date ?? null,
   };
   const afterId = cursor === undefined ? undefined : decodeCursor('payout_runs', cursor, filters, idPositionSchema).id;

@@ -86,7 +86,6 @@ export const listPayoutRunsInputSchema = z.strictObject({
   trigger: z.enum(PAYOUT_RUN_TRIGGERS).optional(),
   restaurant_id: restaurantIdSchema.optional(),
   currency: currencySchema.optional(),
-  status: z.enum(PAYOUT_RUN_STATUSES).optional(),
   scheduled_date: payoutDaySchema.optional().meta({ description: 'Scheduled runs for this date (YYYY-MM-DD)', example: '2025-12-27' }),
   cursor: cursorParamSchema,
   limit: pageLimitSchema,
