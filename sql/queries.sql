@@ -76,7 +76,8 @@ ORDER BY rank, restaurant_id;
 --      their absolute values (each entry type has one sign, so this is the items' gross);
 --   b: the payouts that block a new one: one for this as_of, one with a later cutoff, an open one
 --      (created or processing);
---   skip_reason: the first that applies, in this order, or NULL when the restaurant is paid.
+--   skip_reason: the first that applies, in this order, or NULL when the restaurant is paid: an
+--      amount must reach both the run's min_amount and the restaurant's payout_minimum.
 -- The cutoff is the end of the as_of day in UTC, or now if that is earlier.
 --   $1 currency   $2 as_of (date)   $3 cutoff (timestamptz)   $4 min_amount
 SELECT restaurant_id, amount
@@ -91,6 +92,8 @@ FROM (
       WHEN u.amount IS NULL OR u.amount <= 0    THEN 'not_positive'
       WHEN u.gross > 9007199254740991           THEN 'amount_out_of_range'  -- JSON cannot carry it
       WHEN u.amount < $4                        THEN 'below_min_amount'
+      -- The restaurant's own minimum for the currency (a currency it does not list: 0).
+      WHEN u.amount < COALESCE((r.payout_minimum ->> $1)::bigint, 0) THEN 'below_payout_minimum'
     END                      AS skip_reason
   FROM restaurants r
   LEFT JOIN (
@@ -138,6 +141,21 @@ WITH event_sums AS (
   FROM processor_events pe
   WHERE pe.event_type IN ('charge_succeeded', 'refund_succeeded', 'dispute_opened', 'dispute_won', 'dispute_lost')
 ),
+event_netting AS (
+  -- A charge's reserve: its reserve_hold and reserve_release, both or neither, once each, summing
+  -- to zero, the release available no earlier than the hold.
+  SELECT
+    pe.event_id,
+    COALESCE(SUM(le.amount_minor), 0)                           AS net,
+    COUNT(le.id) FILTER (WHERE le.entry_type = 'reserve_hold')    AS holds,
+    COUNT(le.id) FILTER (WHERE le.entry_type = 'reserve_release') AS releases,
+    COALESCE(MIN(le.available_at) FILTER (WHERE le.entry_type = 'reserve_release')
+               < MAX(le.available_at) FILTER (WHERE le.entry_type = 'reserve_hold'), false) AS release_too_early
+  FROM processor_events pe
+  LEFT JOIN ledger_entries le ON le.processor_event_id = pe.id AND le.entry_type IN ('reserve_hold', 'reserve_release')
+  WHERE pe.event_type = 'charge_succeeded'
+  GROUP BY pe.event_id
+),
 payout_items AS (
   -- Per payout: its items (settled entries except its own payout entry), and all it settled.
   SELECT
@@ -174,6 +192,13 @@ SELECT 'EVENT_ENTRIES_MISMATCH', event_id, NULL, NULL,
 FROM event_sums
 WHERE actual IS NOT NULL AND actual <> expected
 UNION ALL
+-- A charge whose reserve entries do not net to zero (they must, so that it still sums to amount - fee).
+SELECT 'ENTRIES_NOT_NETTED', event_id, NULL, NULL,
+       'reserve_hold ×' || holds || ' and reserve_release ×' || releases || ' sum to ' || net ||
+       CASE WHEN release_too_early THEN ', reserve_release available before reserve_hold' ELSE '' END
+FROM event_netting
+WHERE net <> 0 OR holds <> releases OR holds > 1 OR release_too_early
+UNION ALL
 -- An entry whose event or payout does not exist (anti-joins), or that names neither.
 SELECT 'ENTRY_WITHOUT_SOURCE', NULL, le.id, le.payout_id, 'names a missing event or payout'
 FROM ledger_entries le
@@ -186,8 +211,8 @@ UNION ALL
 -- An entry with the wrong sign for its type.
 SELECT 'ENTRY_WRONG_SIGN', NULL, le.id, le.payout_id, le.entry_type || ' of ' || le.amount_minor
 FROM ledger_entries le
-WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal', 'dispute_release') AND le.amount_minor > 0)
-        OR (le.entry_type IN ('fee', 'refund', 'payout', 'dispute_hold', 'dispute_fee', 'chargeback') AND le.amount_minor < 0))
+WHERE NOT ((le.entry_type IN ('sale', 'payout_reversal', 'dispute_release', 'reserve_release') AND le.amount_minor > 0)
+        OR (le.entry_type IN ('fee', 'refund', 'payout', 'dispute_hold', 'dispute_fee', 'chargeback', 'reserve_hold') AND le.amount_minor < 0))
 UNION ALL
 -- A payout whose items do not sum to its amount.
 SELECT 'PAYOUT_ITEMS_MISMATCH', NULL, NULL, id, 'items sum to ' || items_sum || ', amount is ' || amount_minor

@@ -35,6 +35,10 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
     meaning: 'How long a worker holds a run without renewing it (each batch renews); an abandoned run is taken over after it.',
   },
   LEDGER_PAYOUT_POLL_MS: { meaning: 'How often an idle worker looks for queued runs (a new run also wakes it at once).' },
+  LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS: {
+    meaning:
+      "How often the payout scheduler looks for restaurants whose `payout_schedule` falls today (UTC) and queues their runs; the first look is 1 s after start. Several servers may run it: one at a time creates the runs, each once ([settlement settings](settlement-settings.md#the-scheduler)).",
+  },
   LEDGER_CHECKPOINT_AFTER_ENTRIES: {
     meaning:
       'A balance read that had to read more entries than this beyond its latest checkpoint asks for a new checkpoint, written in the background ([ADR 0001](adr/0001-balance-checkpoints.md)).',

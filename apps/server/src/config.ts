@@ -8,6 +8,7 @@ import {
   PAYOUT_BATCH_SIZE_DEFAULT,
   PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_POLL_INTERVAL_MS_DEFAULT,
+  PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT,
   POOL_SIZE_DEFAULT,
   STATEMENT_TIMEOUT_MS_DEFAULT,
 } from '@restaurant-ledger/core';
@@ -33,6 +34,8 @@ export interface ServerConfig {
   webhookSecrets: readonly string[];
   defaultMaturityDays: number;
   payouts: { batchSize: number; leaseMs: number; pollIntervalMs: number };
+  /** How often the payout scheduler looks for due scheduled runs. */
+  payoutScheduleIntervalMs: number;
   /** A balance read that reads more entries than this beyond its checkpoint asks for a new one. */
   checkpointAfterEntries: number;
   limits: EdgeLimits;
@@ -78,6 +81,7 @@ export const envSchema = z.object({
   LEDGER_PAYOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(PAYOUT_BATCH_SIZE_DEFAULT),
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
+  LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS: integer(100, 3_600_000, PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT),
   LEDGER_CHECKPOINT_AFTER_ENTRIES: integer(10, 10_000_000, CHECKPOINT_AFTER_ENTRIES_DEFAULT),
   LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
   LEDGER_BATCH_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, BATCH_BODY_BYTES_MAX_DEFAULT),
@@ -155,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
         leaseMs: vars.LEDGER_PAYOUT_LEASE_MS,
         pollIntervalMs: vars.LEDGER_PAYOUT_POLL_MS,
       },
+      payoutScheduleIntervalMs: vars.LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS,
       checkpointAfterEntries: vars.LEDGER_CHECKPOINT_AFTER_ENTRIES,
       limits: {
         bodyBytesMax: vars.LEDGER_BODY_LIMIT_BYTES,

@@ -22,7 +22,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   AMOUNT_OUT_OF_RANGE:
     'A figure the answer needs (a balance, a running balance) exceeds 2^53-1 minor units, which a JSON number cannot carry exactly. See [Known limits](#known-limits).',
   CURSOR_INVALID:
-    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/disputes`, `GET /v1/reports/balances`, `GET /v1/reports/deficits`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/payouts/runs`, `GET /v1/disputes`, `GET /v1/reports/balances`, `GET /v1/reports/deficits`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
   DISPUTE_NOT_FOUND: 'No dispute has that `dispute_id` (`GET /v1/disputes/{dispute_id}`).',
   DISPUTE_NOT_OPEN: '`dispute_won` or `dispute_lost` for a `metadata.dispute_id` no `dispute_opened` opened. Nothing is written, not even the event. See [disputes](disputes.md).',
   DISPUTE_ALREADY_CLOSED: '`dispute_won` or `dispute_lost` (another event_id) for a dispute already won or lost; `details.status` says which. Nothing is written. A replay of the closing event itself is a 200 replay, not this.',

@@ -36,8 +36,20 @@ const RESTAURANT = {
   restaurant_id: 'res_001',
   name: 'La Mar Cebichería',
   maturity_days: 7,
+  reserve_percent: 0,
+  reserve_days: 0,
+  payout_schedule: { kind: 'manual' },
+  payout_minimum: {},
   created_at: RECEIVED_AT,
   updated_at: RECEIVED_AT,
+};
+
+/** The settlement settings PATCH of docs/settlement-settings.md: 10 % held 30 days, paid Mondays, at least 200.00 PEN. */
+const SETTLEMENT_SETTINGS = {
+  reserve_percent: 1000,
+  reserve_days: 30,
+  payout_schedule: { kind: 'weekly', weekday: 1 },
+  payout_minimum: { PEN: 20000 },
 };
 
 const PAYOUT = {
@@ -92,8 +104,11 @@ const PAYOUT_RUN = {
   as_of: '2025-12-27',
   min_amount: 5000,
   cutoff: '2025-12-27T23:59:59.999Z',
+  trigger: 'manual',
+  restaurant_id: null,
+  scheduled_date: null,
   created: 1,
-  skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0 },
+  skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0, below_payout_minimum: 0 },
   attempts: 1,
   last_error: null,
   requested_at: PAYOUT_CREATED_AT,
@@ -121,7 +136,10 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
     request: { restaurant_id: 'res_002', name: 'Isolina Taberna', maturity_days: 7 },
     responses: { '201': { ...RESTAURANT, restaurant_id: 'res_002', name: 'Isolina Taberna' } },
   },
-  'restaurants-update': { request: { name: 'La Mar Cebichería', maturity_days: 7 }, responses: { '200': RESTAURANT } },
+  'restaurants-update': {
+    request: { name: 'La Mar Cebichería', maturity_days: 7, ...SETTLEMENT_SETTINGS },
+    responses: { '200': { ...RESTAURANT, ...SETTLEMENT_SETTINGS } },
+  },
   'restaurants-statement': {
     responses: {
       '200': {
@@ -137,7 +155,7 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   },
   'restaurants-balance': {
     responses: {
-      '200': { restaurant_id: 'res_001', currency: 'PEN', available: 11400, pending: 0, total: 11400, last_event_at: OCCURRED_AT, as_of: '2025-12-27T23:59:59.000Z' },
+      '200': { restaurant_id: 'res_001', currency: 'PEN', available: 11400, pending: 0, reserved: 0, total: 11400, last_event_at: OCCURRED_AT, as_of: '2025-12-27T23:59:59.000Z' },
     },
   },
   'payouts-run': {
@@ -145,6 +163,7 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
     responses: { '202': { ...PAYOUT_RUN, status: 'queued', cutoff: null, created: 0, attempts: 0, started_at: null, finished_at: null } },
   },
   'payouts-getRun': { responses: { '200': PAYOUT_RUN } },
+  'payouts-listRuns': { responses: { '200': { items: [PAYOUT_RUN], next_cursor: null } } },
   'payouts-get': { responses: { '200': PAYOUT } },
   'payouts-list': { responses: { '200': { items: [PAYOUT], next_cursor: NEXT_CURSOR } } },
   'payouts-markProcessing': { responses: { '200': { ...PAYOUT, status: 'processing' } } },
@@ -190,6 +209,8 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   days: 30,
   limit: 10,
   status: 'created',
+  trigger: 'manual',
+  scheduled_date: '2025-12-27',
   from: '2025-12-01',
   to: '2025-12-31',
   format: 'json',

@@ -7,6 +7,7 @@ import {
   openDatabase,
   pingDatabase,
   startBalanceCheckpointer,
+  startPayoutScheduler,
   startPayoutWorker,
   systemClock,
 } from '@restaurant-ledger/core';
@@ -26,8 +27,9 @@ export interface RunningServer {
   port: number;
   /**
    * Graceful shutdown: stops accepting connections (and /ready answers 503), lets requests in
-   * flight finish for up to `shutdownTimeoutMs` and then closes their connections, lets the payout
-   * worker finish its batch and requeue its run, and closes the pool. Resolves when all is closed.
+   * flight finish for up to `shutdownTimeoutMs` and then closes their connections, stops the payout
+   * scheduler after its look in progress, lets the payout worker finish its batch and requeue its
+   * run, and closes the pool. Resolves when all is closed.
    */
   close(): Promise<void>;
 }
@@ -48,6 +50,15 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     ...config.payouts,
     onError: (error) => logger.error({ err: error }, 'payout run failed'),
     onRunSettled: metrics.payoutRunSettled,
+  });
+  const scheduler = startPayoutScheduler(ledger, {
+    intervalMs: config.payoutScheduleIntervalMs,
+    onTick: (tick) => {
+      if (tick.created.length === 0) return;
+      logger.info({ scheduled_date: tick.scheduled_date, runs: tick.created }, 'scheduled payout runs queued');
+      worker.wake();
+    },
+    onError: (error) => logger.error({ err: error }, 'payout scheduler could not look for due runs; it tries again at its next tick'),
   });
   let draining = false;
   const app = createApp({
@@ -80,7 +91,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     port,
     close: async () => {
       draining = true;
-      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), worker.stop(), checkpointer.stop()]);
+      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), scheduler.stop(), worker.stop(), checkpointer.stop()]);
       await database.close();
     },
   };

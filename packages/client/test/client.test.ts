@@ -86,6 +86,7 @@ describe('createLedgerClient', () => {
       currency: string;
       available: number;
       pending: number;
+      reserved: number;
       total: number;
       last_event_at: string | null;
       as_of: string;

@@ -105,7 +105,7 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
       payoutRuns.advancePayoutRun(trx, '1', {
         cursor: 'res_001',
         created: 1,
-        skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0 },
+        skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0, below_payout_minimum: 0 },
       }),
     settlePayoutRun: (db) => payoutRuns.settlePayoutRun(db, '1', 'worker', { status: 'completed', now: AT }),
     nextRestaurantBatch: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200),

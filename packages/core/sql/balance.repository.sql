@@ -40,10 +40,15 @@ WITH sums AS (
     ) AS matured_late)
     SELECT
       EXISTS (SELECT 1 FROM restaurants WHERE id = $20) AS restaurant_found,
-      sums.available, sums.pending, sums.total, sums.entries_read,
+      sums.available, sums.pending - reserve.reserved AS pending, reserve.reserved, sums.total, sums.entries_read,
       (SELECT MAX(le.occurred_at) FROM ledger_entries le
         WHERE le.restaurant_id = $21 AND le.currency = $22 AND le.occurred_at <= $23) AS last_event_at
-    FROM sums;
+    FROM sums
+    CROSS JOIN (
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS reserved FROM ledger_entries le
+      WHERE le.restaurant_id = $24 AND le.currency = $25 AND le.entry_type = 'reserve_release'
+        AND le.available_at > $26 AND le.occurred_at <= $27
+    ) AS reserve;
 
 -- sumBalanceWithoutCheckpoint
 WITH sums AS (
@@ -55,10 +60,15 @@ WITH sums AS (
     WHERE restaurant_id = $3 AND currency = $4 AND occurred_at <= $5)
     SELECT
       EXISTS (SELECT 1 FROM restaurants WHERE id = $6) AS restaurant_found,
-      sums.available, sums.pending, sums.total, sums.entries_read,
+      sums.available, sums.pending - reserve.reserved AS pending, reserve.reserved, sums.total, sums.entries_read,
       (SELECT MAX(le.occurred_at) FROM ledger_entries le
         WHERE le.restaurant_id = $7 AND le.currency = $8 AND le.occurred_at <= $9) AS last_event_at
-    FROM sums;
+    FROM sums
+    CROSS JOIN (
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS reserved FROM ledger_entries le
+      WHERE le.restaurant_id = $10 AND le.currency = $11 AND le.entry_type = 'reserve_release'
+        AND le.available_at > $12 AND le.occurred_at <= $13
+    ) AS reserve;
 
 -- lockBalanceForCheckpoint
 SELECT set_config('lock_timeout', $1, true);

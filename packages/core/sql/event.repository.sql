@@ -10,9 +10,10 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
         ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
         occurred_at timestamptz, metadata jsonb, raw_payload jsonb)
     ), planned AS (
-      SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(ordinal int, position int, entry_type text, amount_minor bigint, after_window boolean)
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(
+        ordinal int, position int, entry_type text, amount_minor bigint, available text, reserve_share boolean)
     ), known AS (
-      SELECT id, maturity_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
+      SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
     ), registered AS (
       INSERT INTO restaurants (id, name, maturity_days)
       SELECT DISTINCT v.restaurant_id, NULL::text, $3::int
@@ -21,9 +22,9 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
          AND NOT EXISTS (SELECT FROM processor_events pe WHERE pe.event_id = v.event_id)
        ORDER BY 1
       ON CONFLICT (id) DO NOTHING
-      RETURNING id, maturity_days
+      RETURNING id, maturity_days, reserve_percent, reserve_days
     ), restaurant AS (
-      SELECT id, maturity_days FROM known UNION ALL SELECT id, maturity_days FROM registered
+      SELECT * FROM known UNION ALL SELECT * FROM registered
     ), inserted AS (
       INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
       SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
@@ -33,16 +34,25 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
       RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
     ), entries AS (
       INSERT INTO ledger_entries (processor_event_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, p.amount_minor, e.occurred_at,
-             e.occurred_at + make_interval(hours => CASE WHEN p.after_window THEN r.maturity_days * 24 ELSE 0 END)
+      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, x.amount_minor, e.occurred_at,
+             e.occurred_at + make_interval(hours => 24 * CASE p.available WHEN 'at_once' THEN 0
+                                                               WHEN 'after_maturity_window' THEN r.maturity_days
+                                                               ELSE r.maturity_days + r.reserve_days END)
         FROM inserted e
         JOIN incoming v ON v.event_id = e.event_id
         JOIN restaurant r ON r.id = e.restaurant_id
         JOIN planned p ON p.ordinal = v.ordinal
+        -- A reserve share: sign × floor(|amount| × bps / 10000), in numeric (the product can exceed int8).
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN p.reserve_share THEN sign(p.amount_minor::numeric) * div(abs(p.amount_minor)::numeric * r.reserve_percent, 10000)
+                      ELSE p.amount_minor END::bigint AS amount_minor
+        ) x
+       WHERE NOT p.reserve_share OR x.amount_minor <> 0
        ORDER BY v.ordinal, p.position
       RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
     )
     SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
+           r.maturity_days, r.reserve_percent, r.reserve_days,
            CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
                 THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
            END AS retry,

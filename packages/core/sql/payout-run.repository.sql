@@ -3,11 +3,11 @@
 -- insertPayoutRun
 INSERT INTO payout_runs (currency, as_of, min_amount) VALUES ($1, $2::date, $3)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
+  trigger, restaurant_id, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, skipped_below_payout_minimum, attempts, last_error, requested_at, started_at, finished_at;
 
 -- findPayoutRun
 SELECT id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
+  trigger, restaurant_id, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, skipped_below_payout_minimum, attempts, last_error, requested_at, started_at, finished_at FROM payout_runs WHERE id = $1;
 
 -- claimPayoutRun
 UPDATE payout_runs SET
@@ -24,7 +24,7 @@ UPDATE payout_runs SET
       LIMIT 1
       FOR UPDATE SKIP LOCKED)
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, attempts, last_error, requested_at, started_at, finished_at;
+  trigger, restaurant_id, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, skipped_below_payout_minimum, attempts, last_error, requested_at, started_at, finished_at;
 
 -- renewPayoutRunLease
 UPDATE payout_runs SET lease_expires_at = $1::timestamptz + make_interval(secs => $2)
@@ -39,8 +39,9 @@ UPDATE payout_runs SET
       skipped_open_payout = skipped_open_payout + $5,
       skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + $6,
       skipped_later_payout_exists = skipped_later_payout_exists + $7,
-      skipped_amount_out_of_range = skipped_amount_out_of_range + $8
-    WHERE id = $9;
+      skipped_amount_out_of_range = skipped_amount_out_of_range + $8,
+      skipped_below_payout_minimum = skipped_below_payout_minimum + $9
+    WHERE id = $10;
 
 -- settlePayoutRun
 UPDATE payout_runs SET
@@ -54,9 +55,10 @@ UPDATE payout_runs SET
 -- nextRestaurantBatch
 SELECT r.id FROM restaurants r
     WHERE r.id > $1
-      AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $2)
+      AND ($2::text IS NULL OR r.id = $3)
+      AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $4)
     ORDER BY r.id
-    LIMIT $3;
+    LIMIT $5;
 
 -- decideBatch
 SELECT restaurant_id, amount, skip_reason FROM (
@@ -68,27 +70,28 @@ SELECT restaurant_id, amount, skip_reason FROM (
         WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
         WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
         WHEN u.amount < $1 THEN 'below_min_amount'
+        WHEN u.amount < COALESCE((r.payout_minimum ->> $2)::bigint, 0) THEN 'below_payout_minimum'
       END AS skip_reason
     FROM restaurants r
     LEFT JOIN (
       SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
       FROM ledger_entries le
-      WHERE le.restaurant_id = ANY(ARRAY[$2::text, $3::text]) AND
-  le.currency = $4
+      WHERE le.restaurant_id = ANY(ARRAY[$3::text, $4::text]) AND
+  le.currency = $5
   AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $5::timestamptz
-  AND le.available_at <= $6::timestamptz
+  AND le.occurred_at <= $6::timestamptz
+  AND le.available_at <= $7::timestamptz
   AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
       GROUP BY le.restaurant_id
     ) u ON u.restaurant_id = r.id
     LEFT JOIN (
-      SELECT p.restaurant_id, bool_or(p.as_of = $7::date) AS same_as_of, bool_or(p.cutoff > $8::timestamptz) AS later_cutoff
+      SELECT p.restaurant_id, bool_or(p.as_of = $8::date) AS same_as_of, bool_or(p.cutoff > $9::timestamptz) AS later_cutoff
       FROM payouts p
-      WHERE p.restaurant_id = ANY(ARRAY[$9::text, $10::text]) AND p.currency = $11
-        AND (p.as_of = $12::date OR p.cutoff > $13::timestamptz OR p.status IN ('created', 'processing'))
+      WHERE p.restaurant_id = ANY(ARRAY[$10::text, $11::text]) AND p.currency = $12
+        AND (p.as_of = $13::date OR p.cutoff > $14::timestamptz OR p.status IN ('created', 'processing'))
       GROUP BY p.restaurant_id
     ) b ON b.restaurant_id = r.id
-    WHERE r.id = ANY(ARRAY[$14::text, $15::text])) AS decisions
+    WHERE r.id = ANY(ARRAY[$15::text, $16::text])) AS decisions
     ORDER BY restaurant_id;
 
 -- createPayouts

@@ -16,24 +16,25 @@ SELECT restaurant_id, amount FROM (
         WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
         WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
         WHEN u.amount < $1 THEN 'below_min_amount'
+        WHEN u.amount < COALESCE((r.payout_minimum ->> $2)::bigint, 0) THEN 'below_payout_minimum'
       END AS skip_reason
     FROM restaurants r
     LEFT JOIN (
       SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
       FROM ledger_entries le
       WHERE TRUE AND
-  le.currency = $2
+  le.currency = $3
   AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $3::timestamptz
-  AND le.available_at <= $4::timestamptz
+  AND le.occurred_at <= $4::timestamptz
+  AND le.available_at <= $5::timestamptz
   AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
       GROUP BY le.restaurant_id
     ) u ON u.restaurant_id = r.id
     LEFT JOIN (
-      SELECT p.restaurant_id, bool_or(p.as_of = $5::date) AS same_as_of, bool_or(p.cutoff > $6::timestamptz) AS later_cutoff
+      SELECT p.restaurant_id, bool_or(p.as_of = $6::date) AS same_as_of, bool_or(p.cutoff > $7::timestamptz) AS later_cutoff
       FROM payouts p
-      WHERE TRUE AND p.currency = $7
-        AND (p.as_of = $8::date OR p.cutoff > $9::timestamptz OR p.status IN ('created', 'processing'))
+      WHERE TRUE AND p.currency = $8
+        AND (p.as_of = $9::date OR p.cutoff > $10::timestamptz OR p.status IN ('created', 'processing'))
       GROUP BY p.restaurant_id
     ) b ON b.restaurant_id = r.id
     WHERE TRUE) AS decisions
@@ -67,7 +68,8 @@ WITH steps AS (
 
 -- integrityViolations
 WITH event_rules AS (
-      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_type text, amount_factor int, fee_factor int, contradicted_by text)
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+        event_type text, amount_factor int, fee_factor int, contradicted_by text, net_first text, net_then text)
     ), entry_rules AS (
       SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(entry_type text, sign int)
     ), event_sums AS (
@@ -76,6 +78,22 @@ WITH event_rules AS (
         (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
       FROM processor_events pe
       JOIN event_rules r ON r.event_type = pe.event_type AND r.amount_factor IS NOT NULL
+    ),
+    -- Entry types that must net to zero within one event (a reserve's hold and release): both or
+    -- neither, once each, summing to zero, the second available no earlier than the first.
+    event_netting AS (
+      SELECT pe.event_id, r.net_first, r.net_then, n.*
+      FROM processor_events pe
+      JOIN event_rules r ON r.event_type = pe.event_type AND r.net_first IS NOT NULL
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(le.amount_minor), 0) AS net,
+               COUNT(*) FILTER (WHERE le.entry_type = r.net_first) AS firsts,
+               COUNT(*) FILTER (WHERE le.entry_type = r.net_then) AS thens,
+               COALESCE(MIN(le.available_at) FILTER (WHERE le.entry_type = r.net_then)
+                          < MAX(le.available_at) FILTER (WHERE le.entry_type = r.net_first), false) AS then_too_early
+        FROM ledger_entries le
+        WHERE le.processor_event_id = pe.id AND le.entry_type IN (r.net_first, r.net_then)
+      ) n
     ),
     payout_items AS (
       SELECT p.id, p.amount_minor,
@@ -101,6 +119,11 @@ WITH event_rules AS (
     UNION ALL
     SELECT 'EVENT_ENTRIES_MISMATCH', event_id, NULL, NULL, 'entries sum to ' || actual || ', expected ' || expected
     FROM event_sums WHERE actual IS NOT NULL AND actual <> expected
+    UNION ALL
+    SELECT 'ENTRIES_NOT_NETTED', event_id, NULL, NULL,
+      net_first || ' ×' || firsts || ' and ' || net_then || ' ×' || thens || ' sum to ' || net ||
+      CASE WHEN then_too_early THEN ', ' || net_then || ' available before ' || net_first ELSE '' END
+    FROM event_netting WHERE net <> 0 OR firsts <> thens OR firsts > 1 OR then_too_early
     UNION ALL
     SELECT 'ENTRY_WITHOUT_SOURCE', NULL, le.id, le.payout_id, 'names a missing event or payout'
     FROM ledger_entries le

@@ -36,6 +36,7 @@ export * from './payouts/payout.schema.ts';
 export { getPayout, listPayouts, markProcessing } from './payouts/payout.service.ts';
 export {
   getPayoutRun,
+  listPayoutRuns,
   PAYOUT_RUN_OUTCOMES,
   type PayoutRunOptions,
   type PayoutRunOutcome,
@@ -43,6 +44,13 @@ export {
   workNextPayoutRun,
 } from './payouts/payout-run.service.ts';
 export { type PayoutWorker, startPayoutWorker } from './payouts/payout-worker.ts';
+export {
+  createScheduledRuns,
+  type PayoutScheduler,
+  type ScheduleTick,
+  scheduleDayOf,
+  startPayoutScheduler,
+} from './payouts/payout-scheduler.ts';
 export * from './reports/report.schema.ts';
 export { balancesReport, deficitsReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';

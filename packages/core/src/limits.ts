@@ -18,6 +18,9 @@ export const RESTAURANT_NAME_LENGTH_MAX = 200;
 export const MATURITY_DAYS_MAX = 365;
 /** Maturity window of a new restaurant when LEDGER_MATURITY_DAYS is not set, in days. */
 export const MATURITY_DAYS_DEFAULT = 7;
+/** A reserve is a share in basis points: 10000 holds the whole charge. */
+export const RESERVE_PERCENT_MAX = 10_000;
+export const RESERVE_DAYS_MAX = 365;
 /**
  * How far in the future (by our clock) an event's occurred_at may be. Processor clocks drift a
  * little; an event from further ahead would stay invisible to balances until then, so we refuse it.
@@ -85,6 +88,11 @@ export const PAYOUT_RUN_ATTEMPTS_MAX = 5;
 
 /** How often an idle worker looks for queued runs (new ones also wake it at once). */
 export const PAYOUT_POLL_INTERVAL_MS_DEFAULT = 1_000;
+
+/** How often a server's scheduler looks for due runs (LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS). */
+export const PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT = 60_000;
+/** The first look, soon after start: a server that was down on a due day catches up at once. */
+export const PAYOUT_SCHEDULE_FIRST_TICK_MS = 1_000;
 
 // Pages
 

@@ -33,8 +33,9 @@ function movableClock(startMs: number): { clock: () => Date; advance(ms: number)
 
 /** The balance the plain way: one sum over every entry, as docs/ledger.md (Balances) defines it. No checkpoint. */
 async function plainBalance(db: LedgerDb, restaurantId: string, currency: string, asOf: Date): Promise<Omit<Balance, 'restaurant_id' | 'currency' | 'as_of'>> {
-  const { rows } = await sql<{ available: string; total: string; last_event_at: Date | null }>`
+  const { rows } = await sql<{ available: string; reserved: string; total: string; last_event_at: Date | null }>`
     SELECT COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0)::text AS available,
+           COALESCE(SUM(amount_minor) FILTER (WHERE available_at > ${asOf} AND entry_type = 'reserve_release'), 0)::text AS reserved,
            COALESCE(SUM(amount_minor), 0)::text AS total,
            MAX(occurred_at) AS last_event_at
     FROM ledger_entries WHERE restaurant_id = ${restaurantId} AND currency = ${currency} AND occurred_at <= ${asOf}`.execute(db);
@@ -42,12 +43,13 @@ async function plainBalance(db: LedgerDb, restaurantId: string, currency: string
   if (row === undefined) throw new Error('no row');
   const available = int8ToSafeInteger(row.available);
   const total = int8ToSafeInteger(row.total);
-  return { available, pending: total - available, total, last_event_at: row.last_event_at?.toISOString() ?? null };
+  const reserved = int8ToSafeInteger(row.reserved);
+  return { available, pending: total - available - reserved, reserved, total, last_event_at: row.last_event_at?.toISOString() ?? null };
 }
 
 async function expectSameAsPlain(ctx: LedgerContext, restaurantId: string, currency: string, asOf: Date): Promise<void> {
-  const { available, pending, total, last_event_at } = await getBalance(ctx, { restaurant_id: restaurantId, currency, as_of: asOf });
-  expect({ available, pending, total, last_event_at }, `${restaurantId} ${currency} as of ${asOf.toISOString()}`).toEqual(
+  const { available, pending, reserved, total, last_event_at } = await getBalance(ctx, { restaurant_id: restaurantId, currency, as_of: asOf });
+  expect({ available, pending, reserved, total, last_event_at }, `${restaurantId} ${currency} as of ${asOf.toISOString()}`).toEqual(
     await plainBalance(ctx.db, restaurantId, currency, asOf),
   );
 }
@@ -108,7 +110,8 @@ describe('balances with checkpoints', () => {
         const restaurantId = `res_cp_prop_${run}`;
         const time = movableClock(START_MS + 90 * DAY_MS);
         const ctx: LedgerContext = { ...testDb.context(), clock: time.clock };
-        await createRestaurant(ctx, { restaurant_id: restaurantId });
+        // Every other restaurant under a rolling reserve: its releases are `reserved`, never checkpointed.
+        await createRestaurant(ctx, { restaurant_id: restaurantId, ...(run % 2 === 1 && { reserve_percent: 1500, reserve_days: 3 }) });
         let seq = 0;
         for (const step of steps) {
           if (step.kind === 'tick') time.advance(step.hours * 3_600_000);

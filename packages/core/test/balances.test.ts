@@ -45,6 +45,7 @@ describe('the maturity window', () => {
       restaurant_id: 'res_mature',
       currency: 'PEN',
       ...split,
+      reserved: 0,
       total: 11400,
       last_event_at: '2025-12-20T15:10:00.000Z',
       as_of: asOf,
@@ -109,6 +110,7 @@ describe('time travel with as_of', () => {
       currency: 'PEN',
       available: 1000,
       pending: 2000,
+      reserved: 0,
       total: 3000,
       last_event_at: '2025-12-10T10:00:00.000Z',
       as_of: '2025-12-15T00:00:00.000Z',
@@ -160,6 +162,7 @@ describe('currencies', () => {
       currency: 'EUR',
       available: 0,
       pending: 0,
+      reserved: 0,
       total: 0,
       last_event_at: null,
       as_of: NOW,
@@ -213,6 +216,7 @@ describe('restaurants', () => {
       currency: 'PEN',
       available: 0,
       pending: 0,
+      reserved: 0,
       total: 0,
       last_event_at: null,
       as_of: '2025-12-31T00:00:00.000Z',
@@ -313,7 +317,7 @@ describe('replaying an event stream (DOMAIN §7, invariant 4)', () => {
       else pending += net;
       lastMs = Math.max(lastMs ?? occurredMs, occurredMs);
     }
-    return { available, pending, total: available + pending, last_event_at: lastMs === undefined ? null : new Date(lastMs).toISOString() };
+    return { available, pending, reserved: 0, total: available + pending, last_event_at: lastMs === undefined ? null : new Date(lastMs).toISOString() };
   }
 
   async function balancesOf(prefix: string, restaurants: number[]) {

@@ -9,6 +9,7 @@ import {
   type PayoutSkipCounts,
   payoutEligibilityReport,
   requestPayoutRun,
+  updateRestaurant,
   workNextPayoutRun,
 } from '../src/index.ts';
 import { decide } from '../src/payouts/payout-run.service.ts';
@@ -81,6 +82,9 @@ describe('the eligibility rule, shared by payout runs and Q3', () => {
     await charge('res_e_open', 'e_open_2', 7000, '2025-12-02T10:00:00Z');
     await charge('res_e_pay', 'e_pay_1', 10000);
     await charge('res_e_min', 'e_min_1', 3000);
+    // Above the run's min_amount, below its own minimum for PEN (its USD minimum does not apply).
+    await charge('res_e_own_min', 'e_own_min_1', 15000);
+    await updateRestaurant(suite.ctx, { restaurant_id: 'res_e_own_min', payout_minimum: { PEN: 20000, USD: 1 } });
     await ingestEvent(suite.ctx, refundEvent({ event_id: 'e_neg_1', restaurant_id: 'res_e_neg', occurred_at: '2025-12-01T10:00:00Z', amount: 700 }), {});
     await charge('res_e_huge', 'e_huge_1', Number.MAX_SAFE_INTEGER);
     await charge('res_e_huge', 'e_huge_2', Number.MAX_SAFE_INTEGER);
@@ -97,6 +101,7 @@ describe('the eligibility rule, shared by payout runs and Q3', () => {
       already_paid_for_as_of: 1,
       later_payout_exists: 1,
       amount_out_of_range: 1,
+      below_payout_minimum: 1,
     });
     const paid = (await listPayouts(suite.ctx, { currency: 'PEN', limit: 200 })).items.filter((p) => p.as_of === '2026-01-05' && p.restaurant_id !== 'res_e_same');
     expect(paid.map((p) => ({ restaurant_id: p.restaurant_id, amount: p.amount }))).toEqual(eligible.items);

@@ -1,11 +1,14 @@
 import {
   getPayout,
   getPayoutRun,
+  listPayoutRuns,
+  listPayoutRunsInputSchema,
   listPayouts,
   listPayoutsInputSchema,
   markProcessing,
   payoutIdInputSchema,
   payoutPageSchema,
+  payoutRunPageSchema,
   payoutRunSchema,
   payoutSchema,
   requestPayoutRun,
@@ -25,8 +28,9 @@ export const payoutsRouter = router({
         description:
           'For each restaurant with entries in the currency, pays its whole available balance at the cutoff (the end of ' +
           'the as_of day in UTC, or the moment the run starts if earlier) from entries no earlier payout settled. ' +
-          'Skips amounts below min_amount or not positive, restaurants with an open payout, and restaurants already ' +
-          'paid for this as_of. Runs are durable: a run accepted before a restart finishes after it.',
+          'Skips amounts below min_amount, below the restaurant\'s payout_minimum or not positive, restaurants with an ' +
+          'open payout, and restaurants already paid for this as_of. Pays every eligible restaurant, whatever its ' +
+          'payout_schedule. Runs are durable: a run accepted before a restart finishes after it.',
       },
       successStatus: 202,
     })
@@ -53,6 +57,25 @@ export const payoutsRouter = router({
     .input(runIdInputSchema)
     .output(payoutRunSchema)
     .query(({ ctx, input }) => getPayoutRun(ctx, input.run_id)),
+
+  // Before `get`: /v1/payouts/{payout_id} would otherwise take "runs" for a payout id.
+  listRuns: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/v1/payouts/runs',
+        tags: ['payouts'],
+        summary: 'Payout runs, manual and scheduled, filtered, in id order with cursor pagination',
+        description:
+          'How the scheduler is watched: `trigger=schedule` lists the runs it created, each with its `restaurant_id` and ' +
+          '`scheduled_date` (one per restaurant, currency and date). Pass next_cursor back as cursor, with the same ' +
+          'filters, for the next page; any other cursor is 422 CURSOR_INVALID.',
+      },
+      errorCodes: ['VALIDATION_ERROR', 'CURSOR_INVALID'],
+    })
+    .input(listPayoutRunsInputSchema)
+    .output(payoutRunPageSchema)
+    .query(({ ctx, input }) => listPayoutRuns(ctx, input)),
 
   get: authedProcedure
     .meta({

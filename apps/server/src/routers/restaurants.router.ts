@@ -23,7 +23,9 @@ export const restaurantsRouter = router({
         path: '/v1/restaurants/{restaurant_id}',
         tags: ['restaurants'],
         summary: 'Get a restaurant',
-        description: 'Its name and maturity window. A restaurant exists from its first processor event, or from POST /v1/restaurants.',
+        description:
+          'Its name, maturity window and settlement settings (reserve, payout schedule, payout minimums). A restaurant ' +
+          'exists from its first processor event, or from POST /v1/restaurants.',
       },
       errorCodes: ['VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
     })
@@ -59,10 +61,12 @@ export const restaurantsRouter = router({
         method: 'PATCH',
         path: '/v1/restaurants/{restaurant_id}',
         tags: ['restaurants'],
-        summary: 'Change a restaurant name or maturity window',
+        summary: 'Change a restaurant name, maturity window or settlement settings',
         description:
-          'Give at least one of `name` and `maturity_days`; `name: null` clears the name. A new maturity window ' +
-          'applies to events received afterwards; recorded entries never change.',
+          'Give at least one of `name`, `maturity_days`, `reserve_percent`, `reserve_days`, `payout_schedule`, ' +
+          '`payout_minimum`; `name: null` clears the name. A new maturity window or reserve applies to charges recorded ' +
+          'afterwards; recorded entries never change. `payout_minimum` replaces the whole map. Anything else is 422 ' +
+          'VALIDATION_ERROR naming the field. See docs/settlement-settings.md.',
       },
       errorCodes: ['RESTAURANT_NOT_FOUND'],
     })
@@ -98,7 +102,8 @@ export const restaurantsRouter = router({
         summary: 'Balance in one currency, now or as of a past moment',
         description:
           'Computed from ledger entries on every call. Entries count when their event occurred at or before ' +
-          '`as_of` (default now); of those, `available` sums entries with available_at <= as_of and `pending` the rest.',
+          '`as_of` (default now); of those, `available` sums entries with available_at <= as_of, `reserved` the ' +
+          'reserve releases not yet available, and `pending` the rest; total = available + pending + reserved.',
       },
       errorCodes: ['VALIDATION_ERROR', 'RESTAURANT_NOT_FOUND'],
     })

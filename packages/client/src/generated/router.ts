@@ -46,7 +46,7 @@ export type AppRouter = TRPCBuiltRouter<
           };
           entries: Array<{
             entry_id: string;
-            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
@@ -97,7 +97,7 @@ export type AppRouter = TRPCBuiltRouter<
               };
               entries: Array<{
                 entry_id: string;
-                entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+                entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
                 amount: number;
                 occurred_at: string;
                 available_at: string;
@@ -138,6 +138,20 @@ export type AppRouter = TRPCBuiltRouter<
           restaurant_id: string;
           name: string | null;
           maturity_days: number;
+          reserve_percent: number;
+          reserve_days: number;
+          payout_schedule: {
+            kind: "daily";
+          } | {
+            kind: "manual";
+          } | {
+            kind: "monthly";
+            day: number;
+          } | {
+            kind: "weekly";
+            weekday: number;
+          };
+          payout_minimum: Record<string, number>;
           created_at: string;
           updated_at: string;
         };
@@ -147,6 +161,20 @@ export type AppRouter = TRPCBuiltRouter<
       create: TRPCMutationProcedure<{
         input: {
           restaurant_id: string;
+          reserve_percent?: number | undefined;
+          reserve_days?: number | undefined;
+          payout_schedule?: {
+            kind: "daily";
+          } | {
+            kind: "manual";
+          } | {
+            kind: "monthly";
+            day: number;
+          } | {
+            kind: "weekly";
+            weekday: number;
+          } | undefined;
+          payout_minimum?: Record<string, number> | undefined;
           name?: string | undefined;
           maturity_days?: number | undefined;
         };
@@ -154,15 +182,43 @@ export type AppRouter = TRPCBuiltRouter<
           restaurant_id: string;
           name: string | null;
           maturity_days: number;
+          reserve_percent: number;
+          reserve_days: number;
+          payout_schedule: {
+            kind: "daily";
+          } | {
+            kind: "manual";
+          } | {
+            kind: "monthly";
+            day: number;
+          } | {
+            kind: "weekly";
+            weekday: number;
+          };
+          payout_minimum: Record<string, number>;
           created_at: string;
           updated_at: string;
         };
         meta: object;
       }>;
-      /** Change a restaurant name or maturity window */
+      /** Change a restaurant name, maturity window or settlement settings */
       update: TRPCMutationProcedure<{
         input: {
           restaurant_id: string;
+          reserve_percent?: number | undefined;
+          reserve_days?: number | undefined;
+          payout_schedule?: {
+            kind: "daily";
+          } | {
+            kind: "manual";
+          } | {
+            kind: "monthly";
+            day: number;
+          } | {
+            kind: "weekly";
+            weekday: number;
+          } | undefined;
+          payout_minimum?: Record<string, number> | undefined;
           name?: string | null | undefined;
           maturity_days?: number | undefined;
         };
@@ -170,6 +226,20 @@ export type AppRouter = TRPCBuiltRouter<
           restaurant_id: string;
           name: string | null;
           maturity_days: number;
+          reserve_percent: number;
+          reserve_days: number;
+          payout_schedule: {
+            kind: "daily";
+          } | {
+            kind: "manual";
+          } | {
+            kind: "monthly";
+            day: number;
+          } | {
+            kind: "weekly";
+            weekday: number;
+          };
+          payout_minimum: Record<string, number>;
           created_at: string;
           updated_at: string;
         };
@@ -191,7 +261,7 @@ export type AppRouter = TRPCBuiltRouter<
           currency: string;
           items: Array<{
             entry_id: string;
-            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "sale";
+            entry_type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
             amount: number;
             occurred_at: string;
             available_at: string;
@@ -215,6 +285,7 @@ export type AppRouter = TRPCBuiltRouter<
           currency: string;
           available: number;
           pending: number;
+          reserved: number;
           total: number;
           last_event_at: string | null;
           as_of: string;
@@ -237,6 +308,9 @@ export type AppRouter = TRPCBuiltRouter<
           as_of: string;
           min_amount: number;
           cutoff: string | null;
+          trigger: "manual" | "schedule";
+          restaurant_id: string | null;
+          scheduled_date: string | null;
           created: number;
           skipped: {
             below_min_amount: number;
@@ -245,6 +319,7 @@ export type AppRouter = TRPCBuiltRouter<
             already_paid_for_as_of: number;
             later_payout_exists: number;
             amount_out_of_range: number;
+            below_payout_minimum: number;
           };
           attempts: number;
           last_error: string | null;
@@ -266,6 +341,9 @@ export type AppRouter = TRPCBuiltRouter<
           as_of: string;
           min_amount: number;
           cutoff: string | null;
+          trigger: "manual" | "schedule";
+          restaurant_id: string | null;
+          scheduled_date: string | null;
           created: number;
           skipped: {
             below_min_amount: number;
@@ -274,12 +352,54 @@ export type AppRouter = TRPCBuiltRouter<
             already_paid_for_as_of: number;
             later_payout_exists: number;
             amount_out_of_range: number;
+            below_payout_minimum: number;
           };
           attempts: number;
           last_error: string | null;
           requested_at: string;
           started_at: string | null;
           finished_at: string | null;
+        };
+        meta: object;
+      }>;
+      /** Payout runs, manual and scheduled, filtered, in id order with cursor pagination */
+      listRuns: TRPCQueryProcedure<{
+        input: {
+          trigger?: "manual" | "schedule" | undefined;
+          restaurant_id?: string | undefined;
+          currency?: string | undefined;
+          scheduled_date?: string | undefined;
+          cursor?: string | undefined;
+          limit?: number | undefined;
+        };
+        output: {
+          items: Array<{
+            run_id: string;
+            status: "completed" | "failed" | "queued" | "running";
+            currency: string;
+            as_of: string;
+            min_amount: number;
+            cutoff: string | null;
+            trigger: "manual" | "schedule";
+            restaurant_id: string | null;
+            scheduled_date: string | null;
+            created: number;
+            skipped: {
+              below_min_amount: number;
+              not_positive: number;
+              open_payout: number;
+              already_paid_for_as_of: number;
+              later_payout_exists: number;
+              amount_out_of_range: number;
+              below_payout_minimum: number;
+            };
+            attempts: number;
+            last_error: string | null;
+            requested_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+          }>;
+          next_cursor: string | null;
         };
         meta: object;
       }>;
@@ -298,7 +418,7 @@ export type AppRouter = TRPCBuiltRouter<
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
+            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
             amount: number;
           }>;
           deficit_recovered: number;
@@ -325,7 +445,7 @@ export type AppRouter = TRPCBuiltRouter<
             created_at: string;
             paid_at: string | null;
             items: Array<{
-              type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
+              type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
               amount: number;
             }>;
             deficit_recovered: number;
@@ -349,7 +469,7 @@ export type AppRouter = TRPCBuiltRouter<
           created_at: string;
           paid_at: string | null;
           items: Array<{
-            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "sale";
+            type: "chargeback" | "dispute_fee" | "dispute_hold" | "dispute_release" | "fee" | "payout_reversal" | "refund" | "reserve_hold" | "reserve_release" | "sale";
             amount: number;
           }>;
           deficit_recovered: number;
@@ -443,7 +563,7 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           healthy: boolean;
           items: Array<{
-            reason: "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
+            reason: "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRIES_NOT_NETTED" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
             event_id: string | null;
             entry_id: string | null;
             payout_id: string | null;

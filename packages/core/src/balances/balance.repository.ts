@@ -5,7 +5,10 @@ import type { Int8Value } from '../db/int8.ts';
 export interface BalanceRow {
   restaurant_found: boolean;
   available: Int8Value;
+  /** Counted entries not yet available, reserve releases excepted. */
   pending: Int8Value;
+  /** Counted reserve releases not yet available (docs/settlement-settings.md). */
+  reserved: Int8Value;
   total: Int8Value;
   last_event_at: Date | null;
   /** Entries read beyond the checkpoint used (all of them when there was none): what the sum cost. */
@@ -32,7 +35,7 @@ function balanceSums(
   currency: string,
   asOf: Date,
   from: BalanceCheckpointRow | null,
-): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
+): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at' | 'reserved'>> {
   const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
   if (from === null) return plainSums(restaurantId, currency, asOf);
   // The checkpoint's values reach the planner as parameters (see above).
@@ -74,7 +77,7 @@ function balanceSums(
  * The plain sum, with no checkpoint: every entry that occurred by `asOf` (an index-only range scan
  * of ledger_entries_balance_idx), as long as the history up to `asOf`.
  */
-function plainSums(restaurantId: string, currency: string, asOf: Date): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at'>> {
+function plainSums(restaurantId: string, currency: string, asOf: Date): RawBuilder<Omit<BalanceRow, 'restaurant_found' | 'last_event_at' | 'reserved'>> {
   return sql`
     SELECT COALESCE(SUM(amount_minor), 0) AS total,
            COALESCE(SUM(amount_minor) FILTER (WHERE available_at <= ${asOf}), 0) AS available,
@@ -115,8 +118,11 @@ export async function findBalanceCheckpoint(db: LedgerDb, restaurantId: string, 
 /**
  * A restaurant's balance in one currency at `asOf`, from `from` (findBalanceCheckpoint: the latest
  * checkpoint, or null for the plain sum). Only entries that occurred at or before `asOf`
- * count; of those, available_at splits available from pending. `restaurant_found` tells an unknown
- * restaurant from one with no entries.
+ * count; of those, available_at splits available from the rest, and of the rest the reserve
+ * releases are `reserved`, the others `pending`. `restaurant_found` tells an unknown restaurant from
+ * one with no entries. `reserved` is not a prefix sum, so it is not checkpointed: it reads the
+ * releases still ahead of `asOf` (a partial index, as many as reserve_days of charges), whatever
+ * the checkpoint; the checkpoint's total and available keep their meaning.
  */
 export async function sumBalance(
   db: LedgerDb,
@@ -129,10 +135,15 @@ export async function sumBalance(
     WITH sums AS (${balanceSums(restaurantId, currency, asOf, from)})
     SELECT
       EXISTS (SELECT 1 FROM restaurants WHERE id = ${restaurantId}) AS restaurant_found,
-      sums.available, sums.pending, sums.total, sums.entries_read,
+      sums.available, sums.pending - reserve.reserved AS pending, reserve.reserved, sums.total, sums.entries_read,
       (SELECT MAX(le.occurred_at) FROM ledger_entries le
         WHERE le.restaurant_id = ${restaurantId} AND le.currency = ${currency} AND le.occurred_at <= ${asOf}) AS last_event_at
-    FROM sums`.execute(db);
+    FROM sums
+    CROSS JOIN (
+      SELECT COALESCE(SUM(le.amount_minor), 0) AS reserved FROM ledger_entries le
+      WHERE le.restaurant_id = ${restaurantId} AND le.currency = ${currency} AND le.entry_type = 'reserve_release'
+        AND le.available_at > ${asOf} AND le.occurred_at <= ${asOf}
+    ) AS reserve`.execute(db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('an aggregate query returned no row');
   return row;

@@ -14,8 +14,9 @@ export const balanceSchema = z
     restaurant_id: z.string(),
     currency: z.string(),
     available: signedMinorSchema.meta({ description: 'Sum of counted entries with available_at <= as_of' }),
-    pending: signedMinorSchema.meta({ description: 'Sum of counted entries not yet available at as_of' }),
-    total: signedMinorSchema.meta({ description: 'available + pending' }),
+    pending: signedMinorSchema.meta({ description: 'Sum of counted entries not yet available at as_of, reserve releases excepted' }),
+    reserved: signedMinorSchema.meta({ description: 'Sum of counted reserve_release entries not yet available at as_of' }),
+    total: signedMinorSchema.meta({ description: 'available + pending + reserved: the sum of every counted entry' }),
     last_event_at: z.string().nullable().meta({ description: 'Latest occurred_at among counted entries' }),
     as_of: z.string(),
   })

@@ -6,7 +6,7 @@ import { findBalanceCheckpoint, sumBalance } from './balance.repository.ts';
 import type { Balance, BalanceQuery } from './balance.schema.ts';
 
 /**
- * Available, pending and total for one restaurant and currency, computed from the ledger every
+ * Available, pending, reserved and total for one restaurant and currency, computed from the ledger every
  * time (there is no stored balance): from the latest checkpoint plus the entries since, and a
  * read that found many entries since asks for a new checkpoint. `as_of` defaults to now; a past `as_of` replays the balance as
  * it stood then.
@@ -26,6 +26,7 @@ export async function getBalance(ctx: LedgerContext, query: BalanceQuery): Promi
     currency: query.currency,
     available: int8ToSafeInteger(row.available),
     pending: int8ToSafeInteger(row.pending),
+    reserved: int8ToSafeInteger(row.reserved),
     total: int8ToSafeInteger(row.total),
     last_event_at: row.last_event_at?.toISOString() ?? null,
     as_of: asOf.toISOString(),

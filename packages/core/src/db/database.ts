@@ -15,6 +15,14 @@ export interface RestaurantsTable {
   id: string;
   name: string | null;
   maturity_days: number;
+  /** Basis points of each new charge held back (migration 2025-12-08T0100). */
+  reserve_percent: ColumnType<number, number | undefined, number>;
+  reserve_days: ColumnType<number, number | undefined, number>;
+  payout_schedule_kind: ColumnType<string, string | undefined, string>;
+  payout_schedule_weekday: ColumnType<number | null, number | null | undefined, number | null>;
+  payout_schedule_day: ColumnType<number | null, number | null | undefined, number | null>;
+  /** currency -> minor units, written as JSON text. */
+  payout_minimum: ColumnType<Record<string, number>, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, never, Date>;
 }
@@ -65,6 +73,10 @@ export interface PayoutRunsTable {
   skipped_already_paid_for_as_of: ColumnType<number, never, unknown>;
   skipped_later_payout_exists: ColumnType<number, never, unknown>;
   skipped_amount_out_of_range: ColumnType<number, never, unknown>;
+  skipped_below_payout_minimum: ColumnType<number, never, unknown>;
+  trigger: ColumnType<string, string | undefined, never>;
+  restaurant_id: ColumnType<string | null, string | null | undefined, never>;
+  scheduled_date: ColumnType<unknown, string | null | undefined, never>;
   lease_owner: ColumnType<string | null, never, string | null>;
   lease_expires_at: ColumnType<Date | null, never, unknown>;
   attempts: ColumnType<number, never, unknown>;

@@ -9,6 +9,7 @@ import * as insertOnlyAutovacuum from './migrations/2025-12-06T0000-insert-only-
 import * as ingestRetrySignal from './migrations/2025-12-06T0100-ingest-retry-signal.ts';
 import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-registry.ts';
 import * as disputes from './migrations/2025-12-08T0000-disputes.ts';
+import * as restaurantSettlementSettings from './migrations/2025-12-08T0100-restaurant-settlement-settings.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-06T0100-ingest-retry-signal': ingestRetrySignal,
   '2025-12-07T0000-event-type-registry': eventTypeRegistry,
   '2025-12-08T0000-disputes': disputes,
+  '2025-12-08T0100-restaurant-settlement-settings': restaurantSettlementSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -6,32 +6,63 @@ import type { DisputeEffect } from '../disputes/dispute.schema.ts';
 import type { EntryType, PayoutEffect, ProcessorEventInput } from './event.schema.ts';
 
 /**
- * One ledger entry an event will write, before it has an id. When it becomes available is said, not
- * computed: the restaurant's maturity window is read where the entry is written (in the same SQL
- * statement), so a plan needs nothing but the event.
+ * One ledger entry an event will write, before it has an id. When it becomes available, and for a
+ * reserve its amount, are said, not computed: the restaurant's settings are read where the entry is
+ * written (in the same SQL statement), so a plan needs nothing but the event.
  */
 export interface PlannedEntry {
   entry_type: EntryType;
-  /** Signed: credits to the restaurant positive, debits negative. */
+  /** Signed: credits to the restaurant positive, debits negative. With `share`, the amount it is a share of. */
   amount_minor: number;
-  /** `after_maturity_window`: available_at = occurred_at + the restaurant's maturity days; `at_once`: occurred_at. */
-  available: 'after_maturity_window' | 'at_once';
+  /**
+   * `at_once`: available_at = occurred_at; `after_maturity_window`: + the restaurant's maturity days;
+   * `after_reserve_window`: + its maturity days + its reserve_days.
+   */
+  available: 'after_maturity_window' | 'after_reserve_window' | 'at_once';
+  /**
+   * `reserve`: the entry is the restaurant's reserve share of amount_minor, sign × floor(|amount_minor| ×
+   * reserve_percent / 10000), and is not written when that is 0 (no reserve).
+   */
+  share?: 'reserve';
 }
 
-/** The entries to write once the restaurant's maturity window is known. */
-export function withMaturity(planned: readonly PlannedEntry[], maturityDays: number): EntryToWrite[] {
-  return planned.map(({ entry_type, amount_minor, available }) => ({
-    entry_type,
-    amount_minor,
-    matures_after_days: available === 'after_maturity_window' ? maturityDays : 0,
-  }));
+/** The restaurant's settings an event's entries are written with, as the writing statement or transaction sees them. */
+export interface EntrySettings {
+  maturityDays: number;
+  /** Basis points (0–10000) of a charge held in reserve. */
+  reservePercent: number;
+  reserveDays: number;
+}
+
+/** sign × floor(|amount| × bps / 10000), exactly (the product can exceed 2^53). */
+export function reserveShare(amount: number, basisPoints: number): number {
+  const share = Number((BigInt(Math.abs(amount)) * BigInt(basisPoints)) / 10_000n);
+  return amount < 0 ? -share : share;
+}
+
+/** Days from occurred_at to available_at for an entry planned `available`. */
+function daysUntilAvailable(available: PlannedEntry['available'], settings: EntrySettings): number {
+  if (available === 'at_once') return 0;
+  return available === 'after_maturity_window' ? settings.maturityDays : settings.maturityDays + settings.reserveDays;
+}
+
+/**
+ * The entries to write once the restaurant's settings are known: the transactional path's copy of
+ * what recordPlannedEvents computes in SQL (the two are compared on every statement-written event).
+ */
+export function entriesToWrite(planned: readonly PlannedEntry[], settings: EntrySettings): EntryToWrite[] {
+  return planned.flatMap(({ entry_type, amount_minor, available, share }) => {
+    const amount = share === 'reserve' ? reserveShare(amount_minor, settings.reservePercent) : amount_minor;
+    if (share !== undefined && amount === 0) return [];
+    return [{ entry_type, amount_minor: amount, matures_after_days: daysUntilAvailable(available, settings) }];
+  });
 }
 
 /** The event as recorded, handed to its type's `apply` inside the event's transaction. */
 export interface RecordedEvent {
   eventPk: Int8Value;
   event: ProcessorEventInput;
-  restaurant: { maturityDays: number };
+  restaurant: EntrySettings;
 }
 
 export interface AppliedEvent {
@@ -45,12 +76,13 @@ export interface AppliedEvent {
 /**
  * The integrity report's (Q4) rule for an event type:
  * - `entries_sum`: its entries sum to amount × `amount` + fee × `fee` (EVENT_ENTRIES_MISMATCH,
- *   EVENT_WITHOUT_ENTRIES);
+ *   EVENT_WITHOUT_ENTRIES); the entry types in `nets_to_zero`, when it writes them, sum to zero
+ *   among themselves and each is available no earlier than the one before it (ENTRIES_NOT_NETTED);
  * - `names_payout`: it names a payout in metadata.payout_id, which must exist and match
  *   (PAYOUT_EVENT_UNMATCHED), and must not be `contradicted_by` that status (PAYOUT_EVENT_CONTRADICTED).
  */
 export type IntegrityRule =
-  | { kind: 'entries_sum'; amount: -1 | 0 | 1; fee: -1 | 0 | 1 }
+  | { kind: 'entries_sum'; amount: -1 | 0 | 1; fee: -1 | 0 | 1; nets_to_zero?: readonly [EntryType, EntryType] }
   | { kind: 'names_payout'; contradicted_by: 'paid' | 'failed' };
 
 /** What an event type is, in one place: everything the write paths, the database and Q4 need of it. */
@@ -92,7 +124,7 @@ export function entriesEventType<const T extends string>(spec: {
       entries: await insertEventEntries(
         trx,
         { eventPk, restaurantId: event.restaurant_id, currency: event.currency, occurredAt: event.occurred_at },
-        withMaturity(spec.plan(event), restaurant.maturityDays),
+        entriesToWrite(spec.plan(event), restaurant),
       ),
     }),
   };

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
 import type { ProcessorEventInput } from './event.schema.ts';
-import type { PlannedEntry } from './event-type.ts';
+import type { EntrySettings, PlannedEntry } from './event-type.ts';
 
 export interface StoredEventRow {
   id: Int8Value;
@@ -120,7 +120,7 @@ function storedEventOf(row: StoredEventRow): StoredEventRow {
 /** What recordPlannedEvents did with one event. */
 export type PlannedEventOutcome =
   /** The event was new: it, its entries and (when new) its restaurant are committed. */
-  | { kind: 'recorded'; event: StoredEventRow; entries: LedgerEntryRow[] }
+  | { kind: 'recorded'; event: StoredEventRow; entries: LedgerEntryRow[]; settings: EntrySettings }
   /** The event_id is stored (committed): a replay or a conflict, for findEventsWithEntries to decide. Nothing written. */
   | { kind: 'known' }
   /**
@@ -146,7 +146,9 @@ export interface PlannedEvent extends IncomingEvent {
  * 3. `inserted`: the events, `ON CONFLICT (event_id) DO NOTHING`; the UNIQUE constraint decides
  *    between concurrent deliveries exactly as in the transactional path;
  * 4. `entries`: the planned entries, available_at computed here from occurred_at and the
- *    restaurant's window, in event order then plan order.
+ *    restaurant's maturity window (and reserve_days), a reserve share's amount from its
+ *    reserve_percent (a share of 0 is not written), in event order then plan order. The settings
+ *    are the restaurant row as this statement sees it, and come back with each event.
  *
  * Restaurants (sorted) before events (sorted by event_id) is the lock order of every ingestion path,
  * so they cannot deadlock. The foreign keys are checked at the end of the statement.
@@ -172,7 +174,14 @@ export async function recordPlannedEvents(
 function plannedJson(items: readonly PlannedEvent[]): string {
   return JSON.stringify(
     items.flatMap(({ planned: entries }, ordinal) =>
-      entries.map((entry, position) => ({ ordinal, position, entry_type: entry.entry_type, amount_minor: entry.amount_minor, after_window: entry.available === 'after_maturity_window' })),
+      entries.map((entry, position) => ({
+        ordinal,
+        position,
+        entry_type: entry.entry_type,
+        amount_minor: entry.amount_minor,
+        available: entry.available,
+        reserve_share: entry.share === 'reserve',
+      })),
     ),
   );
 }
@@ -180,15 +189,16 @@ function plannedJson(items: readonly PlannedEvent[]): string {
 /** recordPlannedEvents' one statement (its steps are described there). */
 function recordPlannedEventsStatement(items: readonly PlannedEvent[], defaultMaturityDays: number) {
   const planned = plannedJson(items);
-  return sql<Nullable<StoredEventRow> & EventEntryRow & { ordinal: number; restaurant_seen: boolean }>`/* prepared */
+  return sql<Nullable<StoredEventRow> & EventEntryRow & RestaurantSettingsRow & { ordinal: number; restaurant_seen: boolean }>`/* prepared */
     WITH incoming AS (
       SELECT * FROM jsonb_to_recordset(${incomingJson(items)}::jsonb) AS v(
         ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
         occurred_at timestamptz, metadata jsonb, raw_payload jsonb)
     ), planned AS (
-      SELECT * FROM jsonb_to_recordset(${planned}::jsonb) AS p(ordinal int, position int, entry_type text, amount_minor bigint, after_window boolean)
+      SELECT * FROM jsonb_to_recordset(${planned}::jsonb) AS p(
+        ordinal int, position int, entry_type text, amount_minor bigint, available text, reserve_share boolean)
     ), known AS (
-      SELECT id, maturity_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
+      SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
     ), registered AS (
       INSERT INTO restaurants (id, name, maturity_days)
       SELECT DISTINCT v.restaurant_id, NULL::text, ${defaultMaturityDays}::int
@@ -197,9 +207,9 @@ function recordPlannedEventsStatement(items: readonly PlannedEvent[], defaultMat
          AND NOT EXISTS (SELECT FROM processor_events pe WHERE pe.event_id = v.event_id)
        ORDER BY 1
       ON CONFLICT (id) DO NOTHING
-      RETURNING id, maturity_days
+      RETURNING id, maturity_days, reserve_percent, reserve_days
     ), restaurant AS (
-      SELECT id, maturity_days FROM known UNION ALL SELECT id, maturity_days FROM registered
+      SELECT * FROM known UNION ALL SELECT * FROM registered
     ), inserted AS (
       INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
       SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
@@ -209,16 +219,25 @@ function recordPlannedEventsStatement(items: readonly PlannedEvent[], defaultMat
       RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
     ), entries AS (
       INSERT INTO ledger_entries (processor_event_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, p.amount_minor, e.occurred_at,
-             e.occurred_at + make_interval(hours => CASE WHEN p.after_window THEN r.maturity_days * 24 ELSE 0 END)
+      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, x.amount_minor, e.occurred_at,
+             e.occurred_at + make_interval(hours => 24 * CASE p.available WHEN 'at_once' THEN 0
+                                                               WHEN 'after_maturity_window' THEN r.maturity_days
+                                                               ELSE r.maturity_days + r.reserve_days END)
         FROM inserted e
         JOIN incoming v ON v.event_id = e.event_id
         JOIN restaurant r ON r.id = e.restaurant_id
         JOIN planned p ON p.ordinal = v.ordinal
+        -- A reserve share: sign × floor(|amount| × bps / 10000), in numeric (the product can exceed int8).
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN p.reserve_share THEN sign(p.amount_minor::numeric) * div(abs(p.amount_minor)::numeric * r.reserve_percent, 10000)
+                      ELSE p.amount_minor END::bigint AS amount_minor
+        ) x
+       WHERE NOT p.reserve_share OR x.amount_minor <> 0
        ORDER BY v.ordinal, p.position
       RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
     )
     SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
+           r.maturity_days, r.reserve_percent, r.reserve_days,
            CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
                 THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
            END AS retry,
@@ -232,11 +251,17 @@ function recordPlannedEventsStatement(items: readonly PlannedEvent[], defaultMat
      ORDER BY v.ordinal, le.id`;
 }
 
-function outcomeOf(rows: ReadonlyArray<Nullable<StoredEventRow> & EventEntryRow & { restaurant_seen: boolean }>): PlannedEventOutcome {
+/** The restaurant's settings the statement wrote an event's entries with (null when it saw no restaurant). */
+type RestaurantSettingsRow = { maturity_days: number | null; reserve_percent: number | null; reserve_days: number | null };
+
+function outcomeOf(rows: ReadonlyArray<Nullable<StoredEventRow> & EventEntryRow & RestaurantSettingsRow & { restaurant_seen: boolean }>): PlannedEventOutcome {
   const [first] = rows;
   if (first === undefined) throw new Error('recordPlannedEvents: an event came back without its row');
   if (first.id === null) return first.restaurant_seen ? { kind: 'known' } : { kind: 'restaurant_unseen' };
-  return { kind: 'recorded', event: storedEventOf(first as StoredEventRow), entries: entriesOf(rows) };
+  const { maturity_days, reserve_percent, reserve_days } = first;
+  if (maturity_days === null || reserve_percent === null || reserve_days === null) throw new Error('recordPlannedEvents: a recorded event without its restaurant');
+  const settings = { maturityDays: maturity_days, reservePercent: reserve_percent, reserveDays: reserve_days };
+  return { kind: 'recorded', event: storedEventOf(first as StoredEventRow), entries: entriesOf(rows), settings };
 }
 
 /**

@@ -46,6 +46,8 @@ export const ENTRY_TYPES = [
   'dispute_fee',
   'dispute_release',
   'chargeback',
+  'reserve_hold',
+  'reserve_release',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 

@@ -16,7 +16,10 @@ import {
   type StoredEventRow,
 } from './event.repository.ts';
 import type { IngestibleEventType, IngestResult, ProcessorEventInput } from './event.schema.ts';
-import type { PlannedEntry } from './event-type.ts';
+import { entriesToWrite, type PlannedEntry } from './event-type.ts';
+import type { EntryToWrite } from '../ledger/ledger-entry.repository.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 import { EVENT_REGISTRY, type EventRegistry } from './registry.ts';
 
 /** One event's outcome in a batch: what ingestEvent would have returned, or thrown, for it alone. */
@@ -140,12 +143,24 @@ async function writePlanned(
 }
 
 function recordedOutcome(item: AcceptedItem & { planned: PlannedEntry[] }, recorded: PlannedEventOutcome & { kind: 'recorded' }): BatchItemOutcome {
-  // Assert what was asked for came back: an event is all of its entries or none.
-  if (recorded.entries.length !== item.planned.length) {
-    throw new Error(`event ${item.event.event_id}: ${recorded.entries.length} of ${item.planned.length} entries written`);
-  }
+  assertWrittenAsPlanned(item.event.event_id, recorded, entriesToWrite(item.planned, recorded.settings));
   const result = { idempotent: false, event: toEventView(recorded.event), entries: recorded.entries.map(toEntryView) };
   return { index: item.index, event_id: item.event.event_id, result };
+}
+
+/**
+ * Asserts what the statement wrote is what was asked for, computed again here from the settings it
+ * read: an event is all of its entries or none, and the SQL and the transactional path agree.
+ */
+function assertWrittenAsPlanned(eventId: string, recorded: PlannedEventOutcome & { kind: 'recorded' }, expected: readonly EntryToWrite[]): void {
+  const written = recorded.entries.map((entry) => ({
+    entry_type: entry.entry_type,
+    amount_minor: int8ToSafeInteger(entry.amount_minor),
+    matures_after_days: (entry.available_at.getTime() - entry.occurred_at.getTime()) / DAY_MS,
+  }));
+  if (JSON.stringify(written) !== JSON.stringify(expected)) {
+    throw new Error(`event ${eventId}: wrote ${JSON.stringify(written)} but planned ${JSON.stringify(expected)}`);
+  }
 }
 
 /** Events whose event_id is stored: the recorded event and entries when the content is the same, else EVENT_ID_CONFLICT. */

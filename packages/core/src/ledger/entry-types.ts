@@ -26,3 +26,9 @@ export const DISPUTE_HOLD_ENTRY = entryType({ entry_type: 'dispute_hold', sign: 
 export const DISPUTE_FEE_ENTRY = entryType({ entry_type: 'dispute_fee', sign: -1, source: 'event' });
 export const DISPUTE_RELEASE_ENTRY = entryType({ entry_type: 'dispute_release', sign: 1, source: 'event' });
 export const CHARGEBACK_ENTRY = entryType({ entry_type: 'chargeback', sign: -1, source: 'event' });
+/**
+ * A rolling reserve (docs/settlement-settings.md): a share of a charge held back when its sale
+ * matures, and given back reserve_days later. Both belong to the charge's event and net to zero.
+ */
+export const RESERVE_HOLD_ENTRY = entryType({ entry_type: 'reserve_hold', sign: -1, source: 'event' });
+export const RESERVE_RELEASE_ENTRY = entryType({ entry_type: 'reserve_release', sign: 1, source: 'event' });

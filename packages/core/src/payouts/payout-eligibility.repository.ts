@@ -51,7 +51,9 @@ const reason = (value: PayoutSkipReason) => sql.lit(value);
  * one: the same as_of (any status); a later cutoff (any status: it settled entries against others
  * still pending at this cutoff, so paying "what was available then" from what is left could exceed
  * the balance at this cutoff); an open one. Entry types have one sign each, so SUM(ABS) is the sum
- * of the items' absolute values, which must stay within 2^53-1. A subquery: callers order and filter.
+ * of the items' absolute values, which must stay within 2^53-1. The amount must reach both the run's
+ * min_amount and the restaurant's payout_minimum for the currency (a currency it does not list: 0).
+ * A subquery: callers order and filter.
  */
 export function payoutDecisions(scope: RestaurantScope, terms: PayoutTerms): RawBuilder<PayoutDecisionRow> {
   return sql<PayoutDecisionRow>`
@@ -63,6 +65,7 @@ export function payoutDecisions(scope: RestaurantScope, terms: PayoutTerms): Raw
         WHEN u.amount IS NULL OR u.amount <= 0 THEN ${reason('not_positive')}
         WHEN u.gross > ${FIGURE_MAX} THEN ${reason('amount_out_of_range')}
         WHEN u.amount < ${terms.min_amount} THEN ${reason('below_min_amount')}
+        WHEN u.amount < COALESCE((r.payout_minimum ->> ${terms.currency})::bigint, 0) THEN ${reason('below_payout_minimum')}
       END AS skip_reason
     FROM restaurants r
     LEFT JOIN (

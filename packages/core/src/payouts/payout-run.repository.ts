@@ -15,6 +15,10 @@ export interface PayoutRunRow extends SkipCounterColumns {
   min_amount: Int8Value;
   cutoff: Date | null;
   cursor_restaurant_id: string | null;
+  /** How the run was created: `manual` (POST /v1/payouts/run) or `schedule` (the scheduler, for one restaurant). */
+  trigger: string;
+  restaurant_id: string | null;
+  scheduled_date: string | null;
   created_count: number;
   attempts: number;
   last_error: string | null;
@@ -26,7 +30,7 @@ export interface PayoutRunRow extends SkipCounterColumns {
 const skipCounter = (reason: PayoutSkipReason) => sql.raw(`skipped_${reason}`);
 
 const RUN_COLUMNS = sql`id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
-  created_count, ${sql.join(PAYOUT_SKIP_REASONS.map(skipCounter))}, attempts, last_error, requested_at, started_at, finished_at`;
+  trigger, restaurant_id, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, created_count, ${sql.join(PAYOUT_SKIP_REASONS.map(skipCounter))}, attempts, last_error, requested_at, started_at, finished_at`;
 
 export async function insertPayoutRun(db: LedgerDb, run: { currency: string; as_of: string; min_amount: number }): Promise<PayoutRunRow> {
   const { rows } = await sql<PayoutRunRow>`
@@ -109,11 +113,21 @@ export async function settlePayoutRun(
     WHERE id = ${runId} AND lease_owner = ${owner}`.execute(db);
 }
 
-/** The next restaurants (in id order, after `afterId`) with any entry in the currency. */
-export async function nextRestaurantBatch(trx: LedgerTransaction, currency: string, afterId: string | null, size: number): Promise<string[]> {
+/**
+ * The next restaurants (in id order, after `afterId`) with any entry in the currency; only `onlyId`
+ * when given (a scheduled run pays its one restaurant).
+ */
+export async function nextRestaurantBatch(
+  trx: LedgerTransaction,
+  currency: string,
+  afterId: string | null,
+  size: number,
+  onlyId: string | null = null,
+): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     SELECT r.id FROM restaurants r
     WHERE r.id > ${afterId ?? ''}
+      AND (${onlyId}::text IS NULL OR r.id = ${onlyId})
       AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${currency})
     ORDER BY r.id
     LIMIT ${size}`.execute(trx);
@@ -176,5 +190,27 @@ export async function createPayouts(
     )
     SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor, COALESCE(ss.settled_minor, 0) AS settled_minor
     FROM created c LEFT JOIN settled_sums ss ON ss.payout_id = c.id`.execute(trx);
+  return rows;
+}
+
+export interface PayoutRunFilter {
+  trigger?: string;
+  restaurant_id?: string;
+  currency?: string;
+  scheduled_date?: string;
+  afterId?: string;
+}
+
+/** Runs in id order after `afterId`, filtered; one more than `limit` when there is a next page. */
+export async function findPayoutRunPage(db: LedgerDb, filter: PayoutRunFilter, limit: number): Promise<PayoutRunRow[]> {
+  const { rows } = await sql<PayoutRunRow>`
+    SELECT ${RUN_COLUMNS} FROM payout_runs
+    WHERE (${filter.trigger ?? null}::text IS NULL OR trigger = ${filter.trigger ?? null})
+      AND (${filter.restaurant_id ?? null}::text IS NULL OR restaurant_id = ${filter.restaurant_id ?? null})
+      AND (${filter.currency ?? null}::text IS NULL OR currency = ${filter.currency ?? null})
+      AND (${filter.scheduled_date ?? null}::date IS NULL OR scheduled_date = ${filter.scheduled_date ?? null}::date)
+      AND id > ${filter.afterId ?? '0'}::bigint
+    ORDER BY id
+    LIMIT ${limit + 1}`.execute(db);
   return rows;
 }

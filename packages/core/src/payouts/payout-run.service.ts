@@ -1,8 +1,9 @@
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { LedgerTransaction } from '../db/database.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { parsePayoutId } from './payout-id.ts';
+import { idPositionSchema, parsePayoutId } from './payout-id.ts';
 import type { PayoutDecisionRow, PayoutTerms } from './payout-eligibility.repository.ts';
 import {
   advancePayoutRun,
@@ -10,13 +11,22 @@ import {
   createPayouts,
   decideBatch,
   findPayoutRun,
+  findPayoutRunPage,
   insertPayoutRun,
   nextRestaurantBatch,
   type PayoutRunRow,
   renewPayoutRunLease,
   settlePayoutRun,
 } from './payout-run.repository.ts';
-import { PAYOUT_SKIP_REASONS, type PayoutRun, type PayoutSkipCounts, type RequestPayoutRunInput } from './payout.schema.ts';
+import {
+  type ListPayoutRunsInput,
+  PAYOUT_SKIP_REASONS,
+  type PayoutRun,
+  type PayoutRunPage,
+  type PayoutSkipCounts,
+  type RequestPayoutRunInput,
+} from './payout.schema.ts';
+
 import { PAYOUT_BATCH_SIZE_DEFAULT, PAYOUT_LEASE_MS_DEFAULT, PAYOUT_BATCH_RETRIES_MAX, PAYOUT_RUN_ATTEMPTS_MAX } from '../limits.ts';
 
 export interface PayoutRunOptions {
@@ -57,6 +67,28 @@ export async function getPayoutRun(ctx: LedgerContext, runId: string): Promise<P
   const row = id === undefined ? undefined : await findPayoutRun(ctx.db, id);
   if (row === undefined) throw new LedgerError('PAYOUT_RUN_NOT_FOUND', `payout run ${runId} not found`, { run_id: runId });
   return toPayoutRun(row);
+}
+
+/**
+ * Payout runs in id order, filtered (how they were created, restaurant, currency, scheduled date), one keyset page at a time: how the scheduler is watched.
+ * @throws LedgerError CURSOR_INVALID
+ */
+export async function listPayoutRuns(ctx: LedgerContext, input: ListPayoutRunsInput): Promise<PayoutRunPage> {
+  const { cursor, limit, ...given } = input;
+  const filters = {
+    trigger: given.trigger ?? null,
+    restaurant_id: given.restaurant_id ?? null,
+    currency: given.currency ?? null,
+    scheduled_date: given.scheduled_date ?? null,
+  };
+  const afterId = cursor === undefined ? undefined : decodeCursor('payout_runs', cursor, filters, idPositionSchema).id;
+  const rows = await findPayoutRunPage(ctx.db, { ...given, ...(afterId !== undefined && { afterId }) }, limit);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toPayoutRun),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor('payout_runs', filters, { id: int8ToId(last.id) }) : null,
+  };
 }
 
 /**
@@ -131,7 +163,7 @@ async function selectEligible(
   batchSize: number,
 ): Promise<{ cursor: string; decisions: PayoutDecisionRow[] } | undefined> {
   const current = await findPayoutRun(trx, runId);
-  const restaurants = await nextRestaurantBatch(trx, terms.currency, current?.cursor_restaurant_id ?? null, batchSize);
+  const restaurants = await nextRestaurantBatch(trx, terms.currency, current?.cursor_restaurant_id ?? null, batchSize, current?.restaurant_id ?? null);
   const cursor = restaurants[restaurants.length - 1];
   if (cursor === undefined) return undefined;
   return { cursor, decisions: await decideBatch(trx, restaurants, terms) };
@@ -204,6 +236,9 @@ export function toPayoutRun(row: PayoutRunRow): PayoutRun {
     as_of: row.as_of,
     min_amount: int8ToSafeInteger(row.min_amount),
     cutoff: row.cutoff?.toISOString() ?? null,
+    trigger: row.trigger as PayoutRun['trigger'],
+    restaurant_id: row.restaurant_id,
+    scheduled_date: row.scheduled_date,
     created: row.created_count,
     skipped: Object.fromEntries(PAYOUT_SKIP_REASONS.map((reason) => [reason, row[`skipped_${reason}`]])) as PayoutSkipCounts,
     attempts: row.attempts,

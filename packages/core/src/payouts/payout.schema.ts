@@ -12,6 +12,8 @@ export const PAYOUT_ITEM_TYPES = ENTRY_TYPES.filter((type) => type !== 'payout')
   Exclude<EntryType, 'payout'>,
   ...Array<Exclude<EntryType, 'payout'>>,
 ];
+/** How a payout run was created: by POST /v1/payouts/run, or by the scheduler for one restaurant. */
+export const PAYOUT_RUN_TRIGGERS = ['manual', 'schedule'] as const;
 
 /**
  * Why a payout run leaves a restaurant unpaid, in the order the API lists them. The one list: the
@@ -25,6 +27,7 @@ export const PAYOUT_SKIP_REASONS = [
   'already_paid_for_as_of',
   'later_payout_exists',
   'amount_out_of_range',
+  'below_payout_minimum',
 ] as const;
 export const payoutSkipReasonSchema = z.enum(PAYOUT_SKIP_REASONS);
 export type PayoutSkipReason = z.output<typeof payoutSkipReasonSchema>;
@@ -34,6 +37,7 @@ export type PayoutSkipCounts = Record<PayoutSkipReason, number>;
 const SKIP_REASON_DESCRIPTIONS: Partial<Record<PayoutSkipReason, string>> = {
   later_payout_exists: 'A payout with a later cutoff exists: paying an earlier as_of now could exceed what was available then',
   amount_out_of_range: 'The amount, or one of its items, is beyond 2^53-1 minor units (see BALANCE_OUT_OF_RANGE in the integrity report)',
+  below_payout_minimum: "The amount reaches min_amount but not the restaurant's payout_minimum for the currency",
 };
 
 const skippedCountsSchema = z.object(
@@ -44,6 +48,8 @@ const skippedCountsSchema = z.object(
     }),
   ) as Record<PayoutSkipReason, z.ZodNumber>,
 );
+
+const pageLimitSchema = decimalQueryNumber(z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX)).prefault(PAYOUT_PAGE_LIMIT_DEFAULT);
 
 export const requestPayoutRunSchema = z
   .strictObject({
@@ -65,6 +71,9 @@ export const payoutRunSchema = z
     as_of: z.string(),
     min_amount: z.number().int(),
     cutoff: z.string().nullable().meta({ description: 'Entries available at or before this moment are paid; fixed when the run starts' }),
+    trigger: z.enum(PAYOUT_RUN_TRIGGERS).meta({ description: 'manual: POST /v1/payouts/run, every restaurant; schedule: the scheduler, one restaurant' }),
+    restaurant_id: z.string().nullable().meta({ description: 'The one restaurant a scheduled run pays; null for a manual run' }),
+    scheduled_date: z.string().nullable().meta({ description: 'The date a scheduled run is for (its as_of); null for a manual run' }),
     created: z.number().int().meta({ description: 'Payouts this run created' }),
     skipped: skippedCountsSchema,
     attempts: z.number().int(),
@@ -75,6 +84,21 @@ export const payoutRunSchema = z
   })
   .meta({ id: 'PayoutRun' });
 export type PayoutRun = z.output<typeof payoutRunSchema>;
+
+export const listPayoutRunsInputSchema = z.strictObject({
+  trigger: z.enum(PAYOUT_RUN_TRIGGERS).optional(),
+  restaurant_id: restaurantIdSchema.optional(),
+  currency: currencySchema.optional(),
+  scheduled_date: payoutDaySchema.optional().meta({ description: 'Scheduled runs for this date (YYYY-MM-DD)', example: '2025-12-27' }),
+  cursor: cursorParamSchema,
+  limit: pageLimitSchema,
+});
+export type ListPayoutRunsInput = z.output<typeof listPayoutRunsInputSchema>;
+
+export const payoutRunPageSchema = z
+  .object({ items: z.array(payoutRunSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'PayoutRunPage' });
+export type PayoutRunPage = z.output<typeof payoutRunPageSchema>;
 
 // Any string: an id that cannot exist is simply not found (404), as docs/payouts.md says.
 export const runIdInputSchema = z.strictObject({ run_id: z.string() });
@@ -107,7 +131,7 @@ export const listPayoutsInputSchema = z.strictObject({
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),
   cursor: cursorParamSchema,
-  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(PAYOUT_PAGE_LIMIT_MAX)).prefault(PAYOUT_PAGE_LIMIT_DEFAULT),
+  limit: pageLimitSchema,
 });
 export type ListPayoutsInput = z.output<typeof listPayoutsInputSchema>;
 

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { parsePayoutId } from './payout-id.ts';
+import { idPositionSchema, parsePayoutId } from './payout-id.ts';
 import { findPayout, findPayoutDeficits, findPayoutItems, findPayoutPage, markPayoutProcessing, type PayoutRow } from './payout.repository.ts';
 import type { ListPayoutsInput, Payout, PayoutPage } from './payout.schema.ts';
 
@@ -26,7 +25,7 @@ export async function getPayout(ctx: LedgerContext, payoutId: string): Promise<P
  */
 export async function listPayouts(ctx: LedgerContext, input: ListPayoutsInput): Promise<PayoutPage> {
   const filters = { restaurant_id: input.restaurant_id ?? null, currency: input.currency ?? null, status: input.status ?? null };
-  const afterId = input.cursor === undefined ? undefined : decodeCursor('payouts', input.cursor, filters, payoutPositionSchema).id;
+  const afterId = input.cursor === undefined ? undefined : decodeCursor('payouts', input.cursor, filters, idPositionSchema).id;
   const rows = await findPayoutPage(ctx.db, { ...input, afterId }, input.limit);
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
@@ -55,7 +54,6 @@ export async function markProcessing(ctx: LedgerContext, payoutId: string): Prom
   return payout;
 }
 
-const payoutPositionSchema = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) });
 
 async function withItems(ctx: LedgerContext, rows: readonly PayoutRow[]): Promise<Payout[]> {
   const ids = rows.map((row) => int8ToId(row.id));

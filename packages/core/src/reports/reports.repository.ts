@@ -131,7 +131,8 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
   const { eventRules, entryRules } = integrityRulesOf(registry);
   const { rows } = await sql<IntegrityRow>`
     WITH event_rules AS (
-      SELECT * FROM jsonb_to_recordset(${eventRules}::jsonb) AS r(event_type text, amount_factor int, fee_factor int, contradicted_by text)
+      SELECT * FROM jsonb_to_recordset(${eventRules}::jsonb) AS r(
+        event_type text, amount_factor int, fee_factor int, contradicted_by text, net_first text, net_then text)
     ), entry_rules AS (
       SELECT * FROM jsonb_to_recordset(${entryRules}::jsonb) AS r(entry_type text, sign int)
     ), event_sums AS (
@@ -140,6 +141,22 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
         (SELECT SUM(le.amount_minor) FROM ledger_entries le WHERE le.processor_event_id = pe.id) AS actual
       FROM processor_events pe
       JOIN event_rules r ON r.event_type = pe.event_type AND r.amount_factor IS NOT NULL
+    ),
+    -- Entry types that must net to zero within one event (a reserve's hold and release): both or
+    -- neither, once each, summing to zero, the second available no earlier than the first.
+    event_netting AS (
+      SELECT pe.event_id, r.net_first, r.net_then, n.*
+      FROM processor_events pe
+      JOIN event_rules r ON r.event_type = pe.event_type AND r.net_first IS NOT NULL
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(le.amount_minor), 0) AS net,
+               COUNT(*) FILTER (WHERE le.entry_type = r.net_first) AS firsts,
+               COUNT(*) FILTER (WHERE le.entry_type = r.net_then) AS thens,
+               COALESCE(MIN(le.available_at) FILTER (WHERE le.entry_type = r.net_then)
+                          < MAX(le.available_at) FILTER (WHERE le.entry_type = r.net_first), false) AS then_too_early
+        FROM ledger_entries le
+        WHERE le.processor_event_id = pe.id AND le.entry_type IN (r.net_first, r.net_then)
+      ) n
     ),
     payout_items AS (
       SELECT p.id, p.amount_minor,
@@ -156,6 +173,11 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
     UNION ALL
     SELECT 'EVENT_ENTRIES_MISMATCH', event_id, NULL, NULL, 'entries sum to ' || actual || ', expected ' || expected
     FROM event_sums WHERE actual IS NOT NULL AND actual <> expected
+    UNION ALL
+    SELECT 'ENTRIES_NOT_NETTED', event_id, NULL, NULL,
+      net_first || ' ×' || firsts || ' and ' || net_then || ' ×' || thens || ' sum to ' || net ||
+      CASE WHEN then_too_early THEN ', ' || net_then || ' available before ' || net_first ELSE '' END
+    FROM event_netting WHERE net <> 0 OR firsts <> thens OR firsts > 1 OR then_too_early
     UNION ALL
     SELECT 'ENTRY_WITHOUT_SOURCE', NULL, le.id, le.payout_id, 'names a missing event or payout'
     FROM ledger_entries le
@@ -234,8 +256,15 @@ const DISPUTE_PROJECTION_CTES = sql`dispute_events AS (
 function integrityRulesOf(registry: EventRegistry): { eventRules: string; entryRules: string } {
   const eventRules = registry.eventTypes.map(({ event_type, integrity }) =>
     integrity.kind === 'entries_sum'
-      ? { event_type, amount_factor: integrity.amount, fee_factor: integrity.fee, contradicted_by: null }
-      : { event_type, amount_factor: null, fee_factor: null, contradicted_by: integrity.contradicted_by },
+      ? {
+          event_type,
+          amount_factor: integrity.amount,
+          fee_factor: integrity.fee,
+          contradicted_by: null,
+          net_first: integrity.nets_to_zero?.[0] ?? null,
+          net_then: integrity.nets_to_zero?.[1] ?? null,
+        }
+      : { event_type, amount_factor: null, fee_factor: null, contradicted_by: integrity.contradicted_by, net_first: null, net_then: null },
   );
   const entryRules = registry.entryTypes.map(({ entry_type, sign }) => ({ entry_type, sign }));
   return { eventRules: JSON.stringify(eventRules), entryRules: JSON.stringify(entryRules) };

@@ -1,14 +1,45 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
+import type { EntrySettings } from '../events/event-type.ts';
 
-const RESTAURANT_COLUMNS = ['id', 'name', 'maturity_days', 'created_at', 'updated_at'] as const;
+const RESTAURANT_COLUMNS = [
+  'id',
+  'name',
+  'maturity_days',
+  'reserve_percent',
+  'reserve_days',
+  'payout_schedule_kind',
+  'payout_schedule_weekday',
+  'payout_schedule_day',
+  'payout_minimum',
+  'created_at',
+  'updated_at',
+] as const;
 
 export interface RestaurantRow {
   id: string;
   name: string | null;
   maturity_days: number;
+  reserve_percent: number;
+  reserve_days: number;
+  payout_schedule_kind: string;
+  payout_schedule_weekday: number | null;
+  payout_schedule_day: number | null;
+  payout_minimum: Record<string, number>;
   created_at: Date;
   updated_at: Date;
+}
+
+/** The columns a change may set; payout_minimum as JSON text. */
+export interface RestaurantChanges {
+  name?: string | null;
+  maturity_days?: number;
+  reserve_percent?: number;
+  reserve_days?: number;
+  payout_schedule_kind?: string;
+  payout_schedule_weekday?: number | null;
+  payout_schedule_day?: number | null;
+  payout_minimum?: string;
 }
 
 export function findRestaurant(db: LedgerDb, id: string): Promise<RestaurantRow | undefined> {
@@ -18,7 +49,7 @@ export function findRestaurant(db: LedgerDb, id: string): Promise<RestaurantRow 
 /** Inserts the restaurant unless it exists; returns the row only when this call created it. */
 export function insertRestaurantIfNew(
   db: LedgerDb,
-  row: { id: string; name: string | null; maturity_days: number },
+  row: RestaurantChanges & { id: string; name: string | null; maturity_days: number },
 ): Promise<RestaurantRow | undefined> {
   return db
     .insertInto('restaurants')
@@ -29,20 +60,17 @@ export function insertRestaurantIfNew(
 }
 
 /**
- * Registers a restaurant on its first event and returns its maturity window. The insert does not
- * lock an existing row; when it finds one (or waits for a concurrent insert to commit) the second
- * statement reads it with a fresh snapshot.
+ * Registers a restaurant on its first event and returns the settings its entries are written with.
+ * The insert does not lock an existing row; when it finds one (or waits for a concurrent insert to
+ * commit) the second statement reads it with a fresh snapshot.
  */
-export async function registerRestaurant(
-  trx: LedgerTransaction,
-  id: string,
-  defaultMaturityDays: number,
-): Promise<{ maturityDays: number }> {
-  const { maturityDays } = await registerRestaurants(trx, [id], defaultMaturityDays);
-  const days = maturityDays.get(id);
-  if (days === undefined) throw new Error(`restaurant ${id} was neither inserted nor found`);
-  return { maturityDays: days };
+export async function registerRestaurant(trx: LedgerTransaction, id: string, defaultMaturityDays: number): Promise<EntrySettings> {
+  const settings = (await registerRestaurants(trx, [id], defaultMaturityDays)).settings.get(id);
+  if (settings === undefined) throw new Error(`restaurant ${id} was neither inserted nor found`);
+  return settings;
 }
+
+const SETTINGS_COLUMNS = ['id', 'maturity_days', 'reserve_percent', 'reserve_days'] as const;
 
 /**
  * registerRestaurant for many ids: one insert for all, one read for those that existed. Pass the
@@ -53,21 +81,23 @@ export async function registerRestaurants(
   trx: LedgerTransaction,
   ids: readonly string[],
   defaultMaturityDays: number,
-): Promise<{ maturityDays: Map<string, number>; created: Set<string> }> {
-  if (ids.length === 0) return { maturityDays: new Map(), created: new Set() };
+): Promise<{ settings: Map<string, EntrySettings>; created: Set<string> }> {
+  if (ids.length === 0) return { settings: new Map(), created: new Set() };
   const inserted = await trx
     .insertInto('restaurants')
     .values(ids.map((id) => ({ id, name: null, maturity_days: defaultMaturityDays })))
     .onConflict((oc) => oc.column('id').doNothing())
-    .returning(['id', 'maturity_days'])
+    .returning(SETTINGS_COLUMNS)
     .execute();
   const created = new Set(inserted.map((row) => row.id));
   const existingIds = ids.filter((id) => !created.has(id));
   const existing =
-    existingIds.length === 0
-      ? []
-      : await trx.selectFrom('restaurants').select(['id', 'maturity_days']).where('id', 'in', existingIds).execute();
-  return { maturityDays: new Map([...inserted, ...existing].map((row) => [row.id, row.maturity_days])), created };
+    existingIds.length === 0 ? [] : await trx.selectFrom('restaurants').select(SETTINGS_COLUMNS).where('id', 'in', existingIds).execute();
+  const settings = [...inserted, ...existing].map((row): [string, EntrySettings] => [
+    row.id,
+    { maturityDays: row.maturity_days, reservePercent: row.reserve_percent, reserveDays: row.reserve_days },
+  ]);
+  return { settings: new Map(settings), created };
 }
 
 /**
@@ -88,7 +118,7 @@ export async function deleteRestaurantsWithoutEvents(trx: LedgerTransaction, ids
 export function updateRestaurantRow(
   db: LedgerDb,
   id: string,
-  changes: { name?: string | null; maturity_days?: number },
+  changes: RestaurantChanges,
 ): Promise<RestaurantRow | undefined> {
   return db
     .updateTable('restaurants')
