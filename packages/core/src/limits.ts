@@ -20,6 +20,7 @@ export const MATURITY_DAYS_MAX = 365;
 export const MATURITY_DAYS_DEFAULT = 7;
 /** A reserve is a share in basis points: 10000 holds the whole charge. */
 export const RESERVE_PERCENT_MAX = 10_000;
+/** Longest a reserve_release may wait after its sale matures, in days. */
 export const RESERVE_DAYS_MAX = 365;
 /**
  * How far in the future (by our clock) an event's occurred_at may be. Processor clocks drift a
