@@ -104,4 +104,13 @@ WITH event_rules AS (
     FROM ledger_entries
     GROUP BY restaurant_id, currency
     HAVING SUM(ABS(amount_minor)) > 9007199254740991
+    UNION ALL
+    SELECT 'RECONCILIATION_COUNTS_MISMATCH', NULL, NULL, NULL,
+      'reconciliation ' || id || ': stored counts differ from its lists'
+    FROM reconciliations
+    WHERE matched_count <> jsonb_array_length(result -> 'matched')
+       OR amount_mismatch_count <> jsonb_array_length(result -> 'amount_mismatch')
+       OR in_ledger_not_in_report_count <> jsonb_array_length(result -> 'in_ledger_not_in_report')
+       OR in_report_not_in_ledger_count <> jsonb_array_length(result -> 'in_report_not_in_ledger')
+       OR row_count < payout_count
     ORDER BY 1, 2, 3, 4;

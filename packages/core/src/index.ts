@@ -54,3 +54,6 @@ export * from './reports/report.schema.ts';
 export { balancesReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';
 export { getStatement, STATEMENT_CSV_HEADER, statementCsvLine, statementLines } from './statements/statement.service.ts';
+export * from './reconciliations/reconciliation.schema.ts';
+export { getReconciliation, importReconciliation } from './reconciliations/reconciliation.service.ts';
+export { REPORT_TYPE_OF_ENTRY } from './reconciliations/report-item-types.ts';

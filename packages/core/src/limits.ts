@@ -23,3 +23,10 @@ export const BODY_DEPTH_MAX = 64;
 export const EVENT_BATCH_MAX = 1000;
 /** Length of a page cursor accepted back: the server issues cursors far shorter than this. */
 export const CURSOR_CHARS_MAX = 1024;
+/**
+ * Rows of one settlement report (reconciliation file) after its header. The body limit
+ * (LEDGER_RECONCILIATION_BODY_LIMIT_BYTES) bounds the bytes; this bounds the work and the answer.
+ */
+export const RECONCILIATION_ROWS_MAX = 100_000;
+/** Length of a settlement report's `payout_id` and `reference` fields (an event_id is at most EVENT_ID_LENGTH_MAX). */
+export const RECONCILIATION_FIELD_LENGTH_MAX = 255;

@@ -8,6 +8,7 @@ import * as balanceCheckpoints from './migrations/2025-12-05T0000-balance-checkp
 import * as insertOnlyAutovacuum from './migrations/2025-12-06T0000-insert-only-autovacuum.ts';
 import * as ingestRetrySignal from './migrations/2025-12-06T0100-ingest-retry-signal.ts';
 import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-registry.ts';
+import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-06T0000-insert-only-autovacuum': insertOnlyAutovacuum,
   '2025-12-06T0100-ingest-retry-signal': ingestRetrySignal,
   '2025-12-07T0000-event-type-registry': eventTypeRegistry,
+  '2025-12-08T0200-reconciliations': reconciliations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
