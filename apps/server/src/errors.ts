@@ -20,6 +20,8 @@ export const ERROR_HTTP: Readonly<Record<WireErrorCode, { status: number; trpc: 
   PAYOUT_STATUS_CONFLICT: { status: 409, trpc: 'CONFLICT' },
   AMOUNT_OUT_OF_RANGE: { status: 409, trpc: 'CONFLICT' },
   CURSOR_INVALID: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  RECONCILIATION_FILE_INVALID: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  RECONCILIATION_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
   HEADERS_TOO_LARGE: { status: 431, trpc: 'BAD_REQUEST' },

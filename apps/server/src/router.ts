@@ -1,5 +1,6 @@
 import { eventsRouter } from './routers/events.router.ts';
 import { payoutsRouter } from './routers/payouts.router.ts';
+import { reconciliationsRouter } from './routers/reconciliations.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
 import { restaurantsRouter } from './routers/restaurants.router.ts';
 import { type LedgerMeta, router } from './trpc.ts';
@@ -9,6 +10,7 @@ export const appRouter = router({
   restaurants: restaurantsRouter,
   payouts: payoutsRouter,
   reports: reportsRouter,
+  reconciliations: reconciliationsRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
@@ -90,6 +91,23 @@ export async function readSettlementReport(text: string): Promise<SettlementRepo
   const payouts = groupPayouts(rows, bad);
   if (bad.length > 0) throw fileInvalid(bad);
   return { rowCount: rows.length, payouts, scope: scopeOf(rows) };
+}
+
+/**
+ * The file's text, when its bytes are UTF-8 (a byte-order mark is kept, and read past by the reader).
+ * @throws LedgerError RECONCILIATION_FILE_INVALID naming every line that is not UTF-8
+ */
+export function decodeSettlementReport(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const bad: BadLine[] = [];
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line += 1) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) bad.push({ line, problems: [{ field: '(line)', message: 'not valid UTF-8' }] });
+    start = stop + 1;
+  }
+  throw fileInvalid(bad);
 }
 
 function csvRecords() {
