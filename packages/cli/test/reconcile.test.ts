@@ -1,25 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { request, startTestServer, type TestServer } from '@restaurant-ledger/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_DISCREPANCIES, EXIT_FILE_REFUSED, reconcileFile } from '../src/index.ts';
-import { REPO_ROOT } from './support/event-files.ts';
+import { ledgerCommand } from './support/ledger-command.ts';
 
 const API_KEY = 'key_cli_reconcile';
 const HEADER = 'payout_id,amount,currency,paid_date,type,reference';
 const auth = { authorization: `Bearer ${API_KEY}` };
 const today = () => new Date().toISOString().slice(0, 10);
 
-const run = promisify(execFile);
-const main = join(REPO_ROOT, 'packages/cli/src/main.ts');
-const ledger = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', main, ...args], { cwd: REPO_ROOT, env: { ...process.env, INIT_CWD: REPO_ROOT } }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
+const ledger = ledgerCommand;
 
 const directory = mkdtempSync(join(tmpdir(), 'ledger-reconcile-'));
 function writeReport(name: string, rows: string[]): string {

@@ -152,7 +152,8 @@ describe('reconciling a settlement report with the ledger', () => {
     ));
     expect(result.matched).toHaveLength(1);
     expect(result.matched[0]?.differing_items).toEqual([
-      { type: 'refund', reference: 'pay_a1', ledger_amount: -2000, report_amount: -2600 },
+      // pay_a1 names one refund event, so the difference is named by its event_id.
+      { type: 'refund', reference: 'r_a2', ledger_amount: -2000, report_amount: -2600 },
       { type: 'fee', reference: 'r_a1', ledger_amount: -600, report_amount: null },
     ]);
   });

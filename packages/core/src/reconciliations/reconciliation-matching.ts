@@ -81,15 +81,18 @@ function missingReason(payout: ReportPayout, found: LedgerPayout | undefined): '
 }
 
 /**
- * The items whose amounts differ. Report rows with one (type, reference) are summed; each group
- * claims the payout's entries of that report type whose event_id is the reference, or failing
- * that, whose payment_id is. Entries no row claimed are items the report lacks.
+ * The items whose amounts differ. Report rows with one (type, reference) are summed, a payment_id
+ * naming a single event being read as its event_id; each group claims the payout's entries of that
+ * report type whose event_id is the reference, or failing that, whose payment_id is. Entries no row
+ * claimed are items the report lacks.
  */
 export function differingItems(rows: readonly ReportRow[], items: readonly LedgerItem[]): ItemDifference[] {
+  const canonical = canonicalReferences(items);
   const reported = new Map<string, { type: string; reference: string; amount: number }>();
   for (const row of rows) {
-    const key = `${row.type}\u0000${row.reference}`;
-    const group = reported.get(key) ?? { type: row.type, reference: row.reference, amount: 0 };
+    const reference = canonical(row.type, row.reference);
+    const key = `${row.type}\u0000${reference}`;
+    const group = reported.get(key) ?? { type: row.type, reference, amount: 0 };
     group.amount += row.amount;
     reported.set(key, group);
   }
@@ -112,6 +115,30 @@ export function differingItems(rows: readonly ReportRow[], items: readonly Ledge
     differences.push({ type: reportTypeOf(first.entry_type), reference: first.event_id ?? '', ledger_amount: ledgerAmount, report_amount: null });
   }
   return differences;
+}
+
+/**
+ * A report may name one event's items by its event_id on one row and its payment_id on another: a
+ * payment_id that names exactly one event among the items of a type is read as that event_id, so
+ * both rows describe the same item. A payment_id shared by several events (a charge's fee and its
+ * refund's fee) stays as it is and claims all of them.
+ */
+function canonicalReferences(items: readonly LedgerItem[]): (type: string, reference: string) => string {
+  const events = new Set<string>();
+  const eventsByPayment = new Map<string, Set<string>>();
+  for (const item of items) {
+    if (item.event_id === null) continue;
+    const type = reportTypeOf(item.entry_type);
+    events.add(`${type}\u0000${item.event_id}`);
+    if (item.payment_id === null) continue;
+    const key = `${type}\u0000${item.payment_id}`;
+    eventsByPayment.set(key, (eventsByPayment.get(key) ?? new Set()).add(item.event_id));
+  }
+  return (type, reference) => {
+    if (events.has(`${type}\u0000${reference}`)) return reference;
+    const named = eventsByPayment.get(`${type}\u0000${reference}`);
+    return named?.size === 1 ? ([...named][0] ?? reference) : reference;
+  };
 }
 
 function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
