@@ -280,6 +280,17 @@ WHERE d.id IS NULL OR e.dispute_id IS NULL OR e.opened_count <> 1 OR e.closed_co
    OR d.restaurant_id <> o.restaurant_id OR d.currency <> o.currency
    OR d.amount_minor <> o.amount_minor OR d.fee_minor <> o.fee_minor
    OR d.status <> CASE c.event_type WHEN 'dispute_won' THEN 'won' WHEN 'dispute_lost' THEN 'lost' ELSE 'open' END
+UNION ALL
+-- A stored reconciliation (docs/reconciliation.md) whose counts disagree with its own lists, or that
+-- counts more payouts than rows (each payout has at least one row). Reconciliations are insert-only.
+SELECT 'RECONCILIATION_COUNTS_MISMATCH', NULL, NULL, NULL,
+       'reconciliation ' || id || ': stored counts differ from its lists'
+FROM reconciliations
+WHERE matched_count <> jsonb_array_length(result -> 'matched')
+   OR amount_mismatch_count <> jsonb_array_length(result -> 'amount_mismatch')
+   OR in_ledger_not_in_report_count <> jsonb_array_length(result -> 'in_ledger_not_in_report')
+   OR in_report_not_in_ledger_count <> jsonb_array_length(result -> 'in_report_not_in_ledger')
+   OR row_count < payout_count
 ORDER BY 1, 2, 3, 4;
 
 

@@ -49,6 +49,10 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
   LEDGER_BATCH_BODY_LIMIT_BYTES: {
     meaning: 'Largest body of `POST /v1/processor/events/batch` and of any `/trpc` call (the default fits 1,000 events of ~4 KiB).',
   },
+  LEDGER_RECONCILIATION_BODY_LIMIT_BYTES: {
+    meaning:
+      'Largest settlement report `POST /v1/reconciliations` takes as `text/csv` (413 above). Through the SDK the file travels as JSON inside `/trpc`, under `LEDGER_BATCH_BODY_LIMIT_BYTES`.',
+  },
   LEDGER_RATE_LIMIT_WINDOW_MS: { meaning: 'The window the rate limits count requests in.' },
   LEDGER_RATE_LIMIT_PER_KEY: { meaning: 'Requests per window for one API key on the API routes (REST and `/trpc`); `0` turns it off.' },
   LEDGER_RATE_LIMIT_PER_IP: {

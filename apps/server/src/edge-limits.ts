@@ -7,6 +7,8 @@
 export const BODY_BYTES_MAX_DEFAULT = 1024 * 1024;
 /** Largest batch webhook body: 1,000 events of about 4 KiB each. */
 export const BATCH_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
+/** Largest settlement report (`POST /v1/reconciliations`, text/csv): about 100,000 rows of ~40 bytes. */
+export const RECONCILIATION_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 /** The window rate limits count requests in. */
 export const RATE_LIMIT_WINDOW_MS_DEFAULT = 60_000;
 /** Requests per window for one API key on the API routes (10 per second on average). */
@@ -31,6 +33,7 @@ export interface RateLimits {
 export interface EdgeLimits {
   bodyBytesMax: number;
   batchBodyBytesMax: number;
+  reconciliationBodyBytesMax: number;
   rateLimits: RateLimits;
   readyTimeoutMs: number;
 }
@@ -38,6 +41,7 @@ export interface EdgeLimits {
 export const EDGE_LIMITS_DEFAULT: EdgeLimits = {
   bodyBytesMax: BODY_BYTES_MAX_DEFAULT,
   batchBodyBytesMax: BATCH_BODY_BYTES_MAX_DEFAULT,
+  reconciliationBodyBytesMax: RECONCILIATION_BODY_BYTES_MAX_DEFAULT,
   rateLimits: {
     windowMs: RATE_LIMIT_WINDOW_MS_DEFAULT,
     perApiKey: RATE_LIMIT_PER_API_KEY_DEFAULT,

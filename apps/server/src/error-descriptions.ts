@@ -10,7 +10,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
     'A field is missing, has the wrong type or breaks a rule. `details.issues` lists `{field, message}`, one per field. Also: an unknown field or query parameter (`__proto__`, `constructor` and `prototype` included), a path parameter sent again in the query or body, a numeric query parameter not written in plain decimal digits (`limit=0x10`, `days=1e1`), a non-object body, an amount above 2^53-1, a number that JSON parsing would round (`12000.0000000000001`, `9007199254740993`, anywhere in the body), `occurred_at` more than 5 minutes in the future.',
   MALFORMED_JSON:
     'The body is not JSON or not valid UTF-8, or is a bare string or number, or does not decompress as its `content-encoding` (gzip, deflate, br) says (`details.reason: bad_content_encoding`).',
-  UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json`.',
+  UNSUPPORTED_MEDIA_TYPE: 'A POST or PATCH body that is not `application/json` (`text/csv` on `POST /v1/reconciliations`).',
   EVENT_INVALID_TYPE: '`event_type` is a string but not a type this ledger applies. `details.supported` lists the types.',
   EVENT_INVALID_FEE: "A charge's fee exceeds its amount, or a fee on an event that carries none (payout events, `dispute_won`, `dispute_lost`).",
   EVENT_ID_CONFLICT: 'The event_id is already recorded with different content. `details.differing_fields` names the fields.',
@@ -29,6 +29,9 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   DISPUTE_ALREADY_EXISTS: '`dispute_opened` (another event_id) for a `metadata.dispute_id` already opened. Nothing is written.',
   DISPUTE_MISMATCH: '`dispute_won` or `dispute_lost` whose restaurant_id, currency or amount differ from the dispute it closes (`details.differing_fields`). Nothing is written.',
   DISPUTE_EXCEEDS_CHARGE: "`dispute_opened` for more than is left of the charge: its amount less its refunds and its other open or lost disputes (`details.disputable`). Nothing is written.",
+  RECONCILIATION_FILE_INVALID:
+    'A settlement report (`POST /v1/reconciliations`) that breaks the [layout](reconciliation.md#the-file): a wrong header, a wrong number of fields, a bad amount, currency, date, type or reference, a quoting mistake, an empty file, bytes that are not UTF-8. `details.bad_lines` lists every bad line number (the header is line 1) and `details.lines` says what is wrong on each (`{line, problems: [{field, message}]}`). Nothing is imported.',
+  RECONCILIATION_NOT_FOUND: 'No reconciliation has that id (a malformed id too).',
   ROUTE_NOT_FOUND: 'No such path, or no such method on it.',
   MALFORMED_REQUEST:
     "The request is not valid HTTP/1.1 (Node's parser refused it before any route saw it). `details.reason` is the parser's code.",
@@ -38,7 +41,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   RATE_LIMITED:
     "Too many requests in the window for this API key, this IP address, or (webhooks) this processor's IP. `Retry-After` gives the seconds to wait; `details` carry `scope` (`api_key`, `ip`, `webhook_ip`), `limit`, `window_ms` and `retry_after_s`.",
   PAYLOAD_TOO_LARGE:
-    'The body is over `LEDGER_BODY_LIMIT_BYTES`, or over `LEDGER_BATCH_BODY_LIMIT_BYTES` on the batch route and `/trpc`. `details.limit_bytes` says which.',
+    'The body is over `LEDGER_BODY_LIMIT_BYTES`, or over `LEDGER_BATCH_BODY_LIMIT_BYTES` on the batch route and `/trpc`, or over `LEDGER_RECONCILIATION_BODY_LIMIT_BYTES` for a settlement report. `details.limit_bytes` says which.',
   SERVICE_UNAVAILABLE:
     'The database cannot be reached (`details.reason`: `database_unreachable`), or did not answer in time: no pool connection within `LEDGER_DB_CONNECT_TIMEOUT_MS`, a statement cancelled by `LEDGER_DB_STATEMENT_TIMEOUT_MS`, or no answer within `LEDGER_DB_QUERY_TIMEOUT_MS` (`database_timeout`). Nothing was written, or what was written is recorded once: safe to retry, after the `Retry-After` seconds.',
   INTERNAL_ERROR: 'A bug. The message is always `Internal error`; the details go to the log under the request id.',

@@ -26,6 +26,8 @@ export const ERROR_HTTP: Readonly<Record<WireErrorCode, { status: number; trpc: 
   DISPUTE_ALREADY_EXISTS: { status: 409, trpc: 'CONFLICT' },
   DISPUTE_MISMATCH: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
   DISPUTE_EXCEEDS_CHARGE: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  RECONCILIATION_FILE_INVALID: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  RECONCILIATION_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   ROUTE_NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
   MALFORMED_REQUEST: { status: 400, trpc: 'BAD_REQUEST' },
   HEADERS_TOO_LARGE: { status: 431, trpc: 'BAD_REQUEST' },

@@ -116,6 +116,25 @@ const PAYOUT_RUN = {
   finished_at: PAYOUT_CREATED_AT,
 };
 
+/** The settlement report of the story: payout 1's two items, as the processor paid them on 2025-12-28. */
+const SETTLEMENT_REPORT = 'payout_id,amount,currency,paid_date,type,reference\n1,12000,PEN,2025-12-28,charge,evt_0001\n1,-600,PEN,2025-12-28,fee,evt_0001\n';
+
+/** What that report reconciles to once payout 1 is paid (a payout_paid on 2025-12-28). */
+const RECONCILIATION = {
+  reconciliation_id: '1',
+  file_sha256: '5c0b0c5e2a1f8d4e6b3a9c7d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f',
+  file_bytes: 127,
+  created_at: '2025-12-29T08:00:00.000Z',
+  scope: { currencies: ['PEN'], paid_from: '2025-12-28', paid_to: '2025-12-28' },
+  counts: { rows: 2, payouts: 1, matched: 1, amount_mismatch: 0, in_ledger_not_in_report: 0, in_report_not_in_ledger: 0 },
+  matched: [
+    { payout_id: '1', restaurant_id: 'res_001', currency: 'PEN', amount: 11400, paid_date: '2025-12-28', ledger_paid_date: '2025-12-28', differing_items: [] },
+  ],
+  amount_mismatch: [],
+  in_ledger_not_in_report: [],
+  in_report_not_in_ledger: [],
+};
+
 /** An opaque next_cursor as the server issues it (base64url; pass it back unchanged). */
 const NEXT_CURSOR = 'eyJ2IjoxLCJrIjoicGF5b3V0cyIsImYiOnsiY3VycmVuY3kiOiJQRU4ifSwicCI6eyJpZCI6IjEifX0';
 
@@ -191,6 +210,11 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   'disputes-list': { responses: { '200': { items: [DISPUTE], next_cursor: null } } },
   'disputes-get': { responses: { '200': DISPUTE } },
   'reports-integrity': { responses: { '200': { healthy: true, items: [] } } },
+  'reconciliations-import': {
+    request: SETTLEMENT_REPORT,
+    responses: { '201': { ...RECONCILIATION, idempotent: false }, '200': { ...RECONCILIATION, idempotent: true } },
+  },
+  'reconciliations-get': { responses: { '200': RECONCILIATION } },
   'probes-health': { responses: { '200': { status: 'ok' } } },
   'probes-ready': { responses: { '200': { status: 'ready', database: 'reachable' } } },
 };
@@ -203,6 +227,7 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   restaurant_id: 'res_001',
   payout_id: '1',
   run_id: '1',
+  reconciliation_id: '1',
   currency: 'PEN',
   as_of: '2025-12-27',
   min_amount: 5000,
@@ -251,6 +276,11 @@ export const ERROR_EXAMPLES: Record<WireErrorCode, { message: string; details: J
     message: 'dispute dp_0002 is for more than is left of charge evt_0001',
     details: { dispute_id: 'dp_0002', charge_event_id: 'evt_0001', amount: 9000, charge_amount: 12000, refunded: 0, disputed: 4000, disputable: 8000 },
   },
+  RECONCILIATION_FILE_INVALID: {
+    message: 'The settlement report is malformed; nothing was imported. Bad lines: 3',
+    details: { bad_lines: [3], lines: [{ line: 3, problems: [{ field: 'amount', message: 'must be a whole number of minor units, e.g. 12000 or -600' }] }] },
+  },
+  RECONCILIATION_NOT_FOUND: { message: 'reconciliation 404 not found', details: { reconciliation_id: '404' } },
   ROUTE_NOT_FOUND: { message: 'No such route', details: {} },
   MALFORMED_REQUEST: { message: 'The request could not be parsed', details: {} },
   HEADERS_TOO_LARGE: { message: 'The request headers are too large', details: {} },

@@ -1,3 +1,4 @@
+import { SETTLEMENT_REPORT_HEADER } from '@restaurant-ledger/core';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { ERROR_HTTP } from './errors.ts';
 import { ERROR_EXAMPLES, EXAMPLE_META, OPERATION_EXAMPLES, OPERATION_PARAMETER_EXAMPLES, PARAMETER_EXAMPLES } from './openapi-examples.ts';
@@ -243,6 +244,23 @@ export function buildOpenApiDocument(): OpenAPIObject {
   return document;
 }
 
+/** What a 200 means on a route that creates (201): a webhook replay, or what the route's meta says. */
+function replayDescription(meta: RouteMeta): string | undefined {
+  if (meta.replayDescription !== undefined) return meta.replayDescription;
+  return meta.openapi.protect === false ? 'Replay of a recorded event with the same content (`idempotent: true`); nothing written' : undefined;
+}
+
+/** A settlement report's body is the CSV file itself (the REST route hands its text to the procedure as `csv`). */
+function csvRequestBody(operationId: string): NonNullable<Operation['requestBody']> {
+  const example = OPERATION_EXAMPLES[operationId]?.request;
+  if (typeof example !== 'string') throw new Error(`no CSV example of ${operationId}: add one to openapi-examples.ts`);
+  return {
+    required: true,
+    description: `A processor settlement report: UTF-8 CSV whose first line is exactly \`${SETTLEMENT_REPORT_HEADER}\`, then one row per settled item`,
+    content: { 'text/csv': { schema: { type: 'string', minLength: 1 }, example } },
+  };
+}
+
 function describeOperation(operation: Operation, meta: RouteMeta): void {
   const operationId = operation.operationId ?? '';
   if (meta.openapi.description === undefined) throw new Error(`${operationId} has no description`);
@@ -253,7 +271,7 @@ function describeOperation(operation: Operation, meta: RouteMeta): void {
     ...(meta.successStatus !== undefined
       ? {
           ...ok(String(meta.successStatus), meta.successStatus === 201 ? 'Created' : 'Accepted: the work happens in the background'),
-          ...(meta.openapi.protect === false && ok('200', 'Replay of a recorded event with the same content (`idempotent: true`); nothing written')),
+          ...(replayDescription(meta) !== undefined && ok('200', replayDescription(meta) ?? '')),
         }
       : ok('200', 'OK')),
     ...errorResponses(routeErrorCodes(meta)),
@@ -267,6 +285,7 @@ function describeOperation(operation: Operation, meta: RouteMeta): void {
   operation.parameters = parameters.map((parameter) =>
     'name' in parameter && examples[parameter.name] !== undefined ? { ...parameter, example: examples[parameter.name] } : parameter,
   );
+  if (meta.requestMediaType === 'text/csv') operation.requestBody = csvRequestBody(operationId);
   const body = (operation.requestBody as { content?: Record<string, Json> } | undefined)?.content?.['application/json'];
   const request = OPERATION_EXAMPLES[operationId]?.request;
   if (body !== undefined && request !== undefined) body.example = request;

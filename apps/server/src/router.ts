@@ -1,6 +1,7 @@
 import { disputesRouter } from './routers/disputes.router.ts';
 import { eventsRouter } from './routers/events.router.ts';
 import { payoutsRouter } from './routers/payouts.router.ts';
+import { reconciliationsRouter } from './routers/reconciliations.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
 import { restaurantsRouter } from './routers/restaurants.router.ts';
 import { type LedgerMeta, router } from './trpc.ts';
@@ -11,6 +12,7 @@ export const appRouter = router({
   payouts: payoutsRouter,
   reports: reportsRouter,
   disputes: disputesRouter,
+  reconciliations: reconciliationsRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

@@ -10,6 +10,13 @@ export type LedgerMeta = OpenApiMeta<{
   successStatus?: 201 | 202;
   /** Ledger error codes this route can answer with, documented in /openapi.json. */
   errorCodes?: readonly WireErrorCode[];
+  /**
+   * The REST body's media type when it is not JSON: `text/csv` hands the body's text to the
+   * procedure as `{ csv }` (the SDK sends that object itself).
+   */
+  requestMediaType?: 'text/csv';
+  /** When a repeated call answers 200 instead of successStatus: what that 200 means (documented in /openapi.json). */
+  replayDescription?: string;
 }>;
 
 const t = initTRPC

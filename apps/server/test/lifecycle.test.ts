@@ -156,10 +156,11 @@ describe('configuration', () => {
       LEDGER_DB_STATEMENT_TIMEOUT_MS: '500',
       LEDGER_READY_TIMEOUT_MS: '700',
       LEDGER_SHUTDOWN_TIMEOUT_MS: '900',
+      LEDGER_RECONCILIATION_BODY_LIMIT_BYTES: '4096',
     });
     expect(config).toMatchObject({
       database: { kind: 'postgres', poolSize: 3, statementTimeoutMs: 500 },
-      limits: { bodyBytesMax: 2048, batchBodyBytesMax: 8192, rateLimits: { windowMs: 1000, perApiKey: 5, perIp: 6, webhookPerIp: 0 }, readyTimeoutMs: 700 },
+      limits: { bodyBytesMax: 2048, batchBodyBytesMax: 8192, reconciliationBodyBytesMax: 4096, rateLimits: { windowMs: 1000, perApiKey: 5, perIp: 6, webhookPerIp: 0 }, readyTimeoutMs: 700 },
       trustProxy: 1,
       shutdownTimeoutMs: 900,
     });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/openapi.ts';
-import { EXAMPLE_DISPUTE_EVENT } from '../src/openapi-examples.ts';
+import { EXAMPLE_DISPUTE_EVENT, OPERATION_EXAMPLES } from '../src/openapi-examples.ts';
 import { pollUntil } from './support/server-process.ts';
 import { bin, QUIET_TOOLS_ENV, run, SERVER_DIR, writeGeneratedDocument } from './support/openapi-tools.ts';
 import { EXAMPLE_EVENT, newWebhookSecret, request, signedHeaders, startTestServer, type TestServer } from './support/test-server.ts';
@@ -38,7 +38,7 @@ const CONTRACT_RUN_TIMEOUT_MS = 180_000;
 
 let server: TestServer;
 
-/** The story of openapi-examples.ts: evt_0001 recorded, paid out by run 1 as payout 1, then disputed (dp_0001). */
+/** The story of openapi-examples.ts: evt_0001 recorded, paid out by run 1 as payout 1, disputed (dp_0001), its settlement report imported. */
 async function seedTheExamples(): Promise<void> {
   const body = JSON.stringify(EXAMPLE_EVENT);
   const event = await request(`${server.url}/v1/processor/events`, { rawBody: body, headers: signedHeaders(body, WEBHOOK_SECRET) });
@@ -53,6 +53,13 @@ async function seedTheExamples(): Promise<void> {
   expect((await request(`${server.url}/v1/payouts/1`, { headers: auth })).body.data).toMatchObject({ restaurant_id: 'res_001', amount: 11400 });
   const dispute = JSON.stringify(EXAMPLE_DISPUTE_EVENT);
   expect((await request(`${server.url}/v1/processor/events`, { rawBody: dispute, headers: signedHeaders(dispute, WEBHOOK_SECRET) })).status).toBe(201);
+  // Reconciliation 1: the documented settlement report (payout 1 is still created here, so it is reported not paid).
+  const report = await request(`${server.url}/v1/reconciliations`, {
+    rawBody: OPERATION_EXAMPLES['reconciliations-import']?.request as string,
+    headers: { ...auth, 'content-type': 'text/csv' },
+  });
+  expect(report.status).toBe(201);
+  expect(report.body.data.reconciliation_id).toBe('1');
 }
 
 const CONTRACT_DIR = join(SERVER_DIR, 'test', 'contract');

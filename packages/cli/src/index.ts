@@ -10,5 +10,14 @@ export {
   type OutcomeCounts,
 } from './load-events.ts';
 export { PEER_FIELD_RENAMES } from './peer-formats.ts';
+export {
+  EXIT_DISCREPANCIES,
+  EXIT_FILE_REFUSED,
+  formatReconciliation,
+  type ReconcileOptions,
+  type ReconcileOutcome,
+  reconcileExitCode,
+  reconcileFile,
+} from './reconcile.ts';
 export { createPrng, type Prng } from './prng.ts';
 export { EXIT_CANNOT_START, EXIT_OK, EXIT_PROBLEMS, exitCodeFor, formatSummary } from './summary.ts';

@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { generateEvents, renderEventsFile } from './generate-events.ts';
 import { LOAD_CONCURRENCY_DEFAULT, LOAD_CONCURRENCY_MAX } from './limits.ts';
 import { type LoadProgress, loadEvents } from './load-events.ts';
+import { formatReconciliation, reconcileExitCode, reconcileFile } from './reconcile.ts';
 import { EXIT_CANNOT_START, exitCodeFor, formatSummary } from './summary.ts';
 
 /** How long the server may take to answer the reachability check before the load starts. */
@@ -18,6 +19,11 @@ interface LoadFlags {
   webhookSecret?: string;
   concurrency: number;
   balanceCheck: boolean;
+}
+
+interface ReconcileFlags {
+  url: string;
+  apiKey?: string;
 }
 
 interface GenerateFlags {
@@ -38,6 +44,13 @@ function buildProgram(): Command {
     .option('--concurrency <n>', `requests in flight at once, 1-${LOAD_CONCURRENCY_MAX}`, parseConcurrency, LOAD_CONCURRENCY_DEFAULT)
     .option('--no-balance-check', 'skip reading each restaurant/currency balance before and after the load')
     .action(runLoad);
+  program
+    .command('reconcile')
+    .description("import a processor settlement report (CSV) into {url}/v1/reconciliations and print what it reconciled to")
+    .argument('<file>', 'CSV with the header payout_id,amount,currency,paid_date,type,reference (docs/reconciliation.md)')
+    .option('--url <url>', 'the ledger base URL', 'http://localhost:3000')
+    .addOption(new Option('--api-key <key>', 'sent as Authorization: Bearer <key>').env('LEDGER_API_KEY'))
+    .action(runReconcile);
   program
     .command('generate')
     .description('write the deterministic sample event stream (JSONL) for a seed')
@@ -61,6 +74,15 @@ async function runLoad(file: string, flags: LoadFlags): Promise<void> {
   }).finally(progress.stop);
   process.stdout.write(formatSummary({ ...summary, file }));
   process.exitCode = exitCodeFor(summary);
+}
+
+/** Exit 0 all matched, 1 discrepancies found, 2 cannot start, 3 the file was refused (its bad lines printed). */
+async function runReconcile(file: string, flags: ReconcileFlags): Promise<void> {
+  await assertReachable(flags.url);
+  const progress = createByteProgress('uploading');
+  const outcome = await reconcileFile({ file: resolveFromCaller(file), url: flags.url, apiKey: flags.apiKey, onProgress: progress.update }).finally(progress.stop);
+  (outcome.ok ? process.stdout : process.stderr).write(formatReconciliation(file, outcome));
+  process.exitCode = reconcileExitCode(outcome);
 }
 
 async function runGenerate(flags: GenerateFlags): Promise<void> {
@@ -100,6 +122,26 @@ function createProgressDisplay(): { update: (progress: LoadProgress) => void; st
       if (!started) bar.start(progress.bytesTotal, 0, payload);
       started = true;
       bar.update(progress.bytesDone, payload);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** A bar over the bytes of a file on stderr; nothing when stderr is not a terminal. */
+function createByteProgress(label: string): { update: (progress: { bytesDone: number; bytesTotal: number }) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label} [{bar}] {percentage}% | {value}/{total} bytes`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: ({ bytesDone, bytesTotal }) => {
+      if (!started) bar.start(bytesTotal, 0);
+      started = true;
+      bar.update(bytesDone);
     },
     stop: () => {
       if (started) bar.stop();

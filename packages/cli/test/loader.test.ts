@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { EXAMPLE_EVENT, request, startTestServer, type TestServer } from '@restaurant-ledger/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_OK, EXIT_PROBLEMS, exitCodeFor, formatSummary, loadEvents, type LoadSummary } from '../src/index.ts';
-import { EVENTS_FILE, peerEventsFile, readEvents, REPO_ROOT, type WireEvent, writeTempEvents } from './support/event-files.ts';
+import { EVENTS_FILE, peerEventsFile, readEvents, type WireEvent, writeTempEvents } from './support/event-files.ts';
+import { ledgerCommand } from './support/ledger-command.ts';
 
 /** Late enough that every sale in the sample file has matured (they end on 2025-12-31, 7 days). */
 const BALANCE_AS_OF = '2026-01-31';
@@ -181,13 +179,7 @@ describe('the peer implementations\' files, on a server that requires signatures
 });
 
 describe('the ledger command', () => {
-  const run = promisify(execFile);
-  const main = join(REPO_ROOT, 'packages/cli/src/main.ts');
-  const ledger = (args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', main, ...args], { cwd: REPO_ROOT, env: { ...process.env, INIT_CWD: REPO_ROOT } }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-    );
+  const ledger = ledgerCommand;
   let server: TestServer;
 
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { DOMAIN_EXAMPLE_EVENT } from '../src/events/example-event.ts';
 import * as ledger from '../src/ledger/ledger-entry.repository.ts';
 import * as payoutRuns from '../src/payouts/payout-run.repository.ts';
 import * as payouts from '../src/payouts/payout.repository.ts';
+import * as reconciliations from '../src/reconciliations/reconciliation.repository.ts';
 import * as reports from '../src/reports/reports.repository.ts';
 import * as restaurants from '../src/restaurants/restaurant.repository.ts';
 import * as statements from '../src/statements/statement.repository.ts';
@@ -120,6 +121,25 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     findPayoutPage: (db) => payouts.findPayoutPage(db, { restaurant_id: 'res_001', currency: 'PEN', status: 'paid', afterId: '10' }, 50),
     findPayoutItems: (db) => payouts.findPayoutItems(db, ['1', '2']),
     findPayoutDeficits: (db) => payouts.findPayoutDeficits(db, ['1', '2']),
+  },
+  reconciliation: {
+    findReconciliation: (db) => reconciliations.findReconciliation(db, '1'),
+    findReconciliationByFile: (db) => reconciliations.findReconciliationByFile(db, 'a'.repeat(64)),
+    insertReconciliationIfNew: (db) =>
+      reconciliations.insertReconciliationIfNew(db, {
+        file_sha256: 'a'.repeat(64),
+        file_bytes: 120,
+        row_count: 2,
+        payout_count: 1,
+        currencies: ['PEN'],
+        paid_from: '2025-12-28',
+        paid_to: '2025-12-28',
+        counts: { matched: 1, amount_mismatch: 0, in_ledger_not_in_report: 0, in_report_not_in_ledger: 0 },
+        result: '{"matched":[],"amount_mismatch":[],"in_ledger_not_in_report":[],"in_report_not_in_ledger":[]}',
+      }),
+    findPayoutsByIds: (_db, trx) => reconciliations.findPayoutsByIds(trx, ['1', '2']),
+    findPaidPayoutsInScope: (_db, trx) => reconciliations.findPaidPayoutsInScope(trx, { currencies: ['PEN'], paid_from: '2025-12-28', paid_to: '2025-12-31' }),
+    findSettledItems: (_db, trx) => reconciliations.findSettledItems(trx, ['1', '2']),
   },
   reports: {
     availableBalances: (db) => reports.availableBalances(db, 'PEN', AT, 'res_001', 100),

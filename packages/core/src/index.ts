@@ -57,3 +57,7 @@ export * from './statements/statement.schema.ts';
 export { getStatement, STATEMENT_CSV_HEADER, statementCsvLine, statementLines } from './statements/statement.service.ts';
 export * from './disputes/dispute.schema.ts';
 export { getDispute, listDisputes } from './disputes/dispute.service.ts';
+export * from './reconciliations/reconciliation.schema.ts';
+export { getReconciliation, importReconciliation } from './reconciliations/reconciliation.service.ts';
+export { decodeSettlementReport } from './reconciliations/settlement-report.ts';
+export { REPORT_TYPE_OF_ENTRY } from './reconciliations/report-item-types.ts';

@@ -122,3 +122,10 @@ export const STATEMENT_STREAM_BATCH = 1000;
 export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
 /** How long a checkpoint waits for inserts in flight on its restaurant before trying another time. */
 export const CHECKPOINT_LOCK_WAIT_MS = 1_000;
+/**
+ * Rows of one settlement report (reconciliation file) after its header. The body limit
+ * (LEDGER_RECONCILIATION_BODY_LIMIT_BYTES) bounds the bytes; this bounds the work and the answer.
+ */
+export const RECONCILIATION_ROWS_MAX = 100_000;
+/** Length of a settlement report's `payout_id` and `reference` fields (an event_id is at most EVENT_ID_LENGTH_MAX). */
+export const RECONCILIATION_FIELD_LENGTH_MAX = 255;

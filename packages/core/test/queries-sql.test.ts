@@ -220,7 +220,7 @@ describe('sql/queries.sql', () => {
     await plantDamageOfEveryKind(db);
     const damaged = normalize(await integrityViolations(db));
     expect(new Set(damaged.map((row) => row.reason))).toEqual(
-      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED']),
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED', 'RECONCILIATION_COUNTS_MISMATCH']),
     );
     expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
   });
@@ -241,6 +241,12 @@ async function plantDamageOfEveryKind(db: LedgerDb): Promise<void> {
     await sql`UPDATE disputes SET status = 'open', closed_event_pk = NULL, closed_at = NULL WHERE dispute_id = 'sd_lost'`.execute(trx);
     await sql`UPDATE ledger_entries SET amount_minor = -1 WHERE entry_type = 'dispute_hold' AND processor_event_id = ${eventPk('dispute_opened_sd_open')}`.execute(trx);
     await sql`DELETE FROM ledger_entries WHERE id = (SELECT MIN(id) FROM ledger_entries WHERE entry_type = 'reserve_release')`.execute(trx);
+    // A reconciliation that counts a matched payout its lists do not hold.
+    await sql`
+      INSERT INTO reconciliations (file_sha256, file_bytes, row_count, payout_count, currencies, paid_from, paid_to,
+        matched_count, amount_mismatch_count, in_ledger_not_in_report_count, in_report_not_in_ledger_count, result)
+      VALUES (repeat('a', 64), 80, 1, 1, ARRAY['PEN'], '2025-12-28', '2025-12-28', 1, 0, 0, 0,
+        '{"matched":[],"amount_mismatch":[],"in_ledger_not_in_report":[],"in_report_not_in_ledger":[]}')`.execute(trx);
     await sql`
       DELETE FROM payout_settlements WHERE ledger_entry_id IN (
         SELECT id FROM ledger_entries WHERE entry_type = 'payout' AND payout_id = (SELECT MAX(id) FROM payouts))`.execute(trx);

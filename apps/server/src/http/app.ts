@@ -11,7 +11,7 @@ import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
 import { respond, sendError } from './envelope.ts';
 import { checkBodyNames, checkQueryNames } from './input-names.ts';
-import { checkBodyShape, contentTypeGuard, jsonBody } from './json-body.ts';
+import { checkBodyShape, contentTypeGuard, csvBody, jsonBody } from './json-body.ts';
 import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restRoutes } from './rest-routes.ts';
 import { statementCsv } from './statement-csv.ts';
@@ -75,7 +75,16 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/v1', checkQueryNames);
   app.get('/v1/restaurants/:restaurant_id/statement', statementCsv(deps.ledger, deps.checks));
   // Not app.use('/v1', …): that strips the prefix, and the REST routes match full paths.
-  app.all(/^\/v1\//, headAsGet, contentTypeGuard, jsonBody(deps.limits), checkBodyShape, checkBodyNames, restRoutes(deps.ledger, deps.checks));
+  app.all(
+    /^\/v1\//,
+    headAsGet,
+    contentTypeGuard,
+    csvBody(deps.limits),
+    jsonBody(deps.limits),
+    checkBodyShape,
+    checkBodyNames,
+    restRoutes(deps.ledger, deps.checks),
+  );
 
   app.use(notFound);
   app.use(lastResort);

@@ -50,12 +50,32 @@ export function jsonBody(limits: Pick<EdgeLimits, 'bodyBytesMax' | 'batchBodyByt
 }
 
 /**
+ * Reads a `text/csv` body (a settlement report, `POST /v1/reconciliations`) as bytes, up to its own
+ * limit, into the request's raw body; the REST route hands its text to the procedure. Other bodies
+ * pass untouched.
+ */
+export function csvBody(limits: Pick<EdgeLimits, 'reconciliationBodyBytesMax'>): express.RequestHandler {
+  const parser = express.raw({ type: 'text/csv', limit: limits.reconciliationBodyBytesMax });
+  return (req, res, next) => {
+    if (req.headers['content-type'] !== 'text/csv') return next();
+    parser(req, res, (error?: unknown) => {
+      if (error !== undefined) return next(error);
+      if (Buffer.isBuffer(req.body)) requestState(req).rawBody = req.body;
+      req.body = undefined;
+      next();
+    });
+  };
+}
+
+/**
  * REST bodies must be JSON objects, nested at most BODY_DEPTH_MAX levels, with no number that
  * parsing rounded. (express.json already refuses bare strings and numbers; spreading the input would turn
  * an array into an object with keys "0", "1", …; deep nesting would overflow the stack of code that
  * walks it recursively; and `12000.0000000000001` would arrive as 12000, money never rounded.)
  */
 export const checkBodyShape: express.RequestHandler = (req, _res, next) => {
+  // A CSV body is checked line by line by its own reader.
+  if (req.headers['content-type'] === 'text/csv') return next();
   const body: unknown = req.body;
   if (Array.isArray(body)) {
     return next(

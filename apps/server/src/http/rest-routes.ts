@@ -1,4 +1,4 @@
-import type { LedgerContext } from '@restaurant-ledger/core';
+import { decodeSettlementReport, type LedgerContext } from '@restaurant-ledger/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { RequestContext } from '../context.ts';
 import { EdgeError } from '../edge-errors.ts';
@@ -56,11 +56,13 @@ export function restRoutes(ledger: LedgerContext, checks: EdgeChecks): RequestHa
     try {
       const pathInput = Object.fromEntries(found.route.parameters.map((name, index) => [name, decodeURIComponent(found.match[index + 1] ?? '')]));
       const hasBody = req.method !== 'GET' && req.method !== 'DELETE';
-      if (hasBody && req.headers['content-type'] !== 'application/json') {
-        throw new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+      const { mediaType } = found.route;
+      if (hasBody && req.headers['content-type'] !== mediaType) {
+        throw new EdgeError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${mediaType}`);
       }
       const ctx = createRequestContext(ledger, checks, req, 'rest');
-      const input = { ...(hasBody ? (req.body as object | undefined) : queryInput(req)), ...pathInput };
+      const body = mediaType === 'text/csv' ? { csv: decodeSettlementReport(requestState(req).rawBody ?? Buffer.alloc(0)) } : (req.body as object | undefined);
+      const input = { ...(hasBody ? body : queryInput(req)), ...pathInput };
       const data = await callProcedure(ctx, found.route.procedure, input);
       respond(res, requestState(req).id, { status: ctx.response.status ?? 200, data });
     } catch (error) {

@@ -11,6 +11,8 @@ export interface RestRoute {
   parameters: readonly string[];
   /** Matches a path; group i + 1 is parameters[i], still percent-encoded. */
   pattern: RegExp;
+  /** The body's media type (POST, PATCH): application/json, or text/csv for a settlement report. */
+  mediaType: 'application/json' | 'text/csv';
 }
 
 /** Every REST route of the router, the one table both the REST handler and the metrics' labels use. */
@@ -24,6 +26,7 @@ const REST_ROUTES: readonly RestRoute[] = listProcedures().flatMap(({ path: proc
       procedure,
       parameters: [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? ''),
       pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}/?$`),
+      mediaType: meta?.requestMediaType ?? 'application/json',
     },
   ];
 });

@@ -8,7 +8,7 @@ export type LedgerErrorShape = {
   data: {
     httpStatus: number;
     path: string | undefined;
-    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
     message: string;
     details: Readonly<Record<string, unknown>>;
   };
@@ -113,7 +113,7 @@ export type AppRouter = TRPCBuiltRouter<
               } | undefined;
             } | undefined;
             error?: {
-              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
               message: string;
               details: Record<string, unknown>;
             } | undefined;
@@ -563,7 +563,7 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           healthy: boolean;
           items: Array<{
-            reason: "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRIES_NOT_NETTED" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM";
+            reason: "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRIES_NOT_NETTED" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM" | "RECONCILIATION_COUNTS_MISMATCH";
             event_id: string | null;
             entry_id: string | null;
             payout_id: string | null;
@@ -635,6 +635,153 @@ export type AppRouter = TRPCBuiltRouter<
             event_id: string;
             event_type: "dispute_lost" | "dispute_opened" | "dispute_won";
             occurred_at: string;
+          }>;
+        };
+        meta: object;
+      }>;
+    };
+    reconciliations: {
+      /** Reconcile a processor's settlement report with the ledger (text/csv) */
+      import: TRPCMutationProcedure<{
+        input: {
+          csv: string;
+        };
+        output: {
+          reconciliation_id: string;
+          file_sha256: string;
+          file_bytes: number;
+          created_at: string;
+          scope: {
+            currencies: Array<string>;
+            paid_from: string;
+            paid_to: string;
+          };
+          counts: {
+            rows: number;
+            payouts: number;
+            matched: number;
+            amount_mismatch: number;
+            in_ledger_not_in_report: number;
+            in_report_not_in_ledger: number;
+          };
+          matched: Array<{
+            amount: number;
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            paid_date: string;
+            ledger_paid_date: string;
+            differing_items: Array<{
+              type: string;
+              reference: string;
+              ledger_amount: number | null;
+              report_amount: number | null;
+            }>;
+          }>;
+          amount_mismatch: Array<{
+            ledger_amount: number;
+            report_amount: number;
+            difference: number;
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            paid_date: string;
+            ledger_paid_date: string;
+            differing_items: Array<{
+              type: string;
+              reference: string;
+              ledger_amount: number | null;
+              report_amount: number | null;
+            }>;
+          }>;
+          in_ledger_not_in_report: Array<{
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            amount: number;
+            ledger_paid_date: string;
+          }>;
+          in_report_not_in_ledger: Array<{
+            payout_id: string;
+            currency: string;
+            amount: number;
+            paid_date: string;
+            reason: "currency_differs" | "not_paid" | "unknown_payout";
+            ledger_status: string | null;
+            ledger_currency: string | null;
+          }>;
+          idempotent: boolean;
+        };
+        meta: object;
+      }>;
+      /** A stored reconciliation */
+      get: TRPCQueryProcedure<{
+        input: {
+          reconciliation_id: string;
+        };
+        output: {
+          reconciliation_id: string;
+          file_sha256: string;
+          file_bytes: number;
+          created_at: string;
+          scope: {
+            currencies: Array<string>;
+            paid_from: string;
+            paid_to: string;
+          };
+          counts: {
+            rows: number;
+            payouts: number;
+            matched: number;
+            amount_mismatch: number;
+            in_ledger_not_in_report: number;
+            in_report_not_in_ledger: number;
+          };
+          matched: Array<{
+            amount: number;
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            paid_date: string;
+            ledger_paid_date: string;
+            differing_items: Array<{
+              type: string;
+              reference: string;
+              ledger_amount: number | null;
+              report_amount: number | null;
+            }>;
+          }>;
+          amount_mismatch: Array<{
+            ledger_amount: number;
+            report_amount: number;
+            difference: number;
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            paid_date: string;
+            ledger_paid_date: string;
+            differing_items: Array<{
+              type: string;
+              reference: string;
+              ledger_amount: number | null;
+              report_amount: number | null;
+            }>;
+          }>;
+          in_ledger_not_in_report: Array<{
+            payout_id: string;
+            restaurant_id: string;
+            currency: string;
+            amount: number;
+            ledger_paid_date: string;
+          }>;
+          in_report_not_in_ledger: Array<{
+            payout_id: string;
+            currency: string;
+            amount: number;
+            paid_date: string;
+            reason: "currency_differs" | "not_paid" | "unknown_payout";
+            ledger_status: string | null;
+            ledger_currency: string | null;
           }>;
         };
         meta: object;

@@ -137,6 +137,23 @@ export interface DisputesTable {
   closed_at: ColumnType<Date | null, never, string>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, never, unknown>;
+/** Insert-only: one imported settlement report and what it reconciled to (migration 2025-12-08T0200). */
+export interface ReconciliationsTable {
+  id: GeneratedInt8;
+  file_sha256: string;
+  file_bytes: Int8;
+  row_count: number;
+  payout_count: number;
+  currencies: ColumnType<string[], string[], never>;
+  /** Calendar dates, read back as strings (see to_char in the repository). */
+  paid_from: ColumnType<unknown, string, never>;
+  paid_to: ColumnType<unknown, string, never>;
+  matched_count: number;
+  amount_mismatch_count: number;
+  in_ledger_not_in_report_count: number;
+  in_report_not_in_ledger_count: number;
+  result: ColumnType<unknown, string, never>;
+  created_at: CreatedAt;
 }
 
 export interface Database {
@@ -148,6 +165,7 @@ export interface Database {
   payout_settlements: PayoutSettlementsTable;
   balance_checkpoints: BalanceCheckpointsTable;
   disputes: DisputesTable;
+  reconciliations: ReconciliationsTable;
 }
 
 export type LedgerDb = Kysely<Database>;

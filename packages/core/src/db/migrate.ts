@@ -10,6 +10,7 @@ import * as ingestRetrySignal from './migrations/2025-12-06T0100-ingest-retry-si
 import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-registry.ts';
 import * as disputes from './migrations/2025-12-08T0000-disputes.ts';
 import * as restaurantSettlementSettings from './migrations/2025-12-08T0100-restaurant-settlement-settings.ts';
+import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-07T0000-event-type-registry': eventTypeRegistry,
   '2025-12-08T0000-disputes': disputes,
   '2025-12-08T0100-restaurant-settlement-settings': restaurantSettlementSettings,
+  '2025-12-08T0200-reconciliations': reconciliations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
