@@ -137,6 +137,8 @@ export interface DisputesTable {
   closed_at: ColumnType<Date | null, never, string>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, never, unknown>;
+}
+
 /** Insert-only: one imported settlement report and what it reconciled to (migration 2025-12-08T0200). */
 export interface ReconciliationsTable {
   id: GeneratedInt8;
