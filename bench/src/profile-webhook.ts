@@ -8,6 +8,7 @@ import { findCpuProfile, type ProfileWindow, summarizeCpuProfile } from './harne
 import { createMigratedDatabase, dropDatabase, RUN_DATABASE_PREFIX } from './harness/databases.ts';
 import { loadProblems, runLoad } from './harness/http-load.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
+import { startBareNodeServer } from './harness/bare-node.ts';
 import { startServer } from './harness/server-process.ts';
 
 /**
@@ -17,7 +18,8 @@ import { startServer } from './harness/server-process.ts';
  * of new events at BENCH_CONNECTIONS (16); the summary covers that measurement alone (the samples
  * between its first request and its last answer, by the monotonic clock both processes share).
  * Prints markdown: the figure, the load average at start and end, self time by function and by
- * group, and time by group on the stack. BENCH_CPU_PROFILE_DIR keeps the .cpuprofile there.
+ * group, and time by group on the stack. BENCH_CPU_PROFILE_DIR keeps the .cpuprofile there;
+ * BENCH_PROFILE_TARGET=bare-node profiles the bare-Node baseline instead, for the floor.
  */
 const TOP_FUNCTIONS = 25;
 const PAUSE_MS = 1_000;
@@ -33,7 +35,8 @@ const profileDir = config.cpuProfileDir ?? mkdtempSync(join(tmpdir(), 'perf-benc
 const name = `${RUN_DATABASE_PREFIX}profile_${Date.now().toString(36)}`;
 const url = await createMigratedDatabase(config.adminUrl, name);
 try {
-  const server = await startServer(url, log, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] });
+  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const server = process.env.BENCH_PROFILE_TARGET === 'bare-node' ? await startBareNodeServer(url, log, nodeArgs) : await startServer(url, log, { nodeArgs });
   const nextCharge = chargeSequence(`prof_${Date.now().toString(36)}`);
   const single = (duration: number) => ({
     baseUrl: server.url, method: 'POST' as const, path: '/v1/processor/events', connections, seconds: duration, expectedStatus: 201,
