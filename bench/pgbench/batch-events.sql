@@ -1,36 +1,20 @@
--- :size new charges per transaction, as POST /v1/processor/events/batch writes them today
--- (ingestEventBatch): registerRestaurants for all their restaurants (one insert, one read of those
--- that existed), insertEventsIfNew for all the events in event_id order, insertEntriesOfEvents for
--- the entries of the events that came back. Three differences from the service, all in the
--- ceiling's favour: the rows come from generate_series instead of 9 bound parameters per event;
--- the events and their entries are one statement (a data-modifying CTE), because pgbench cannot
--- carry 100 returned ids into the next statement; and the harness runs it -M prepared, where the
--- service sends these statements unprepared. Same rows, same indexes, same ON CONFLICT, same
--- ledger_entries trigger. (Checked against ingestEventBatch after one-statement single-event
--- ingestion landed: the batch path's statements did not change; event.repository.sql only gained
--- recordPlannedEvent and findEventWithEntries.)
+-- :size new charges per transaction, as POST /v1/processor/events/batch writes them today:
+-- ingestEventBatch sends every event whose type has a plan to the single route's statement,
+-- recordPlannedEvents, all of them in its two documents: one round trip, no BEGIN/COMMIT,
+-- prepared once per connection (run it with -M prepared). $1 (the events) and $2 (the planned
+-- entries, two per charge) are built in SQL from generate_series with string_agg, as JSON text cast
+-- ::jsonb as the service's bound text is (a cost of the ceiling, in the service's favour). Event i
+-- (1 … size) has ordinal i - 1 and restaurant res_pgb_<i mod 50 + 1>, as the events of a request of
+-- the batch route; -D planned_one is a charge's two planned entries with "ordinal": 0, renumbered
+-- here. Same rows, same indexes, same ON CONFLICT, same ledger_entries trigger as the service.
 -- Variables: tag (a number unique to each pgbench invocation on the database), seq (starts at 0),
--- size (events per transaction).
--- snapshots: restaurant.repository.sql@f1e5a991d126 event.repository.sql@1c176619c5ea ledger-entry.repository.sql@054b7acef53a
+-- size (events per transaction), and the constants of single-event.sql.
+-- The statements are not copied here: each `-- @statement <file> <name>` block stands for the
+-- statement of that name in packages/core/sql/<file> as it is when the script runs (the harness
+-- copies it in, each `-- @$n` line giving what the script sends in place of its parameter $n; see
+-- harness/pgbench-scripts.ts), so the script sends the service's current text and cannot go stale.
 \set seq :seq + 1
-BEGIN;
-insert into "restaurants" ("id", "name", "maturity_days") select 'res_pgb_' || r::text, NULL, 7 from generate_series(1, least(:size, 50)) AS r on conflict ("id") do nothing returning "id", "maturity_days";
-select "id", "maturity_days" from "restaurants" where "id" in (select 'res_pgb_' || r::text from generate_series(1, least(:size, 50)) AS r);
-with incoming as (
-  select 'pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text || '_' || lpad(i::text, 4, '0') AS event_id,
-         'res_pgb_' || (i % 50 + 1)::text AS restaurant_id, i
-    from generate_series(1, :size) AS i
-), stored as (
-  insert into "processor_events" ("event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "metadata", "raw_payload")
-  select event_id, 'charge_succeeded', restaurant_id, 'PEN', 12000, 600, '2025-12-20T15:10:00Z',
-         ('{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}')::jsonb,
-         ('{"event_id":"' || event_id || '","event_type":"charge_succeeded","occurred_at":"2025-12-20T15:10:00Z","restaurant_id":"' || restaurant_id || '","currency":"PEN","amount":12000,"fee":600,"metadata":{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}}')::jsonb
-    from incoming order by event_id
-  on conflict ("event_id") do nothing
-  returning "id", "event_id", "event_type", "restaurant_id", "currency", "amount_minor", "fee_minor", "occurred_at", "received_at"
-)
-insert into "ledger_entries" ("processor_event_id", "restaurant_id", "currency", "entry_type", "amount_minor", "occurred_at", "available_at")
-select stored.id, stored.restaurant_id, stored.currency, e.entry_type, e.amount_minor, stored.occurred_at, stored.occurred_at + make_interval(hours => 168)
-  from stored cross join lateral (values ('sale', stored.amount_minor), ('fee', -stored.fee_minor)) AS e (entry_type, amount_minor)
-returning "id", "entry_type", "amount_minor", "occurred_at", "available_at", "processor_event_id";
-COMMIT;
+-- @statement event.repository.sql recordPlannedEvents
+-- @$1 (SELECT '[' || string_agg('{"ordinal": ' || (i - 1)::text || ', "event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text || '_' || lpad(i::text, 4, '0')) || '","restaurant_id":"' || ('res_pgb_' || (i % 50 + 1)::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}') || ',"raw_payload":{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text || '_' || lpad(i::text, 4, '0')) || '","restaurant_id":"' || ('res_pgb_' || (i % 50 + 1)::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}') || '}}', ',' ORDER BY i) || ']' FROM generate_series(1, :size) AS i)
+-- @$2 (SELECT '[' || string_agg(replace(:planned_one, '"ordinal": 0', '"ordinal": ' || (i - 1)::text), ',' ORDER BY i) || ']' FROM generate_series(1, :size) AS i)
+-- @$3 (:maturity_days)

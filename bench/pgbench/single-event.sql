@@ -1,59 +1,25 @@
 -- One new charge per transaction, as POST /v1/processor/events writes it today: ingestEvent's
--- single-statement path, packages/core/sql/event.repository.sql recordPlannedEvent, and nothing
--- else: one round trip, no BEGIN/COMMIT (the statement, data-modifying CTEs and all, is its own
--- transaction), prepared once per connection as the service prepares it (run it with -M prepared).
--- The text is the service's, each bound parameter replaced by a pgbench variable: the constants
--- (event_type, currency, amount, fee, occurred_at, maturity_days, and the three entry arrays in
--- node-postgres' array text) come from the harness with -D; the values that differ per event
--- (restaurant_id, event_id, metadata, raw_payload) are built from numeric variables with || in place
--- of their parameter, a few string operations per event more than the service's statement (a cost
--- of the ceiling, so in the service's favour, and microseconds). The 50 restaurants exist before
--- the run, so `known` finds the restaurant and `registered` inserts none, as for a restaurant's
--- every event but its first. Variables: tag (a number unique to each pgbench invocation on the
--- database), seq (starts at 0; each client counts its own events), and the constants above.
--- snapshots: event.repository.sql@1c176619c5ea
+-- fast path, recordPlannedEvents (packages/core/sql/event.repository.sql) for a batch of one, and
+-- nothing else: one round trip, no BEGIN/COMMIT (the statement, data-modifying CTEs and all, is its
+-- own transaction), prepared once per connection as the service prepares it (run it with -M prepared).
+-- Its three parameters: $1, the events document (jsonb_to_recordset), built as JSON text with ||
+-- from the values that differ per event (event_id, restaurant_id, metadata, and the same again in
+-- raw_payload) around the constant fields from the harness (-D charge_fields), then cast ::jsonb as
+-- the service's bound text is; $2, the planned entries document, a -D constant (the text plannedJson
+-- sends for a charge: sale +amount, fee -fee, both after the window); $3, the default maturity window.
+-- Differences from the service: the document is concatenated in SQL (a few string operations per
+-- event, a cost of the ceiling, so in the service's favour, and microseconds), and its keys and
+-- spacing differ (jsonb reads them the same). The 50 restaurants exist before the run, so `known`
+-- finds the restaurant and `registered` inserts none, as for a restaurant's every event but its
+-- first. Variables: tag (a number unique to each pgbench invocation on the database), seq (starts
+-- at 0; each client counts its own events), and the constants above.
+-- The statements are not copied here: each `-- @statement <file> <name>` block stands for the
+-- statement of that name in packages/core/sql/<file> as it is when the script runs (the harness
+-- copies it in, each `-- @$n` line giving what the script sends in place of its parameter $n; see
+-- harness/pgbench-scripts.ts), so the script sends the service's current text and cannot go stale.
 \set seq :seq + 1
 \set r random(1, 50)
-/* prepared */
-    WITH known AS (
-      SELECT maturity_days FROM restaurants WHERE id = ('res_pgb_' || :r::text)
-    ), registered AS (
-      INSERT INTO restaurants (id, name, maturity_days)
-      SELECT ('res_pgb_' || :r::text)::text, NULL, :maturity_days::int
-       WHERE NOT EXISTS (SELECT FROM known)
-         AND NOT EXISTS (SELECT FROM processor_events WHERE event_id = ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text))
-      ON CONFLICT (id) DO NOTHING
-      RETURNING maturity_days
-    ), restaurant AS (
-      SELECT maturity_days FROM known UNION ALL SELECT maturity_days FROM registered
-    ), inserted AS (
-      INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
-      SELECT ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text)::text, :event_type::text, ('res_pgb_' || :r::text)::text, :currency::text, :amount::bigint,
-             :fee::bigint, :occurred_at::timestamptz, ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}')::jsonb,
-             ('{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","event_type":"' || :event_type::text || '","occurred_at":"' || :occurred_at::text || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '","currency":"' || :currency::text || '","amount":' || :amount::text || ',"fee":' || :fee::text || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || '}')::jsonb
-        FROM restaurant
-      ON CONFLICT (event_id) DO NOTHING
-      RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
-    ), entries AS (
-      INSERT INTO ledger_entries (processor_event_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, p.amount_minor, e.occurred_at,
-             e.occurred_at + make_interval(hours => CASE WHEN p.after_window THEN r.maturity_days * 24 ELSE 0 END)
-        FROM inserted e
-        CROSS JOIN restaurant r
-        CROSS JOIN unnest(:entry_types::text[], :entry_amounts::bigint[],
-                          :entry_after_window::boolean[])
-                   WITH ORDINALITY AS p(entry_type, amount_minor, after_window, ordinal)
-       ORDER BY p.ordinal
-      RETURNING id, entry_type, amount_minor, occurred_at, available_at
-    )
-    SELECT EXISTS (SELECT FROM restaurant) AS restaurant_seen,
-           CASE WHEN EXISTS (SELECT FROM registered) AND NOT EXISTS (SELECT FROM inserted)
-                THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
-           END AS retry,
-           e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at,
-           le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
-           le.available_at AS entry_available_at
-      FROM (SELECT) AS one
-      LEFT JOIN inserted e ON true
-      LEFT JOIN entries le ON true
-     ORDER BY le.id;
+-- @statement event.repository.sql recordPlannedEvents
+-- @$1 ('[' || '{"ordinal": ' || 0 || ', "event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || ',"raw_payload":{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || '}}' || ']')
+-- @$2 (:planned)
+-- @$3 (:maturity_days)

@@ -9,23 +9,26 @@ import {
   dropDatabase,
   runDatabasesPrefix,
 } from './harness/databases.ts';
+import { startBareNodeServer } from './harness/bare-node.ts';
 import { findCpuProfile, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { runIngestPhase } from './harness/ingest-phase.ts';
 import { BALANCE_SCRIPT, runLedgerPhase } from './harness/ledger-phase.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
-import { readScriptHeader, staleSnapshots } from './harness/pgbench-scripts.ts';
+import { readScriptHeader, scriptFile, staleSnapshots } from './harness/pgbench-scripts.ts';
 import { prepareRawDatabase, rawIngestScenarios } from './harness/raw-ceiling.ts';
 import { balanceFigureLine, httpFigureLine, renderReport } from './harness/report.ts';
-import { attempt, type BenchResults, emptyResults } from './harness/results.ts';
+import { attempt, type BenchResults, emptyResults, type HttpFigure } from './harness/results.ts';
 import { type RunningServer, startServer, stopRunningServers } from './harness/server-process.ts';
 import { evaluateTargets } from './harness/targets.ts';
 import { FULL_PLAN, seedLedger } from './seed-ledger.ts';
 
 /**
  * `pnpm bench`: in one run, the raw PostgreSQL ceiling of the service's own ingestion SQL
- * (pgbench), the service itself (the real server process under autocannon), balance latency and
- * a payout run on a copy of the seeded ledger, and the server's peak memory; prints each figure
- * with its ratio to the ceiling and the targets met or missed, and writes BENCHMARKS.md.
+ * (pgbench), the bare-Node baseline (node:http and pg around the service's single-event statement)
+ * and the service itself (the real server process), both under the same autocannon loads; balance
+ * latency and load, statement pages by position and payout runs on a copy of the seeded ledger;
+ * and the server's peak memory. Prints each figure with its ratios to the baseline and the ceiling
+ * and issue 14's targets met or missed, and writes BENCHMARKS.md.
  * Knobs: BENCH_* (harness/config.ts). Databases: perf_bench_<run>_*, dropped at the end.
  */
 const startedMs = Date.now();
@@ -82,11 +85,19 @@ function onInterrupt(cleanup: () => Promise<void>): void {
   process.once('SIGTERM', handler);
 }
 
-/** A script copied from SQL that has changed since still runs, but the ceiling may no longer be the service's SQL. */
+/**
+ * A script copied from SQL that has changed since still runs, but the ceiling may no longer be the
+ * service's SQL; a script whose `-- @statement` blocks no longer fit the snapshots fails when it runs.
+ */
 function warnAboutStaleScripts(config: BenchConfig): void {
   const scripts = new Set([...rawIngestScenarios(config).map((scenario) => scenario.script), BALANCE_SCRIPT]);
   for (const script of scripts) {
     for (const warning of staleSnapshots(readScriptHeader(script))) log(`WARNING ${warning}`);
+    try {
+      scriptFile(script);
+    } catch (error) {
+      log(`WARNING ${script}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
 
@@ -106,7 +117,13 @@ async function ingest(config: BenchConfig, run: string, created: string[], resul
   });
   if (ready === undefined) return;
   await withServer(config, results, ready.serviceUrl, 'ingestion', {}, async (server) => {
-    await runIngestPhase({ config, rawUrl: ready.rawUrl, server, results, log, report: (figure) => log(`==> ${httpFigureLine(results.raw, figure)}`) });
+    const bare = await attempt(results, 'start the bare-Node baseline', log, () => startBareNodeServer(ready.serviceUrl, log));
+    try {
+      const report = (figure: HttpFigure): void => log(`==> ${httpFigureLine(results, figure)}`);
+      await runIngestPhase({ config, rawUrl: ready.rawUrl, server, bare, results, log, report });
+    } finally {
+      await bare?.stop();
+    }
   });
 }
 

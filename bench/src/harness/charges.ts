@@ -25,22 +25,22 @@ export const MATURITY_DAYS = 7;
 
 /**
  * The constants the raw ingestion scripts take with pgbench -D, as the service binds them for a
- * charge (recordPlannedEvent): the fields above, the maturity window, and the planned entries
- * (sale +amount and fee -fee, both after the maturity window) as the three arrays it binds, in the
- * text node-postgres sends for a JavaScript array.
+ * charge (recordPlannedEvents): the event's constant fields as a piece of its JSON document
+ * (`charge_fields`), the planned entries document of one charge (`planned`: sale +amount and fee
+ * -fee, both after the maturity window, as plannedJson writes them; `planned_one`, the same two
+ * entries without the brackets, for the batch script to renumber), and the maturity window. JSON
+ * with a colon before a digit or a letter cannot be written in a script (pgbench would read
+ * `:0` as a variable), so it comes from here, with a space after each such colon.
  */
 export function chargeScriptVariables(): Record<string, string | number> {
-  const arrayText = (values: ReadonlyArray<string | number | boolean>): string => `{${values.map((value) => `"${String(value)}"`).join(',')}}`;
+  const entry = (position: number, type: string, amount: number): string =>
+    `{"ordinal": 0, "position": ${position}, "entry_type": "${type}", "amount_minor": ${amount}, "after_window": true}`;
+  const plannedOne = `${entry(0, 'sale', CHARGE.amount)},${entry(1, 'fee', -CHARGE.fee)}`;
   return {
-    event_type: CHARGE.event_type,
-    occurred_at: CHARGE.occurred_at,
-    currency: CHARGE.currency,
-    amount: CHARGE.amount,
-    fee: CHARGE.fee,
+    charge_fields: JSON.stringify({ event_type: CHARGE.event_type, currency: CHARGE.currency, amount: CHARGE.amount, fee: CHARGE.fee, occurred_at: CHARGE.occurred_at }).slice(1, -1),
+    planned: `[${plannedOne}]`,
+    planned_one: plannedOne,
     maturity_days: MATURITY_DAYS,
-    entry_types: arrayText(['sale', 'fee']),
-    entry_amounts: arrayText([CHARGE.amount, -CHARGE.fee]),
-    entry_after_window: arrayText([true, true]),
   };
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHECKPOINT_AFTER_ENTRIES_DEFAULT, EVENT_BATCH_MAX } from '@restaurant-ledger/core';
+import { CHECKPOINT_AFTER_ENTRIES_DEFAULT, EVENT_BATCH_MAX, STATEMENT_PAGE_LIMIT_DEFAULT } from '@restaurant-ledger/core';
+import { encodeCursor } from '../../../packages/core/src/cursor.ts';
 import { runLoad } from './http-load.ts';
 import { BATCH_CREATED, BATCH_ROUTE } from './ingest-phase.ts';
 import { runPgbench } from './pgbench.ts';
@@ -12,9 +13,11 @@ import {
   type PayoutFigure,
   type PayoutKind,
   type PhaseContext,
+  type StatementPageFigure,
   type SteadyStatePreparation,
 } from './results.ts';
 import { summarizeLatencies } from './stats.ts';
+import { HOT_RESTAURANT, STATEMENT_POSITION } from './targets.ts';
 
 /** The seeded restaurants whose balance latency is measured, by history size (bench/src/seed-ledger.ts). */
 export const BALANCE_RESTAURANTS = [
@@ -24,6 +27,10 @@ export const BALANCE_RESTAURANTS = [
 ] as const;
 /** The raw side of the balance figures: the balance SQL alone. */
 export const BALANCE_SCRIPT = 'balance.sql';
+/** Entries before the statement pages measured on the 1M-entry restaurant: the first page, then deeper. */
+const STATEMENT_POSITIONS = [0, 100_000, STATEMENT_POSITION, 900_000];
+/** Sequential requests per statement position, after one that is not counted. */
+const STATEMENT_PAGE_REQUESTS = 10;
 const PAYOUT_POLL_MS = 100;
 const CURRENCY = 'PEN';
 /** How long a balance checkpoint may take to appear after the read that asks for it (the 1M one reads 1M entries). */
@@ -80,7 +87,65 @@ export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
     ctx.results.balances.push(figure);
     ctx.report(figure);
   }
+  await measureBalanceLoad(ctx);
+  await measureStatementPages(ctx);
   await runPayoutFigures(ctx);
+}
+
+/** Balance reads of the 1M-entry restaurant on as many connections as the single-event figure (issue 14: req/s and p99). */
+async function measureBalanceLoad(ctx: LedgerContext): Promise<void> {
+  const entries = BALANCE_RESTAURANTS.find((b) => b.restaurant === HOT_RESTAURANT)?.entries ?? 0;
+  const connections = ctx.config.singleConnections;
+  const path = balancePath(HOT_RESTAURANT);
+  ctx.log(`HTTP balance of ${HOT_RESTAURANT}: GET ${path}, ${connections} connections, ${ctx.config.throughputSeconds} s`);
+  const result = await attempt(ctx.results, `HTTP balance ${HOT_RESTAURANT} at ${connections} connections`, ctx.log, () =>
+    runLoad({ baseUrl: ctx.server.url, method: 'GET', path, connections, seconds: ctx.config.throughputSeconds, expectedStatus: 200 }),
+  );
+  if (result === undefined) return;
+  ctx.results.balanceLoads.push({ restaurant: HOT_RESTAURANT, entries, connections, result });
+  ctx.log(`==> balance of ${HOT_RESTAURANT} at ${connections} connections: ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
+}
+
+/**
+ * Statement pages of the 1M-entry restaurant at increasing positions: for each, the cursor the
+ * server would have issued for the page ending just before that position (the server's own
+ * encodeCursor, on the entry found in statement order), then sequential requests on one connection.
+ */
+async function measureStatementPages(ctx: LedgerContext): Promise<void> {
+  for (const position of STATEMENT_POSITIONS) {
+    const figure = await attempt(ctx.results, `statement page at ${position}`, ctx.log, () => measureStatementPage(ctx, position));
+    if (figure === undefined) continue;
+    ctx.results.statementPages.push(figure);
+    ctx.log(`==> statement page of ${HOT_RESTAURANT} at position ${position.toLocaleString('en-US')}: p50 ${figure.latency.p50Ms.toFixed(2)} ms, p99 ${figure.latency.p99Ms.toFixed(2)} ms`);
+  }
+}
+
+async function measureStatementPage(ctx: LedgerContext, position: number): Promise<StatementPageFigure> {
+  const limit = STATEMENT_PAGE_LIMIT_DEFAULT;
+  const query = new URLSearchParams({ currency: CURRENCY, limit: String(limit) });
+  if (position > 0) {
+    const last = await withClient(ctx.ledgerUrl, async (client) => {
+      const { rows } = await client.query<{ occurred_at: Date; id: string }>(
+        `SELECT occurred_at, id::text AS id FROM ledger_entries WHERE restaurant_id = $1 AND currency = $2 ORDER BY occurred_at, id OFFSET $3 LIMIT 1`,
+        [HOT_RESTAURANT, CURRENCY, position - 1],
+      );
+      return rows[0];
+    });
+    if (last === undefined) throw new Error(`${HOT_RESTAURANT} has no entry at position ${position}`);
+    const filters = { restaurant_id: HOT_RESTAURANT, currency: CURRENCY, from: null, to: null };
+    query.set('cursor', encodeCursor('statement', filters, { occurredAt: last.occurred_at.toISOString(), id: last.id }));
+  }
+  const url = `${ctx.server.url}/v1/restaurants/${HOT_RESTAURANT}/statement?${query.toString()}`;
+  const samplesMs: number[] = [];
+  for (let i = 0; i <= STATEMENT_PAGE_REQUESTS; i += 1) {
+    const startedMs = performance.now();
+    const response = await fetch(url);
+    const body = await response.text();
+    const elapsedMs = performance.now() - startedMs;
+    if (response.status !== 200) throw new Error(`GET statement at ${position} answered ${response.status}: ${body.slice(0, 300)}`);
+    if (i > 0) samplesMs.push(elapsedMs);
+  }
+  return { restaurant: HOT_RESTAURANT, position, limit, latency: summarizeLatencies(samplesMs) };
 }
 
 function balancePath(restaurant: string): string {

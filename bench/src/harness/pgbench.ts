@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_OPTIONS } from '@restaurant-ledger/core';
+import { scriptFile } from './pgbench-scripts.ts';
 
 /** pgbench's -M: simple sends text queries; extended parses each statement every time (as the `pg` driver does); prepared parses once per connection. */
 export type PgbenchMode = 'simple' | 'extended' | 'prepared';
 
-/** The folder of the pgbench scripts: one file per scenario, each saying which of the service's SQL it is. */
-export const PGBENCH_SCRIPTS_DIR = new URL('../../pgbench/', import.meta.url).pathname;
 
 export interface PgbenchInvocation {
   pgbenchPath: string;
@@ -58,7 +57,7 @@ function pgbenchArguments(invocation: PgbenchInvocation, logDir: string | undefi
     `--client=${invocation.clients}`,
     `--jobs=${threads}`,
     `--time=${invocation.seconds}`,
-    `--file=${join(PGBENCH_SCRIPTS_DIR, invocation.script)}`,
+    `--file=${scriptFile(invocation.script)}`,
     ...Object.entries(invocation.variables).map(([name, value]) => `--define=${name}=${value}`),
   ];
   if (logDir !== undefined) args.push('--log', `--log-prefix=${join(logDir, 'tx')}`);

@@ -46,7 +46,7 @@ export function rawIngestScenarios(config: BenchConfig): RawScenario[] {
       mode: 'prepared' as const,
       clients: config.batchConnections,
       eventsPerTransaction: size,
-      variables: { seq: 0, size },
+      variables: { ...charge, seq: 0, size },
     })),
   ];
 }
@@ -80,7 +80,7 @@ const RAW_RESTAURANTS = 50;
  * What the ceilings start from: the 50 restaurants the scripts write to (so that every event
  * takes the service's usual path, where its restaurant exists), and the known events pgr_1 …
  * pgr_<known> that replay-event.sql replays, with the content that script sends (CHARGE) and the
- * entries recordPlannedEvent would have written for them: sale then fee, in that id order, both
+ * entries recordPlannedEvents would have written for them: sale then fee, in that id order, both
  * available after the maturity window. The ledger_entries trigger draws their ids, as for any insert.
  */
 export async function prepareRawDatabase(databaseUrl: string, knownEvents: number): Promise<void> {

@@ -6,7 +6,7 @@ import { BALANCE_SCRIPT } from './ledger-phase.ts';
 import { readScriptHeader, staleSnapshots } from './pgbench-scripts.ts';
 import type { RawFigure } from './raw-ceiling.ts';
 import type { BalanceFigure, BenchResults, HttpFigure, PayoutFigure } from './results.ts';
-import { ceilingFor, ratioToCeiling, type TargetOutcome } from './targets.ts';
+import { baselineFor, ceilingFor, ratioToBaseline, ratioToCeiling, type TargetOutcome } from './targets.ts';
 
 export interface RunInfo {
   startedAt: Date;
@@ -21,13 +21,17 @@ const whole = (value: number): string => Math.round(value).toLocaleString('en-US
 const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 const percent = (ratio: number | undefined): string => (ratio === undefined ? '-' : `${(ratio * 100).toFixed(0)}%`);
 
-/** One line per HTTP figure as it is measured: the figure and its ratio to the ceiling of the same run. */
-export function httpFigureLine(raw: readonly RawFigure[], figure: HttpFigure): string {
-  const ceiling = ceilingFor(raw, figure);
+/** One line per HTTP figure as it is measured: the figure and its ratios to the bare-Node baseline and the ceiling of the same run. */
+export function httpFigureLine(results: BenchResults, figure: HttpFigure): string {
+  const ceiling = ceilingFor(results.raw, figure);
+  const baseline = baselineFor(results.http, figure);
   const { result } = figure;
-  const against = ceiling === undefined ? 'no ceiling measured' : `${percent(ratioToCeiling(raw, figure))} of raw ${ceiling.scenario.id} (${whole(ceiling.eventsPerSecond)} events/s)`;
+  const against = [
+    ...(baseline === undefined ? [] : [`${percent(ratioToBaseline(results.http, figure))} of bare-Node (${whole(baseline.result.itemsPerSecond)}/s)`]),
+    ceiling === undefined ? 'no ceiling measured' : `${percent(ratioToCeiling(results.raw, figure))} of raw ${ceiling.scenario.id} (${whole(ceiling.eventsPerSecond)} events/s)`,
+  ].join(', ');
   const problems = loadProblems(result);
-  return `${figure.label}: ${whole(result.itemsPerSecond)} events/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms; ${against}${problems === undefined ? '' : ` [${problems}]`}`;
+  return `${figure.label} [${figure.target}]: ${whole(result.itemsPerSecond)} events/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms; ${against}${problems === undefined ? '' : ` [${problems}]`}`;
 }
 
 export function balanceFigureLine(figure: BalanceFigure): string {
@@ -40,14 +44,17 @@ export function renderReport(config: BenchConfig, run: RunInfo, results: BenchRe
     '# Benchmarks',
     '',
     'Written by `pnpm bench` (`bench/src/bench.ts`). Every figure below comes from one run, and each ratio compares two',
-    'figures of that run: the service against the raw PostgreSQL ceiling of the same SQL, measured minutes apart on the',
-    'same machine. Re-run it after a change to ingestion or balances; the file is rewritten whole.',
+    'figures of that run: the service against the bare-Node baseline around the same statement (seconds apart) or the',
+    'raw PostgreSQL ceiling of the same SQL (minutes apart), on the same machine. Re-run it after a change to ingestion,',
+    'balances, statements or payouts; the file is rewritten whole.',
     '',
     ...runSection(config, run),
     ...targetsSection(targets),
     ...rawSection(config, results.raw),
     ...httpSection(results),
     ...balanceSection(results.balances),
+    ...balanceLoadSection(results),
+    ...statementSection(results),
     ...payoutSection(results),
     ...memorySection(results),
     ...profileSection(results),
@@ -81,7 +88,7 @@ function runSection(config: BenchConfig, run: RunInfo): string[] {
 }
 
 function targetsSection(targets: TargetOutcome[]): string[] {
-  return ['## Targets (issue 7)', '', '| target | measured | verdict |', '|---|---:|---|', ...targets.map((t) => `| ${t.target} | ${t.measured} | **${t.verdict}** |`), ''];
+  return ['## Targets (issue 14)', '', '| target | measured | verdict |', '|---|---:|---|', ...targets.map((t) => `| ${t.target} | ${t.measured} | **${t.verdict}** |`), ''];
 }
 
 function rawSection(config: BenchConfig, raw: readonly RawFigure[]): string[] {
@@ -104,18 +111,63 @@ function rawSection(config: BenchConfig, raw: readonly RawFigure[]): string[] {
 
 function httpSection(results: BenchResults): string[] {
   return [
-    '## The service: the real server process driven by autocannon',
+    '## The service and the bare-Node baseline, driven by autocannon',
     '',
-    'Every single-route request is a new event (201), every replay an event the single route stored in this run (200,',
-    '`idempotent: true`), every batch request new events (200, all `created`). Latency is per request, from every',
-    'response\'s own time; for the batch route a request carries a whole batch.',
+    '`service` is the real server process; `bare-node` is `bench/src/bare-node/server.ts`: node:http and pg (a pool of',
+    'the service\'s size and session settings) around ONE named prepared statement, the service\'s own',
+    '`recordPlannedEvents` read from `packages/core/sql/event.repository.sql`, with no validation, auth, logging or',
+    'framework. Both write to the same database, each figure of the bare-Node baseline seconds before the service\'s',
+    'of the same load. Every single-route request is a new event (201), every replay an event that process\'s single',
+    'route stored in this run (200: the service answers `idempotent: true` with the stored event; the baseline, whose',
+    'statement inserted nothing, answers without reading it), every batch request new events (200, all `created`).',
+    'Latency is per request, from every response\'s own time; for the batch route a request carries a whole batch.',
     '',
-    '| figure | requests answered | events/s | p50 | p99 | vs raw ceiling | ceiling used | problems |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
+    '| figure | process | requests answered | events/s | p50 | p99 | vs bare-Node | vs raw ceiling | ceiling used | problems |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...results.http.map((figure) => {
       const ceiling = ceilingFor(results.raw, figure);
-      return `| ${figure.label} | ${whole(figure.result.expected)} | ${whole(figure.result.itemsPerSecond)} | ${ms(figure.result.p50Ms)} ms | ${ms(figure.result.p99Ms)} ms | ${percent(ratioToCeiling(results.raw, figure))} | ${ceiling === undefined ? '-' : `${ceiling.scenario.id}, ${whole(ceiling.eventsPerSecond)}/s`} | ${loadProblems(figure.result) ?? 'none'} |`;
+      const cells = [
+        figure.label, figure.target, whole(figure.result.expected), whole(figure.result.itemsPerSecond), `${ms(figure.result.p50Ms)} ms`, `${ms(figure.result.p99Ms)} ms`,
+        percent(ratioToBaseline(results.http, figure)), percent(ratioToCeiling(results.raw, figure)),
+        ceiling === undefined ? '-' : `${ceiling.scenario.id}, ${whole(ceiling.eventsPerSecond)}/s`, loadProblems(figure.result) ?? 'none',
+      ];
+      return `| ${cells.join(' | ')} |`;
     }),
+    '',
+  ];
+}
+
+function balanceLoadSection(results: BenchResults): string[] {
+  if (results.balanceLoads.length === 0) return [];
+  return [
+    '## Balance reads under load',
+    '',
+    '`GET /v1/restaurants/{id}/balance?currency=PEN` of one restaurant on many connections, after the one-connection',
+    'figures above (its checkpoint written).',
+    '',
+    '| restaurant | entries | connections | requests answered | req/s | p50 | p99 | problems |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...results.balanceLoads.map(({ restaurant, entries, connections, result }) =>
+      `| ${restaurant} | ${whole(entries)} | ${connections} | ${whole(result.expected)} | ${whole(result.itemsPerSecond)} | ${ms(result.p50Ms)} ms | ${ms(result.p99Ms)} ms | ${loadProblems(result) ?? 'none'} |`,
+    ),
+    '',
+  ];
+}
+
+function statementSection(results: BenchResults): string[] {
+  if (results.statementPages.length === 0) return [];
+  return [
+    '## Statement pages by position',
+    '',
+    '`GET /v1/restaurants/{id}/statement?currency=PEN&limit=<limit>&cursor=<cursor>` on one connection, one request at a',
+    'time: the cursor is the one the server issues for the page that ends just before the position (its own',
+    '`encodeCursor`, on the entry found in statement order), position 0 has none. One request first, not counted.',
+    '',
+    '| restaurant | position | limit | requests | p50 | p99 | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...results.statementPages.map(({ restaurant, position, limit, latency }) =>
+      `| ${restaurant} | ${whole(position)} | ${limit} | ${latency.count} | ${ms(latency.p50Ms)} ms | ${ms(latency.p99Ms)} ms | ${ms(latency.maxMs)} ms |`,
+    ),
     '',
   ];
 }
@@ -250,9 +302,10 @@ function sqlSection(raw: readonly RawFigure[]): string[] {
   return [
     '## Which SQL the ceilings run',
     '',
-    'Each script in `bench/pgbench/` is the SQL the service sends today, copied from the snapshots in',
-    '`packages/core/sql/` (its `-- snapshots:` line names them with their hash; the harness warns when one has changed).',
-    'When ingestion or balances change, edit the script to match and re-run. What each one mirrors, and where it differs:',
+    'Each script in `bench/pgbench/` is the SQL the service sends today. The ingestion scripts name the service\'s statements',
+    '(`-- @statement <file> <name>`), which the harness copies in from `packages/core/sql/` when it runs them, so they send',
+    'the current text; the balance script is a copy (its `-- snapshots:` line names the snapshot with its hash, and the',
+    'harness warns when it has changed). What each one mirrors, and where it differs:',
     '',
     ...headers.map((header) => `- \`${header.script}\`: ${header.description}`),
     '',
@@ -281,6 +334,9 @@ function readingSection(config: BenchConfig): string[] {
     '  which puts the HTTP figures at a small disadvantage against the ceiling.',
     '- The HTTP figures reach PostgreSQL through the server\'s pool (LEDGER_DB_POOL_MAX, 10 by default) whatever the number',
     `  of HTTP connections; the raw single-event and replay ceilings run ${config.singleConnections} PostgreSQL connections of their own.`,
+    '- The bare-Node baseline has the same pool and the same statement as the service, and autocannon\'s same share of the',
+    '  cores: the ratio to it is what the service\'s HTTP stack and per-request work cost, the figure issue 14 targets. Both',
+    '  processes run during the whole ingestion phase; each is idle while the other is measured.',
     '',
   ];
 }

@@ -5,9 +5,13 @@ import type { RawFigure, RawWorkload } from './raw-ceiling.ts';
 import type { RunningServer } from './server-process.ts';
 import type { LatencySummary } from './stats.ts';
 
-/** One autocannon measurement of the service, and the raw workload it is compared with. */
+/** Which process an HTTP figure measured: the real server, or the bare-Node baseline around its statement. */
+export type HttpTarget = 'service' | 'bare-node';
+
+/** One autocannon measurement of the service (or the bare-Node baseline), and the raw workload it is compared with. */
 export interface HttpFigure {
   label: string;
+  target: HttpTarget;
   workload: RawWorkload;
   connections: number;
   /** Events in each request: 1 on the single route, the batch size on the batch route. */
@@ -31,6 +35,24 @@ export interface BalanceFigure {
   raw?: LatencySummary;
   /** GET /v1/restaurants/{id}/balance on one connection. */
   http?: LoadResult;
+}
+
+/** Balance reads of one restaurant under concurrent load: GET /v1/restaurants/{id}/balance on `connections`. */
+export interface BalanceLoadFigure {
+  restaurant: string;
+  entries: number;
+  connections: number;
+  result: LoadResult;
+}
+
+/** One statement page (GET /v1/restaurants/{id}/statement) at a position of the history, by its keyset cursor. */
+export interface StatementPageFigure {
+  restaurant: string;
+  /** Entries before the page, in statement order. */
+  position: number;
+  limit: number;
+  /** Sequential requests, one connection. */
+  latency: LatencySummary;
 }
 
 /** How a payout run's time split between its batches, read back from the payouts it created. */
@@ -96,6 +118,8 @@ export interface BenchResults {
   raw: RawFigure[];
   http: HttpFigure[];
   balances: BalanceFigure[];
+  balanceLoads: BalanceLoadFigure[];
+  statementPages: StatementPageFigure[];
   /** The first payout run, then (when it completed) the steady-state one. */
   payouts: PayoutFigure[];
   rss: RssFigure[];
@@ -113,7 +137,7 @@ export interface PhaseContext {
 }
 
 export function emptyResults(): BenchResults {
-  return { raw: [], http: [], balances: [], payouts: [], rss: [], profiles: [], errors: [] };
+  return { raw: [], http: [], balances: [], balanceLoads: [], statementPages: [], payouts: [], rss: [], profiles: [], errors: [] };
 }
 
 /**

@@ -63,25 +63,44 @@ export async function startServer(
   log: (line: string) => void,
   options: { defaults?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  return startNodeProcess({
     cwd: SERVER_DIR,
+    script: 'src/main.ts',
+    nodeArgs: options.nodeArgs ?? [],
     env: {
-      PATH: process.env.PATH ?? '',
       ...options.defaults,
       ...ledgerVariables(process.env),
-      PORT: String(port),
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       LEDGER_RATE_LIMIT_PER_KEY: '0',
       LEDGER_RATE_LIMIT_PER_IP: '0',
       LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: '0',
     },
+    log,
+  });
+}
+
+/** A node process serving HTTP on a free port (PORT), ready when `GET /ready` answers 2xx. */
+export interface NodeProcessSpec {
+  cwd: URL;
+  script: string;
+  nodeArgs: string[];
+  /** Besides PATH and PORT, which are always set. */
+  env: Record<string, string>;
+  log: (line: string) => void;
+}
+
+/** Starts `node --import tsx <script>` and samples its resident memory until it stops. */
+export async function startNodeProcess(spec: NodeProcessSpec): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...spec.nodeArgs, '--import', 'tsx', spec.script], {
+    cwd: spec.cwd,
+    env: { PATH: process.env.PATH ?? '', ...spec.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('the server process did not start');
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => log(`server ${pid}: ${cut(line)}`));
+  if (pid === undefined) throw new Error(`${spec.script} did not start`);
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => spec.log(`server ${pid}: ${cut(line)}`));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child);
   let peak = rssMb(pid);
