@@ -12,7 +12,7 @@ import {
   SETTLEMENT_REPORT_HEADER,
   workNextPayoutRun,
 } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, EMBEDDED_RUN, expectLedgerError, refundEvent, type TestDatabase } from './support/index.ts';
+import { chargeEvent, createTestDatabase, expectLedgerError, refundEvent, type TestDatabase } from './support/index.ts';
 
 const NOW = '2026-01-15T12:00:00Z';
 
@@ -227,16 +227,6 @@ describe('reconciling a settlement report with the ledger', () => {
   it('answers RECONCILIATION_NOT_FOUND for unknown and malformed ids', async () => {
     await expectLedgerError(getReconciliation(ctx, '424242'), 'RECONCILIATION_NOT_FOUND');
     await expectLedgerError(getReconciliation(ctx, 'abc'), 'RECONCILIATION_NOT_FOUND');
-  });
-
-  it.skipIf(EMBEDDED_RUN)('stores one reconciliation for concurrent imports of one file, on separate connections', async () => {
-    const pools = Array.from({ length: 6 }, () => testDb.openPool(1));
-    const text = file(`${id('res_r_b')},30000,PEN,2025-12-22,charge,r_b1`, `${id('res_r_b')},-900,PEN,2025-12-22,fee,r_b1`);
-    const results = await Promise.all(pools.map((db) => importReconciliation({ ...ctx, db }, text)));
-    expect(new Set(results.map((r) => r.reconciliation_id)).size).toBe(1);
-    expect(results.filter((r) => !r.idempotent)).toHaveLength(1);
-    const sha = results[0]?.file_sha256 ?? '';
-    expect((await sql<{ n: string }>`SELECT count(*)::text AS n FROM reconciliations WHERE file_sha256 = ${sha}`.execute(testDb.db)).rows[0]?.n).toBe('1');
   });
 
   it('keeps Q4 healthy, and names a stored reconciliation whose counts disagree with its lists', async () => {
