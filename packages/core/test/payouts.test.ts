@@ -150,7 +150,7 @@ describe('payout outcomes from the processor', () => {
     expect(await getBalance(ctx, { restaurant_id: 'res_odd', currency: 'PEN' })).toEqual(before);
   });
 
-  it('applies an outcome dated before its payout existed at the payout creation, so past balances stay right', async () => {
+  it('writes a reversal dated before its payout existed at the payout creation, so past balances stay right, and keeps paid_at as the processor dated it', async () => {
     await charge('res_early', 'early_c1', '2025-12-01T10:00:00Z', 6000);
     await charge('res_early2', 'early2_c1', '2025-12-01T10:00:00Z', 7000);
     await runToEnd(ctx, { currency: 'PEN', as_of: '2025-12-23' });
@@ -163,7 +163,8 @@ describe('payout outcomes from the processor', () => {
     expect(await getBalance(ctx, { restaurant_id: 'res_early', currency: 'PEN', as_of: new Date('2026-01-12T00:00:00Z') })).toMatchObject({ available: 6000 });
     expect(await getBalance(ctx, { restaurant_id: 'res_early', currency: 'PEN' })).toMatchObject({ available: 6000 });
     await paidEvent('early_p', paying?.payout_id ?? '', 'res_early2', 7000, 'payout_paid', '2026-01-10T00:00:00Z');
-    expect(await getPayout(ctx, paying?.payout_id ?? '')).toMatchObject({ status: 'paid', paid_at: '2026-01-15T12:00:00.000Z' });
+    // paid_at is the event's occurred_at (DOMAIN §2): reconciliation matches the processor's paid dates against it.
+    expect(await getPayout(ctx, paying?.payout_id ?? '')).toMatchObject({ status: 'paid', paid_at: '2026-01-10T00:00:00.000Z' });
   });
 
   it('marks a payout processing once, idempotently, and refuses it after it is paid', async () => {

@@ -229,6 +229,17 @@ describe('reconciling a settlement report with the ledger', () => {
     await expectLedgerError(getReconciliation(ctx, 'abc'), 'RECONCILIATION_NOT_FOUND');
   });
 
+  it('scopes by the paid date the processor gave, even one before the payout was created (a run for a past as_of)', async () => {
+    await ingestEvent(ctx, chargeEvent({ event_id: 'r_e1', restaurant_id: 'res_r_e', currency: 'EUR', occurred_at: '2025-12-03T00:00:00Z', amount: 3000, fee: 0 }), {});
+    await runPayouts('EUR', '2025-12-20');
+    const [late] = (await listPayouts(ctx, { currency: 'EUR', limit: 200 })).items;
+    expect(late?.created_at).toBe(new Date(NOW).toISOString());
+    await pay(late as Payout, '2025-12-28T09:00:00Z');
+    // A report of that day that lacks the payout: it is missing, found by its paid date, not its creation.
+    const result = await importReconciliation(ctx, file('424242,100,EUR,2025-12-28,charge,nope'));
+    expect(result.in_ledger_not_in_report.map((p) => [p.payout_id, p.ledger_paid_date])).toEqual([[late?.payout_id, '2025-12-28']]);
+  });
+
   it('keeps Q4 healthy, and names a stored reconciliation whose counts disagree with its lists', async () => {
     expect(await integrityReport(ctx)).toEqual({ healthy: true, items: [] });
     await testDb.db.transaction().execute(async (trx) => {

@@ -17,10 +17,12 @@ function validatePayoutEvent(event: ProcessorEventInput): void {
  * payout named by metadata.payout_id only when that payout exists, matches the event's restaurant,
  * currency and amount, and is still open. Otherwise it changes nothing and says why.
  *
- * An outcome cannot precede its payout, but a processor's clock behind ours can date it so. It then
- * takes effect at the payout's creation (paid_at, and the reversal's occurred_at and available_at),
- * so that a balance as of a moment before the payout never counts its reversal next to the money
- * the payout has not yet taken.
+ * paid_at is the event's occurred_at, as the processor said it (DOMAIN §2, §4), even when that is
+ * before the payout's creation (a run for a past as_of creates its payout now, and the processor
+ * dates the payment by its own day): reconciliation matches paid dates against it. A reversal
+ * cannot precede its payout in the balance, though: a payout_failed dated before the payout's
+ * creation writes its payout_reversal at the creation, so that a balance as of a moment before the
+ * payout never counts the reversal next to the money the payout has not yet taken.
  */
 export function payoutOutcomeEventType<const T extends string>(eventType: T, outcome: 'paid' | 'failed'): EventTypeDefinition<T> {
   return {
@@ -45,7 +47,7 @@ export function payoutOutcomeEventType<const T extends string>(eventType: T, out
         return { entries: [], payout: effect('already_final') };
       }
       const effectiveAt = new Date(Math.max(Date.parse(event.occurred_at), payout.created_at.getTime())).toISOString();
-      await setPayoutStatus(trx, payout.id, outcome, outcome === 'paid' ? effectiveAt : null);
+      await setPayoutStatus(trx, payout.id, outcome, outcome === 'paid' ? event.occurred_at : null);
       const entries =
         outcome === 'failed'
           ? [await insertPayoutReversal(trx, { eventPk, payoutId: payout.id, event: { ...event, occurred_at: effectiveAt } })]
