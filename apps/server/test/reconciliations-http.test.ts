@@ -186,7 +186,8 @@ describe('POST /v1/reconciliations', () => {
   });
 
   it.each([['application/json'], ['text/plain'], ['application/x-www-form-urlencoded']])('refuses a %s body with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType) => {
-    const answer = await importCsv(contentType === 'application/json' ? '{"csv":"x"}' : csv('1,100,PEN,2025-12-28,charge,evt_1'), contentType);
+    // Even a CSV body labelled JSON (not valid JSON) is a wrong media type, not malformed JSON.
+    const answer = await importCsv(csv('1,100,PEN,2025-12-28,charge,evt_1'), contentType);
     expect(answer.status).toBe(415);
     expect(answer.body).toMatchObject({ success: false, error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as text/csv' } });
   });

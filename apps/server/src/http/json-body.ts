@@ -24,8 +24,15 @@ export const contentTypeGuard: express.RequestHandler = (req, _res, next) => {
     return next(new EdgeError('UNSUPPORTED_MEDIA_TYPE', `Send the body as UTF-8 application/json (charset=${charset} is not accepted)`));
   }
   req.headers['content-type'] = mediaType.toLowerCase();
+  // A settlement report is CSV only: a JSON body there is the wrong media type, not malformed JSON.
+  if (req.method === 'POST' && req.path === RECONCILIATIONS_PATH && req.headers['content-type'] !== 'text/csv') {
+    return next(new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as text/csv'));
+  }
   next();
 };
+
+/** The REST route that takes a CSV body instead of JSON. */
+const RECONCILIATIONS_PATH = '/v1/reconciliations';
 
 /** The REST route whose body may be larger than the others'. */
 export const BATCH_WEBHOOK_PATH = '/v1/processor/events/batch';
