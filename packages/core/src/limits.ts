@@ -102,7 +102,9 @@ export const PAYOUT_PAGE_LIMIT_DEFAULT = 50;
 /** Largest `limit` of `GET /v1/payouts`. */
 export const PAYOUT_PAGE_LIMIT_MAX = 200;
 
-/** Largest `limit` of a paged report (Q1 balances). */
+/** Rows on a page of a paged report (Q1 balances, Q5 deficits) when `limit` is not given. */
+export const REPORT_PAGE_LIMIT_DEFAULT = 100;
+/** Largest `limit` of a paged report (Q1 balances, Q5 deficits). */
 export const REPORT_PAGE_LIMIT_MAX = 1000;
 /** Restaurants the top-restaurants report (Q2) ranks. */
 export const TOP_RESTAURANTS_LIMIT = 10;

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { cursorParamSchema } from '../cursor.ts';
 import { asOfSchema, currencySchema, decimalQueryNumber, minorUnitsSchema, payoutDaySchema, signedMinorSchema } from '../shared-schemas.ts';
-import { REPORT_PAGE_LIMIT_MAX, REVENUE_DAYS_MAX } from '../limits.ts';
+import { REPORT_PAGE_LIMIT_DEFAULT, REPORT_PAGE_LIMIT_MAX, REVENUE_DAYS_MAX } from '../limits.ts';
+
+/** `limit` of a paged report (Q1, Q5). */
+const reportPageLimitSchema = decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX)).prefault(
+  REPORT_PAGE_LIMIT_DEFAULT,
+);
 
 export const INTEGRITY_REASONS = [
   'EVENT_WITHOUT_ENTRIES',
@@ -24,7 +29,7 @@ export const balancesReportInputSchema = z.strictObject({
   currency: currencySchema,
   as_of: asOfSchema.optional(),
   cursor: cursorParamSchema,
-  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX)).prefault(100),
+  limit: reportPageLimitSchema,
 });
 export type BalancesReportInput = z.output<typeof balancesReportInputSchema>;
 export const balancesReportSchema = z
@@ -83,7 +88,7 @@ export type PayoutEligibility = z.output<typeof payoutEligibilitySchema>;
 export const deficitsReportInputSchema = z.strictObject({
   currency: currencySchema,
   cursor: cursorParamSchema,
-  limit: decimalQueryNumber(z.coerce.number<number>().int().min(1).max(REPORT_PAGE_LIMIT_MAX)).prefault(100),
+  limit: reportPageLimitSchema,
 });
 export type DeficitsReportInput = z.output<typeof deficitsReportInputSchema>;
 export const deficitsReportSchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { keysetPage } from '../cursor.ts';
+import { type CursorFilters, keysetPage } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { restaurantIdSchema } from '../shared-schemas.ts';
 import type { LedgerContext } from '../ledger-context.ts';
@@ -26,11 +26,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function balancesReport(ctx: LedgerContext, input: BalancesReportInput): Promise<BalancesReport> {
   const filters = { currency: input.currency, as_of: input.as_of?.toISOString() ?? null };
   const asOf = input.as_of ?? ctx.clock();
-  const { rows, next_cursor } = await keysetPage(
-    { kind: 'balances_report', filters, cursor: input.cursor, limit: input.limit },
-    balancesPositionSchema,
-    (after) => availableBalances(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit),
-    (row) => ({ restaurant_id: row.restaurant_id }),
+  const { rows, next_cursor } = await pageByRestaurant({ kind: 'balances_report', filters, ...input }, (after) =>
+    availableBalances(ctx.db, input.currency, asOf, after, input.limit),
   );
   return {
     currency: input.currency,
@@ -44,7 +41,20 @@ export async function balancesReport(ctx: LedgerContext, input: BalancesReportIn
   };
 }
 
-const balancesPositionSchema = z.strictObject({ restaurant_id: restaurantIdSchema });
+const restaurantPositionSchema = z.strictObject({ restaurant_id: restaurantIdSchema });
+
+/** A report page keyed by restaurant id (Q1, Q5): `fetch` gets the id to start after, if any. */
+function pageByRestaurant<Row extends { restaurant_id: string }>(
+  page: { kind: 'balances_report' | 'deficits_report'; filters: CursorFilters; cursor?: string | undefined; limit: number },
+  fetch: (afterRestaurantId: string | undefined) => Promise<Row[]>,
+): Promise<{ rows: Row[]; next_cursor: string | null }> {
+  return keysetPage(
+    { kind: page.kind, filters: page.filters, cursor: page.cursor, limit: page.limit },
+    restaurantPositionSchema,
+    (after) => fetch(after?.restaurant_id),
+    (row) => ({ restaurant_id: row.restaurant_id }),
+  );
+}
 
 /** Q2: the top 10 restaurants by net revenue over the last `days` days. */
 export async function topRestaurants(ctx: LedgerContext, input: TopRestaurantsInput): Promise<TopRestaurants> {
@@ -79,11 +89,8 @@ export async function payoutEligibilityReport(ctx: LedgerContext, input: PayoutE
  */
 export async function deficitsReport(ctx: LedgerContext, input: DeficitsReportInput): Promise<DeficitsReport> {
   const asOf = ctx.clock();
-  const { rows, next_cursor } = await keysetPage(
-    { kind: 'deficits_report', filters: { currency: input.currency }, cursor: input.cursor, limit: input.limit },
-    balancesPositionSchema,
-    (after) => restaurantsInDeficit(ctx.db, input.currency, asOf, after?.restaurant_id, input.limit),
-    (row) => ({ restaurant_id: row.restaurant_id }),
+  const { rows, next_cursor } = await pageByRestaurant({ kind: 'deficits_report', filters: { currency: input.currency }, ...input }, (after) =>
+    restaurantsInDeficit(ctx.db, input.currency, asOf, after, input.limit),
   );
   return {
     currency: input.currency,
