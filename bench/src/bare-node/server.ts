@@ -40,8 +40,8 @@ const pool = new pg.Pool({
 async function record(body: string): Promise<{ status: number; answer: string }> {
   const event = JSON.parse(body) as Charge;
   const incoming = JSON.stringify([{ ordinal: 0, ...event, metadata: event.metadata ?? {}, raw_payload: event }]);
-  const planned = [{ ordinal: 0, position: 0, entry_type: 'sale', amount_minor: event.amount, after_window: true }];
-  if (event.fee > 0) planned.push({ ordinal: 0, position: 1, entry_type: 'fee', amount_minor: -event.fee, after_window: true });
+  const planned = [{ ordinal: 0, position: 0, entry_type: 'sale', amount_minor: event.amount, available: 'after_maturity_window', reserve_share: false }];
+  if (event.fee > 0) planned.push({ ordinal: 0, position: 1, entry_type: 'fee', amount_minor: -event.fee, available: 'after_maturity_window', reserve_share: false });
   const { rows } = await pool.query<{ id: string | null; entry_id: string | null }>({ name: STATEMENT_NAME, text, values: [incoming, JSON.stringify(planned), maturityDays] });
   const first = rows[0];
   if (first?.id === null || first?.id === undefined) return { status: 200, answer: JSON.stringify({ event_id: event.event_id, idempotent: true }) };

@@ -34,7 +34,7 @@ export const MATURITY_DAYS = 7;
  */
 export function chargeScriptVariables(): Record<string, string | number> {
   const entry = (position: number, type: string, amount: number): string =>
-    `{"ordinal": 0, "position": ${position}, "entry_type": "${type}", "amount_minor": ${amount}, "after_window": true}`;
+    `{"ordinal": 0, "position": ${position}, "entry_type": "${type}", "amount_minor": ${amount}, "available": "after_maturity_window", "reserve_share": false}`;
   const plannedOne = `${entry(0, 'sale', CHARGE.amount)},${entry(1, 'fee', -CHARGE.fee)}`;
   return {
     charge_fields: JSON.stringify({ event_type: CHARGE.event_type, currency: CHARGE.currency, amount: CHARGE.amount, fee: CHARGE.fee, occurred_at: CHARGE.occurred_at }).slice(1, -1),
