@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
+import { adminQuery, databaseUrl } from './harness/databases.ts';
 
 type Core = typeof import('@restaurant-ledger/core');
 
@@ -22,15 +22,6 @@ const coreSrc = process.env.CORE_SRC;
 const batch = Number(process.env.BATCH ?? 1);
 if (coreSrc === undefined) throw new Error('CORE_SRC: the other version of packages/core/src/index.ts');
 
-async function admin(sqlText: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
 
 interface Side {
   label: string;
@@ -43,11 +34,9 @@ interface Side {
 
 async function side(label: string, core: Core): Promise<Side> {
   const name = `ledger_inproc_${randomBytes(5).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  if (process.env.SYNC_COMMIT === 'off') await admin(`ALTER DATABASE ${name} SET synchronous_commit = off`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const opened = await core.openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  if (process.env.SYNC_COMMIT === 'off') await adminQuery(adminUrl, `ALTER DATABASE ${name} SET synchronous_commit = off`);
+  const opened = await core.openDatabase({ kind: 'postgres', url: databaseUrl(adminUrl, name), poolSize: 1 });
   await core.migrateToLatest(opened.db);
   const ctx = { db: opened.db, clock: () => new Date(), defaultMaturityDays: 7 };
   return {
@@ -99,6 +88,6 @@ try {
 } finally {
   for (const s of sides) {
     await s.close();
-    await admin(`DROP DATABASE IF EXISTS ${s.name} WITH (FORCE)`);
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${s.name} WITH (FORCE)`);
   }
 }

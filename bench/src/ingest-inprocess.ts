@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { adminQuery, databaseUrl } from './harness/databases.ts';
 
 type Core = typeof import('@restaurant-ledger/core');
 
@@ -25,27 +25,13 @@ const coreSrc = process.env.CORE_SRC;
 
 const core = (await import(coreSrc === undefined ? '@restaurant-ledger/core' : pathToFileURL(coreSrc).href)) as Core;
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
 
-async function admin(sqlText: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
 
 const name = `ledger_inproc_${randomBytes(5).toString('hex')}`;
-await admin(`CREATE DATABASE ${name}`);
+await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
 // SYNC_COMMIT=off takes the commit's WAL flush out of each event's time, leaving the statement's own cost.
-if (process.env.SYNC_COMMIT === 'off') await admin(`ALTER DATABASE ${name} SET synchronous_commit = off`);
-const opened = await core.openDatabase({ kind: 'postgres', url: withDatabase(adminUrl, name), poolSize: 1 });
+if (process.env.SYNC_COMMIT === 'off') await adminQuery(adminUrl, `ALTER DATABASE ${name} SET synchronous_commit = off`);
+const opened = await core.openDatabase({ kind: 'postgres', url: databaseUrl(adminUrl, name), poolSize: 1 });
 try {
   await core.migrateToLatest(opened.db);
   const ctx = { db: opened.db, clock: () => new Date(), defaultMaturityDays: 7 };
@@ -90,5 +76,5 @@ try {
   );
 } finally {
   await opened.close();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
