@@ -2,3 +2,6 @@
 export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
+
+/** Milliseconds in a day (UTC days: no daylight saving). */
+export const DAY_MS = 24 * 60 * 60 * 1000;

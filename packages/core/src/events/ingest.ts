@@ -18,8 +18,7 @@ import {
 import type { IngestibleEventType, IngestResult, ProcessorEventInput } from './event.schema.ts';
 import { entriesToWrite, type PlannedEntry } from './event-type.ts';
 import type { EntryToWrite } from '../ledger/ledger-entry.repository.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../clock.ts';
 import { EVENT_REGISTRY, type EventRegistry } from './registry.ts';
 
 /** One event's outcome in a batch: what ingestEvent would have returned, or thrown, for it alone. */
@@ -153,14 +152,19 @@ function recordedOutcome(item: AcceptedItem & { planned: PlannedEntry[] }, recor
  * read: an event is all of its entries or none, and the SQL and the transactional path agree.
  */
 function assertWrittenAsPlanned(eventId: string, recorded: PlannedEventOutcome & { kind: 'recorded' }, expected: readonly EntryToWrite[]): void {
-  const written = recorded.entries.map((entry) => ({
-    entry_type: entry.entry_type,
-    amount_minor: int8ToSafeInteger(entry.amount_minor),
-    matures_after_days: (entry.available_at.getTime() - entry.occurred_at.getTime()) / DAY_MS,
-  }));
-  if (JSON.stringify(written) !== JSON.stringify(expected)) {
-    throw new Error(`event ${eventId}: wrote ${JSON.stringify(written)} but planned ${JSON.stringify(expected)}`);
-  }
+  const written = recorded.entries;
+  const same =
+    written.length === expected.length &&
+    written.every((entry, i) => {
+      const want = expected[i];
+      return (
+        want !== undefined &&
+        entry.entry_type === want.entry_type &&
+        int8ToSafeInteger(entry.amount_minor) === want.amount_minor &&
+        entry.available_at.getTime() - entry.occurred_at.getTime() === want.matures_after_days * DAY_MS
+      );
+    });
+  if (!same) throw new Error(`event ${eventId}: wrote ${JSON.stringify(written)} but planned ${JSON.stringify(expected)}`);
 }
 
 /** Events whose event_id is stored: the recorded event and entries when the content is the same, else EVENT_ID_CONFLICT. */

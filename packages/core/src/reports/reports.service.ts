@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS } from '../clock.ts';
 import { type CursorFilters, keysetPage } from '../cursor.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { restaurantIdSchema } from '../shared-schemas.ts';
@@ -17,7 +18,6 @@ import {
 } from './report.schema.ts';
 import { TOP_RESTAURANTS_LIMIT } from '../limits.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Q1: available balance per restaurant for a currency (now, or as of a past moment), paged.
