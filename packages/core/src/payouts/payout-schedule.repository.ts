@@ -57,6 +57,12 @@ export async function createDueScheduledRuns(
       )
       SELECT currency FROM currencies WHERE currency IS NOT NULL
     ) c
+    -- Runs already created are skipped here, so a look that finds nothing new takes no sequence
+    -- value; the unique index still decides between two servers racing.
+    WHERE NOT EXISTS (
+      SELECT FROM payout_runs pr
+      WHERE pr.trigger = 'schedule' AND pr.restaurant_id = due.id AND pr.currency = c.currency AND pr.scheduled_date = ${day.date}::date
+    )
     ORDER BY due.id, c.currency
     ON CONFLICT (restaurant_id, currency, scheduled_date) WHERE trigger = 'schedule' DO NOTHING
     RETURNING id, restaurant_id, currency`.execute(trx);
