@@ -7,6 +7,7 @@ import type { RateLimits } from '../edge-limits.ts';
 import { sendError } from './envelope.ts';
 import { requestState } from './request-context.ts';
 import { sendTrpcError } from './trpc-errors.ts';
+import { inSequence } from './in-sequence.ts';
 
 /** Which limiter counted the request, as named in the RATE_LIMITED details and the RateLimit header. */
 type Scope = 'api_key' | 'ip' | 'webhook_ip';
@@ -46,18 +47,6 @@ export function createRateLimiters(limits: RateLimits, logger: Logger): RateLimi
       ...limiter('ip', limits.perIp),
     ]),
     webhook: inSequence(limiter('webhook_ip', limits.webhookPerIp)),
-  };
-}
-
-/** Runs middlewares one after the other, as one (none: passes straight on). */
-function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
-  return (req, res, next) => {
-    const run = (position: number): void => {
-      const handler = handlers[position];
-      if (handler === undefined) return next();
-      void handler(req, res, (error?: unknown) => (error === undefined ? run(position + 1) : next(error)));
-    };
-    run(0);
   };
 }
 
