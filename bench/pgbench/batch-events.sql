@@ -1,6 +1,6 @@
 -- :size new charges per transaction, as POST /v1/processor/events/batch writes them today:
 -- ingestEventBatch sends every event whose type has a plan to the single route's statement,
--- recordPlannedEvents, all of them in its two documents: one round trip, no BEGIN/COMMIT,
+-- recordPlannedEvents, all of them in its two documents (recordPlannedEventsBatch, the form for more than one): one round trip, no BEGIN/COMMIT,
 -- prepared once per connection (run it with -M prepared). $1 (the events) and $2 (the planned
 -- entries, two per charge) are built in SQL from generate_series with string_agg, as JSON text cast
 -- ::jsonb as the service's bound text is (a cost of the ceiling, in the service's favour). Event i
@@ -14,7 +14,7 @@
 -- copies it in, each `-- @$n` line giving what the script sends in place of its parameter $n; see
 -- harness/pgbench-scripts.ts), so the script sends the service's current text and cannot go stale.
 \set seq :seq + 1
--- @statement event.repository.sql recordPlannedEvents
+-- @statement event.repository.sql recordPlannedEventsBatch
 -- @$1 (SELECT '[' || string_agg('{"ordinal": ' || (i - 1)::text || ', "event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text || '_' || lpad(i::text, 4, '0')) || '","restaurant_id":"' || ('res_pgb_' || (i % 50 + 1)::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}') || ',"raw_payload":{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text || '_' || lpad(i::text, 4, '0')) || '","restaurant_id":"' || ('res_pgb_' || (i % 50 + 1)::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || i::text || '","payment_id":"pay_' || i::text || '"}') || '}}', ',' ORDER BY i) || ']' FROM generate_series(1, :size) AS i)
 -- @$2 (SELECT '[' || string_agg(replace(:planned_one, '"ordinal": 0', '"ordinal": ' || (i - 1)::text), ',' ORDER BY i) || ']' FROM generate_series(1, :size) AS i)
 -- @$3 (:maturity_days)

@@ -1,10 +1,9 @@
 -- A replay of a known charge per transaction, as POST /v1/processor/events answers it today with
--- 200 "idempotent": ingestEvent sends recordPlannedEvents (which meets the stored event_id, inserts
--- nothing and returns the event's row without an id), then replaysOf sends findEventsWithEntries
--- (the stored event compared field by field, with its entries): two round trips, no BEGIN/COMMIT,
--- both prepared once per connection as the service prepares them (run it with -M prepared). The
--- events documents are built as in single-event.sql (findEventsWithEntries gets the same document
--- with "raw_payload": null, as the service sends it). The harness stores events pgr_1 … pgr_<known>
+-- 200 "idempotent": ingestEvent sends recordPlannedEvents, whose first step finds the stored
+-- event_id through its unique index and compares the event field by field; the steps that write
+-- get no rows, and the statement returns the stored event with its entries: one round trip, no
+-- BEGIN/COMMIT, prepared once per connection as the service prepares it (run it with -M prepared).
+-- The parameters are built as in single-event.sql. The harness stores events pgr_1 … pgr_<known>
 -- with exactly this content, and their entries, before the run. Variables: known (how many known
 -- events), and the constants of single-event.sql.
 -- The statements are not copied here: each `-- @statement <file> <name>` block stands for the
@@ -14,8 +13,14 @@
 \set k random(1, :known)
 \set r :k % 50 + 1
 -- @statement event.repository.sql recordPlannedEvents
--- @$1 ('[' || '{"ordinal": ' || 0 || ', "event_id":"' || ('pgr_' || :k::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :k::text || '","payment_id":"pay_' || :k::text || '"}') || ',"raw_payload":{"event_id":"' || ('pgr_' || :k::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :k::text || '","payment_id":"pay_' || :k::text || '"}') || '}}' || ']')
--- @$2 (:planned)
--- @$3 (:maturity_days)
--- @statement event.repository.sql findEventsWithEntries
--- @$1 ('[' || '{"ordinal": ' || 0 || ', "event_id":"' || ('pgr_' || :k::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :k::text || '","payment_id":"pay_' || :k::text || '"}') || ',"raw_payload": null}' || ']')
+-- @$1 ('pgr_' || :k::text)
+-- @$2 (:event_type)
+-- @$3 ('res_pgb_' || :r::text)
+-- @$4 (:currency)
+-- @$5 (:amount)
+-- @$6 (:fee)
+-- @$7 (:occurred_at)
+-- @$8 ('{"reservation_id":"rsv_' || :k::text || '","payment_id":"pay_' || :k::text || '"}')
+-- @$9 ('{"event_id":"' || ('pgr_' || :k::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :k::text || '","payment_id":"pay_' || :k::text || '"}') || '}')
+-- @$10 (:planned)
+-- @$11 (:maturity_days)

@@ -1,18 +1,19 @@
 -- One new charge per transaction, as POST /v1/processor/events writes it today: ingestEvent's
--- fast path, recordPlannedEvents (packages/core/sql/event.repository.sql) for a batch of one, and
+-- fast path, recordPlannedEvents (packages/core/sql/event.repository.sql) for one event, and
 -- nothing else: one round trip, no BEGIN/COMMIT (the statement, data-modifying CTEs and all, is its
 -- own transaction), prepared once per connection as the service prepares it (run it with -M prepared).
--- Its three parameters: $1, the events document (jsonb_to_recordset), built as JSON text with ||
--- from the values that differ per event (event_id, restaurant_id, metadata, and the same again in
--- raw_payload) around the constant fields from the harness (-D charge_fields), then cast ::jsonb as
--- the service's bound text is; $2, the planned entries document, a -D constant (the text plannedJson
--- sends for a charge: sale +amount, fee -fee, both after the window); $3, the default maturity window.
--- Differences from the service: the document is concatenated in SQL (a few string operations per
--- event, a cost of the ceiling, so in the service's favour, and microseconds), and its keys and
--- spacing differ (jsonb reads them the same). The 50 restaurants exist before the run, so `known`
--- finds the restaurant and `registered` inserts none, as for a restaurant's every event but its
--- first. Variables: tag (a number unique to each pgbench invocation on the database), seq (starts
--- at 0; each client counts its own events), and the constants above.
+-- Its parameters: $1-$9 the event's fields as the service binds them for one event (event_id,
+-- event_type, restaurant_id, currency, amount, fee, occurred_at, metadata as JSON text, and the
+-- body as raw_payload, JSON text built with || from the values that differ per event around the
+-- constant fields from the harness, -D charge_fields); $10, the planned entries document, a -D
+-- constant (the text plannedJson sends for a charge: sale +amount, fee -fee, both after the
+-- window); $11, the default maturity window. Differences from the service: the raw payload is
+-- concatenated in SQL (a few string operations per event, a cost of the ceiling, so in the
+-- service's favour, and microseconds), and its keys and spacing differ (jsonb reads them the same).
+-- The 50 restaurants exist before the run, so `known` finds the restaurant and `registered`
+-- inserts none, as for a restaurant's every event but its first. Variables: tag (a number unique
+-- to each pgbench invocation on the database), seq (starts at 0; each client counts its own
+-- events), and the constants above.
 -- The statements are not copied here: each `-- @statement <file> <name>` block stands for the
 -- statement of that name in packages/core/sql/<file> as it is when the script runs (the harness
 -- copies it in, each `-- @$n` line giving what the script sends in place of its parameter $n; see
@@ -20,6 +21,14 @@
 \set seq :seq + 1
 \set r random(1, 50)
 -- @statement event.repository.sql recordPlannedEvents
--- @$1 ('[' || '{"ordinal": ' || 0 || ', "event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || ',"raw_payload":{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || '}}' || ']')
--- @$2 (:planned)
--- @$3 (:maturity_days)
+-- @$1 ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text)
+-- @$2 (:event_type)
+-- @$3 ('res_pgb_' || :r::text)
+-- @$4 (:currency)
+-- @$5 (:amount)
+-- @$6 (:fee)
+-- @$7 (:occurred_at)
+-- @$8 ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}')
+-- @$9 ('{"event_id":"' || ('pgb_' || :tag::text || '_' || :client_id::text || '_' || :seq::text) || '","restaurant_id":"' || ('res_pgb_' || :r::text) || '",' || :charge_fields || ',"metadata":' || ('{"reservation_id":"rsv_' || :seq::text || '","payment_id":"pay_' || :seq::text || '"}') || '}')
+-- @$10 (:planned)
+-- @$11 (:maturity_days)

@@ -1,7 +1,7 @@
 /**
  * In-process single-event ingestion: ingestEvent called N times in sequence on one pooled connection
  * (prepared statements on, as the service runs) against a fresh, migrated PostgreSQL database, no
- * HTTP. Prints events/s. A cheap check of the one statement's cost, before the full `pnpm bench`.
+ * HTTP, then the same N again as replays. Prints events/s of each. A cheap check of the one statement's cost, before the full `pnpm bench`.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres N=3000 tsx bench/src/ingest-inprocess.ts
  *
@@ -35,10 +35,12 @@ const opened = await core.openDatabase({ kind: 'postgres', url: databaseUrl(admi
 try {
   await core.migrateToLatest(opened.db);
   const ctx = { db: opened.db, clock: () => new Date(), defaultMaturityDays: 7 };
+  const startedAt = Date.now() - 3_600_000;
+  // Deterministic per i, so sending i again is a replay with the same content.
   const body = (i: number) => ({
     event_id: `evt_inproc_${i.toString().padStart(8, '0')}`,
     event_type: 'charge_succeeded' as const,
-    occurred_at: new Date(Date.now() - 60_000).toISOString(),
+    occurred_at: new Date(startedAt + i).toISOString(),
     restaurant_id: `res_${(i % restaurants).toString().padStart(4, '0')}`,
     currency: 'PEN',
     amount: 12000 + (i % 97),
@@ -61,19 +63,22 @@ try {
       return undefined;
     }
   };
-  const cpuBefore = backendCpu();
-  const nodeBefore = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  for (let i = warmup; i < warmup + n; i++) await ingest(i);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpuAfter = backendCpu();
-  const node = process.cpuUsage(nodeBefore);
-  const backendUsPerEvent = cpuBefore === undefined || cpuAfter === undefined ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / n);
-  const nodeUsPerEvent = Math.round((node.user + node.system) / n);
-  const [load1] = (await import('node:os')).loadavg();
-  console.log(
-    JSON.stringify({ core: coreSrc ?? 'worktree', synchronousCommit: process.env.SYNC_COMMIT ?? 'on', n, seconds: Number(seconds.toFixed(3)), eventsPerSecond: Math.round(n / seconds), backendUsPerEvent, nodeUsPerEvent, load1: Number(load1?.toFixed(2)) }),
-  );
+  // New events first, then the same events again (replays: the same content, nothing to write).
+  for (const kind of ['new', 'replay'] as const) {
+    const cpuBefore = backendCpu();
+    const nodeBefore = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    for (let i = warmup; i < warmup + n; i++) await ingest(i);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpuAfter = backendCpu();
+    const node = process.cpuUsage(nodeBefore);
+    const backendUsPerEvent = cpuBefore === undefined || cpuAfter === undefined ? null : Math.round(((cpuAfter - cpuBefore) * 1000) / n);
+    const nodeUsPerEvent = Math.round((node.user + node.system) / n);
+    const [load1] = (await import('node:os')).loadavg();
+    console.log(
+      JSON.stringify({ core: coreSrc ?? 'worktree', kind, synchronousCommit: process.env.SYNC_COMMIT ?? 'on', n, seconds: Number(seconds.toFixed(3)), eventsPerSecond: Math.round(n / seconds), backendUsPerEvent, nodeUsPerEvent, load1: Number(load1?.toFixed(2)) }),
+    );
+  }
 } finally {
   await opened.close();
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -7,9 +7,9 @@ import { snapshotStatement } from '../harness/pgbench-scripts.ts';
  * pg around the statement the service's fast path sends. It parses the body, sends ONE named
  * prepared statement, recordPlannedEvents exactly as the snapshot packages/core/sql/event.repository.sql
  * holds it (read from that file at start, so it is the service's text whatever it becomes), with the
- * event as the service binds it (one jsonb document, the body as raw_payload) and a charge's planned
+ * event as the service binds one event (its fields, the body as raw_payload) and a charge's planned
  * entries (sale +amount, fee -fee when there is one, both after the maturity window), and answers
- * 201 with a small JSON; 200 when the statement wrote nothing (ON CONFLICT DO NOTHING: a replay).
+ * 201 with a small JSON; 200 when the statement wrote nothing (the event_id was stored: a replay).
  * No validation, no auth, no logging, no framework. `GET /ready` answers 200 for the harness.
  *
  * Started by the harness (harness/bare-node.ts) with DATABASE_URL, PORT, BARE_POOL_MAX (the
@@ -39,12 +39,14 @@ const pool = new pg.Pool({
 
 async function record(body: string): Promise<{ status: number; answer: string }> {
   const event = JSON.parse(body) as Charge;
-  const incoming = JSON.stringify([{ ordinal: 0, ...event, metadata: event.metadata ?? {}, raw_payload: event }]);
   const planned = [{ ordinal: 0, position: 0, entry_type: 'sale', amount_minor: event.amount, available: 'after_maturity_window', reserve_share: false }];
   if (event.fee > 0) planned.push({ ordinal: 0, position: 1, entry_type: 'fee', amount_minor: -event.fee, available: 'after_maturity_window', reserve_share: false });
-  const { rows } = await pool.query<{ id: string | null; entry_id: string | null }>({ name: STATEMENT_NAME, text, values: [incoming, JSON.stringify(planned), maturityDays] });
+  const { rows } = await pool.query<{ id: string | null; stored: boolean | null; entry_id: string | null }>({ name: STATEMENT_NAME, text, values: [
+    event.event_id, event.event_type, event.restaurant_id, event.currency, event.amount, event.fee, event.occurred_at,
+    JSON.stringify(event.metadata ?? {}), body, JSON.stringify(planned), maturityDays,
+  ] });
   const first = rows[0];
-  if (first?.id === null || first?.id === undefined) return { status: 200, answer: JSON.stringify({ event_id: event.event_id, idempotent: true }) };
+  if (first?.id === null || first?.id === undefined || first.stored === true) return { status: 200, answer: JSON.stringify({ event_id: event.event_id, idempotent: true }) };
   return { status: 201, answer: JSON.stringify({ event_id: event.event_id, id: first.id, entries: rows.map((row) => row.entry_id), idempotent: false }) };
 }
 

@@ -25,8 +25,8 @@ export const MATURITY_DAYS = 7;
 
 /**
  * The constants the raw ingestion scripts take with pgbench -D, as the service binds them for a
- * charge (recordPlannedEvents): the event's constant fields as a piece of its JSON document
- * (`charge_fields`), the planned entries document of one charge (`planned`: sale +amount and fee
+ * charge (recordPlannedEvents): the event's constant fields, each on its own (one event's
+ * parameters) and as a piece of its JSON document (`charge_fields`), the planned entries document of one charge (`planned`: sale +amount and fee
  * -fee, both after the maturity window, as plannedJson writes them; `planned_one`, the same two
  * entries without the brackets, for the batch script to renumber), and the maturity window. JSON
  * with a colon before a digit or a letter cannot be written in a script (pgbench would read
@@ -38,6 +38,11 @@ export function chargeScriptVariables(): Record<string, string | number> {
   const plannedOne = `${entry(0, 'sale', CHARGE.amount)},${entry(1, 'fee', -CHARGE.fee)}`;
   return {
     charge_fields: JSON.stringify({ event_type: CHARGE.event_type, currency: CHARGE.currency, amount: CHARGE.amount, fee: CHARGE.fee, occurred_at: CHARGE.occurred_at }).slice(1, -1),
+    event_type: CHARGE.event_type,
+    currency: CHARGE.currency,
+    amount: CHARGE.amount,
+    fee: CHARGE.fee,
+    occurred_at: CHARGE.occurred_at,
     planned: `[${plannedOne}]`,
     planned_one: plannedOne,
     maturity_days: MATURITY_DAYS,

@@ -60,21 +60,9 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
   },
   event: {
     insertEventIfNew: (_db, trx) => events.insertEventIfNew(trx, EVENT, EVENT),
-    recordPlannedEvents: (db) =>
-      events.recordPlannedEvents(
-        db,
-        [
-          {
-            event: EVENT,
-            rawPayload: EVENT,
-            planned: [
-              { entry_type: 'sale', amount_minor: 12000, available: 'after_maturity_window' },
-              { entry_type: 'fee', amount_minor: -600, available: 'after_maturity_window' },
-            ],
-          },
-        ],
-        7,
-      ),
+    // One event (the single webhook) binds its fields; several travel as a JSON document.
+    recordPlannedEvents: (db) => events.recordPlannedEvents(db, [plannedCharge(EVENT)], 7),
+    recordPlannedEventsBatch: (db) => events.recordPlannedEvents(db, [plannedCharge(EVENT), plannedCharge({ ...EVENT, event_id: 'evt_0002' })], 7),
     findEventsWithEntries: (db) => events.findEventsWithEntries(db, [EVENT, { ...EVENT, event_id: 'evt_0002' }]),
   },
   'ledger-entry': {
@@ -188,3 +176,15 @@ if (stale.length > 0) {
   process.exit(1);
 }
 console.log(check ? 'SQL snapshots are up to date' : `wrote ${Object.keys(CALLS).length} SQL snapshots to packages/core/sql/`);
+
+/** A charge and its planned entries (sale, fee), as ingestion hands them to recordPlannedEvents. */
+function plannedCharge(event: typeof EVENT) {
+  return {
+    event,
+    rawPayload: event,
+    planned: [
+      { entry_type: 'sale', amount_minor: 12000, available: 'after_maturity_window' },
+      { entry_type: 'fee', amount_minor: -600, available: 'after_maturity_window' },
+    ] as const,
+  };
+}

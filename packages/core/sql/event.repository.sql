@@ -6,20 +6,31 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
 -- recordPlannedEvents
 /* prepared */
     WITH incoming AS (
-      SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(
-        ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
-        occurred_at timestamptz, metadata jsonb, raw_payload jsonb)
-    ), planned AS (
-      SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(
+      SELECT 0 AS ordinal, $1::text AS event_id, $2::text AS event_type,
+             $3::text AS restaurant_id, $4::text AS currency, $5::bigint AS amount,
+             $6::bigint AS fee, $7::timestamptz AS occurred_at,
+             $8::jsonb AS metadata, $9::jsonb AS raw_payload), planned AS (
+      SELECT * FROM jsonb_to_recordset($10::jsonb) AS p(
         ordinal int, position int, entry_type text, amount_minor bigint, available text, reserve_share boolean)
+    ), stored AS (
+      SELECT v.ordinal, pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor, pe.occurred_at, pe.received_at,
+             pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata
+        FROM incoming v JOIN processor_events pe ON pe.event_id = v.event_id
+    ), fresh AS (
+      SELECT v.* FROM incoming v WHERE NOT EXISTS (SELECT FROM stored s WHERE s.ordinal = v.ordinal)
     ), known AS (
-      SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM incoming)
+      SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM fresh)
     ), registered AS (
       INSERT INTO restaurants (id, name, maturity_days)
-      SELECT DISTINCT v.restaurant_id, NULL::text, $3::int
-        FROM incoming v
+      SELECT DISTINCT v.restaurant_id, NULL::text, $11::int
+        FROM fresh v
        WHERE NOT EXISTS (SELECT FROM known k WHERE k.id = v.restaurant_id)
-         AND NOT EXISTS (SELECT FROM processor_events pe WHERE pe.event_id = v.event_id)
        ORDER BY 1
       ON CONFLICT (id) DO NOTHING
       RETURNING id, maturity_days, reserve_percent, reserve_days
@@ -28,7 +39,7 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
     ), inserted AS (
       INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
       SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
-        FROM incoming v JOIN restaurant r ON r.id = v.restaurant_id
+        FROM fresh v JOIN restaurant r ON r.id = v.restaurant_id
        ORDER BY v.event_id
       ON CONFLICT (event_id) DO NOTHING
       RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
@@ -39,7 +50,7 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
                                                                WHEN 'after_maturity_window' THEN r.maturity_days
                                                                ELSE r.maturity_days + r.reserve_days END)
         FROM inserted e
-        JOIN incoming v ON v.event_id = e.event_id
+        JOIN fresh v ON v.event_id = e.event_id
         JOIN restaurant r ON r.id = e.restaurant_id
         JOIN planned p ON p.ordinal = v.ordinal
         -- A reserve share: sign × floor(|amount| × bps / 10000), in numeric (the product can exceed int8).
@@ -50,19 +61,111 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
        WHERE NOT p.reserve_share OR x.amount_minor <> 0
        ORDER BY v.ordinal, p.position
       RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
+    ), answered AS (
+      SELECT v.ordinal, false AS stored, e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at, NULL::boolean AS same_event_type, NULL::boolean AS same_restaurant_id, NULL::boolean AS same_currency, NULL::boolean AS same_amount, NULL::boolean AS same_fee, NULL::boolean AS same_occurred_at, NULL::boolean AS same_metadata
+        FROM inserted e JOIN fresh v ON v.event_id = e.event_id
+      UNION ALL
+      SELECT s.ordinal, true, s.id, s.event_id, s.event_type, s.restaurant_id, s.currency, s.amount_minor, s.fee_minor, s.occurred_at, s.received_at, s.same_event_type, s.same_restaurant_id, s.same_currency, s.same_amount, s.same_fee, s.same_occurred_at, s.same_metadata FROM stored s
+    ), answered_entries AS (
+      SELECT id, processor_event_id, entry_type, amount_minor, occurred_at, available_at FROM entries
+      UNION ALL
+      SELECT le.id, le.processor_event_id, le.entry_type, le.amount_minor, le.occurred_at, le.available_at
+        FROM stored s JOIN ledger_entries le ON le.processor_event_id = s.id
     )
     SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
            r.maturity_days, r.reserve_percent, r.reserve_days,
            CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
                 THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
            END AS retry,
-           e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at,
+           a.stored, a.id, a.event_id, a.event_type, a.restaurant_id, a.currency, a.amount_minor, a.fee_minor, a.occurred_at, a.received_at, a.same_event_type, a.same_restaurant_id, a.same_currency, a.same_amount, a.same_fee, a.same_occurred_at, a.same_metadata,
            le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
            le.available_at AS entry_available_at
       FROM incoming v
       LEFT JOIN restaurant r ON r.id = v.restaurant_id
-      LEFT JOIN inserted e ON e.event_id = v.event_id
-      LEFT JOIN entries le ON le.processor_event_id = e.id
+      LEFT JOIN answered a ON a.ordinal = v.ordinal
+      LEFT JOIN answered_entries le ON le.processor_event_id = a.id
+     ORDER BY v.ordinal, le.id;
+
+-- recordPlannedEventsBatch
+/* prepared */
+    WITH incoming AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(
+        ordinal int, event_id text, event_type text, restaurant_id text, currency text, amount bigint, fee bigint,
+        occurred_at timestamptz, metadata jsonb, raw_payload jsonb)), planned AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb) AS p(
+        ordinal int, position int, entry_type text, amount_minor bigint, available text, reserve_share boolean)
+    ), stored AS (
+      SELECT v.ordinal, pe.id, pe.event_id, pe.event_type, pe.restaurant_id, pe.currency, pe.amount_minor, pe.fee_minor, pe.occurred_at, pe.received_at,
+             pe.event_type = v.event_type AS same_event_type,
+           pe.restaurant_id = v.restaurant_id AS same_restaurant_id,
+           pe.currency = v.currency AS same_currency,
+           pe.amount_minor = v.amount AS same_amount,
+           pe.fee_minor = v.fee AS same_fee,
+           pe.occurred_at = v.occurred_at AS same_occurred_at,
+           pe.metadata = v.metadata AS same_metadata
+        FROM incoming v JOIN processor_events pe ON pe.event_id = v.event_id
+    ), fresh AS (
+      SELECT v.* FROM incoming v WHERE NOT EXISTS (SELECT FROM stored s WHERE s.ordinal = v.ordinal)
+    ), known AS (
+      SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM fresh)
+    ), registered AS (
+      INSERT INTO restaurants (id, name, maturity_days)
+      SELECT DISTINCT v.restaurant_id, NULL::text, $3::int
+        FROM fresh v
+       WHERE NOT EXISTS (SELECT FROM known k WHERE k.id = v.restaurant_id)
+       ORDER BY 1
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, maturity_days, reserve_percent, reserve_days
+    ), restaurant AS (
+      SELECT * FROM known UNION ALL SELECT * FROM registered
+    ), inserted AS (
+      INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, metadata, raw_payload)
+      SELECT v.event_id, v.event_type, v.restaurant_id, v.currency, v.amount, v.fee, v.occurred_at, v.metadata, v.raw_payload
+        FROM fresh v JOIN restaurant r ON r.id = v.restaurant_id
+       ORDER BY v.event_id
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING id, event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, received_at
+    ), entries AS (
+      INSERT INTO ledger_entries (processor_event_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
+      SELECT e.id, e.restaurant_id, e.currency, p.entry_type, x.amount_minor, e.occurred_at,
+             e.occurred_at + make_interval(hours => 24 * CASE p.available WHEN 'at_once' THEN 0
+                                                               WHEN 'after_maturity_window' THEN r.maturity_days
+                                                               ELSE r.maturity_days + r.reserve_days END)
+        FROM inserted e
+        JOIN fresh v ON v.event_id = e.event_id
+        JOIN restaurant r ON r.id = e.restaurant_id
+        JOIN planned p ON p.ordinal = v.ordinal
+        -- A reserve share: sign × floor(|amount| × bps / 10000), in numeric (the product can exceed int8).
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN p.reserve_share THEN sign(p.amount_minor::numeric) * div(abs(p.amount_minor)::numeric * r.reserve_percent, 10000)
+                      ELSE p.amount_minor END::bigint AS amount_minor
+        ) x
+       WHERE NOT p.reserve_share OR x.amount_minor <> 0
+       ORDER BY v.ordinal, p.position
+      RETURNING id, processor_event_id, entry_type, amount_minor, occurred_at, available_at
+    ), answered AS (
+      SELECT v.ordinal, false AS stored, e.id, e.event_id, e.event_type, e.restaurant_id, e.currency, e.amount_minor, e.fee_minor, e.occurred_at, e.received_at, NULL::boolean AS same_event_type, NULL::boolean AS same_restaurant_id, NULL::boolean AS same_currency, NULL::boolean AS same_amount, NULL::boolean AS same_fee, NULL::boolean AS same_occurred_at, NULL::boolean AS same_metadata
+        FROM inserted e JOIN fresh v ON v.event_id = e.event_id
+      UNION ALL
+      SELECT s.ordinal, true, s.id, s.event_id, s.event_type, s.restaurant_id, s.currency, s.amount_minor, s.fee_minor, s.occurred_at, s.received_at, s.same_event_type, s.same_restaurant_id, s.same_currency, s.same_amount, s.same_fee, s.same_occurred_at, s.same_metadata FROM stored s
+    ), answered_entries AS (
+      SELECT id, processor_event_id, entry_type, amount_minor, occurred_at, available_at FROM entries
+      UNION ALL
+      SELECT le.id, le.processor_event_id, le.entry_type, le.amount_minor, le.occurred_at, le.available_at
+        FROM stored s JOIN ledger_entries le ON le.processor_event_id = s.id
+    )
+    SELECT v.ordinal, r.id IS NOT NULL AS restaurant_seen,
+           r.maturity_days, r.reserve_percent, r.reserve_days,
+           CASE WHEN EXISTS (SELECT FROM registered g WHERE NOT EXISTS (SELECT FROM inserted e WHERE e.restaurant_id = g.id))
+                THEN ledger_fail_for_retry('restaurant registered for an event_id recorded concurrently with other content')
+           END AS retry,
+           a.stored, a.id, a.event_id, a.event_type, a.restaurant_id, a.currency, a.amount_minor, a.fee_minor, a.occurred_at, a.received_at, a.same_event_type, a.same_restaurant_id, a.same_currency, a.same_amount, a.same_fee, a.same_occurred_at, a.same_metadata,
+           le.id AS entry_id, le.entry_type, le.amount_minor AS entry_amount_minor, le.occurred_at AS entry_occurred_at,
+           le.available_at AS entry_available_at
+      FROM incoming v
+      LEFT JOIN restaurant r ON r.id = v.restaurant_id
+      LEFT JOIN answered a ON a.ordinal = v.ordinal
+      LEFT JOIN answered_entries le ON le.processor_event_id = a.id
      ORDER BY v.ordinal, le.id;
 
 -- findEventsWithEntries

@@ -8,6 +8,7 @@ import { EVENT_BATCH_MAX, OCCURRED_AT_FUTURE_SKEW_MS } from '../limits.ts';
 import { registerRestaurant } from '../restaurants/restaurant.repository.ts';
 import { ledgerErrorFromZod } from '../validation.ts';
 import {
+  type ComparedEventRow,
   type ComparedField,
   findEventsWithEntries,
   insertEventIfNew,
@@ -17,7 +18,7 @@ import {
 } from './event.repository.ts';
 import type { IngestibleEventType, IngestResult, ProcessorEventInput } from './event.schema.ts';
 import { entriesToWrite, type PlannedEntry } from './event-type.ts';
-import type { EntryToWrite } from '../ledger/ledger-entry.repository.ts';
+import type { EntryToWrite, LedgerEntryRow } from '../ledger/ledger-entry.repository.ts';
 import { DAY_MS } from '../clock.ts';
 import { EVENT_REGISTRY, type EventRegistry } from './registry.ts';
 
@@ -46,7 +47,7 @@ type RefusedValues = 'throw' | 'answer';
  *
  * The UNIQUE constraint on event_id decides between the three, so concurrent deliveries cannot
  * both write. Also throws VALIDATION_ERROR (occurred_at in the future) and EVENT_INVALID_FEE.
- * One round trip when new, two when known: see recordPlannedEvents. Payout events, which lock and
+ * One round trip, new or known: see recordPlannedEvents. Payout events, which lock and
  * change a payout, run in a transaction.
  *
  * @param rawPayload the body exactly as the processor sent it, kept beside the parsed fields.
@@ -135,6 +136,7 @@ async function writePlanned(
   items.forEach((item, ordinal) => {
     const outcome = recorded[ordinal];
     if (outcome?.kind === 'recorded') outcomes.push(recordedOutcome(item, outcome));
+    else if (outcome?.kind === 'stored') outcomes.push(replayOutcome(item, outcome.event, outcome.entries));
     else (outcome?.kind === 'known' ? known : left).push(item);
   });
   outcomes.push(...(await replaysOf(ctx, known)));
@@ -171,13 +173,18 @@ function assertWrittenAsPlanned(eventId: string, recorded: PlannedEventOutcome &
 async function replaysOf(ctx: LedgerContext, known: readonly AcceptedItem[]): Promise<BatchItemOutcome[]> {
   if (known.length === 0) return [];
   const stored = await findEventsWithEntries(ctx.db, known.map((item) => item.event));
-  return known.map(({ index, event }) => {
-    const row = stored.get(event.event_id);
+  return known.map((item) => {
+    const row = stored.get(item.event.event_id);
     // The insert met a conflicting row, so the row exists: rows are never deleted.
-    if (row === undefined) throw new Error(`event ${event.event_id} conflicted on insert but cannot be read back`);
-    if (row.differing.length > 0) return { index, event_id: event.event_id, error: eventIdConflict(event.event_id, row.differing) };
-    return { index, event_id: event.event_id, result: { idempotent: true, event: toEventView(row), entries: row.entries.map(toEntryView) } };
+    if (row === undefined) throw new Error(`event ${item.event.event_id} conflicted on insert but cannot be read back`);
+    return replayOutcome(item, row, row.entries);
   });
+}
+
+/** A stored event_id sent again: the recorded event and entries when the content is the same, else EVENT_ID_CONFLICT. */
+function replayOutcome({ index, event }: AcceptedItem, row: ComparedEventRow, entries: readonly LedgerEntryRow[]): BatchItemOutcome {
+  if (row.differing.length > 0) return { index, event_id: event.event_id, error: eventIdConflict(event.event_id, row.differing) };
+  return { index, event_id: event.event_id, result: { idempotent: true, event: toEventView(row), entries: entries.map(toEntryView) } };
 }
 
 /** One event in its own transaction: types that lock and change a payout, and whatever the one statement left. */
