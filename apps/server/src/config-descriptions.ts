@@ -74,6 +74,10 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
     meaning:
       "PostgreSQL's `statement_timeout` on every connection: the longest one statement may run, lock waits included, before it is cancelled and its transaction rolls back; then 503. A payout batch cancelled this way puts its run back in the queue, up to its attempt limit. Migrations run under it too: one that needs longer sets `SET LOCAL statement_timeout` itself. PostgreSQL only; the embedded database has none.",
   },
+  LEDGER_DB_LOCK_TIMEOUT_MS: {
+    meaning:
+      "PostgreSQL's `lock_timeout` on every connection: the longest one statement waits for a row or table lock held by another transaction (a payout batch, a balance checkpoint); past it the statement fails, its transaction rolls back, and the request is answered 503 (`database_timeout`), safe to retry. Keep it below `LEDGER_DB_STATEMENT_TIMEOUT_MS`. PostgreSQL only.",
+  },
   LEDGER_DB_QUERY_TIMEOUT_MS: {
     meaning:
       'The longest the server waits for the answer to one query, by its own clock; past it, 503 (`database_timeout`) and the connection is closed, never reused. `statement_timeout` cannot fire on a database that does not run at all (frozen, paused, cut off); this can. Keep it a little above `LEDGER_DB_STATEMENT_TIMEOUT_MS`, so a merely slow statement is cancelled by PostgreSQL first. With `LEDGER_DB_CONNECT_TIMEOUT_MS` it bounds how long a request waits for a database that stops answering (3 s + 6.5 s by default). PostgreSQL only.',

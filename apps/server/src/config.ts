@@ -11,6 +11,7 @@ import {
   PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT,
   POOL_SIZE_DEFAULT,
   STATEMENT_TIMEOUT_MS_DEFAULT,
+  LOCK_TIMEOUT_MS_DEFAULT,
 } from '@restaurant-ledger/core';
 import { z } from 'zod';
 import {
@@ -95,6 +96,7 @@ export const envSchema = z.object({
   LEDGER_DB_POOL_MAX: integer(1, 1_000, POOL_SIZE_DEFAULT),
   LEDGER_DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, CONNECT_TIMEOUT_MS_DEFAULT),
   LEDGER_DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000, STATEMENT_TIMEOUT_MS_DEFAULT),
+  LEDGER_DB_LOCK_TIMEOUT_MS: integer(100, 3_600_000, LOCK_TIMEOUT_MS_DEFAULT),
   LEDGER_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
   LEDGER_DB_PREPARED_STATEMENTS: z
     .enum(['true', 'false'], { message: 'must be true or false' })
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
           poolSize: vars.LEDGER_DB_POOL_MAX,
           connectTimeoutMs: vars.LEDGER_DB_CONNECT_TIMEOUT_MS,
           statementTimeoutMs: vars.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+          lockTimeoutMs: vars.LEDGER_DB_LOCK_TIMEOUT_MS,
           ...(vars.LEDGER_DB_QUERY_TIMEOUT_MS !== undefined && { queryTimeoutMs: vars.LEDGER_DB_QUERY_TIMEOUT_MS }),
           preparedStatements: vars.LEDGER_DB_PREPARED_STATEMENTS,
         }

@@ -59,6 +59,23 @@ describe('the connection pool', () => {
     expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
   });
 
+  it('gives up a lock wait after LEDGER_DB_LOCK_TIMEOUT_MS, well before the statement timeout, answered as 503 SERVICE_UNAVAILABLE', async () => {
+    const database = await serverPool({ LEDGER_DB_LOCK_TIMEOUT_MS: '200', LEDGER_DB_STATEMENT_TIMEOUT_MS: '60000' });
+    const { rows } = await sql<{ lock_timeout: string }>`SHOW lock_timeout`.execute(database.db);
+    expect(rows[0]?.lock_timeout).toBe('200ms');
+    await sql`INSERT INTO restaurants (id, maturity_days) VALUES ('res_locked', 7) ON CONFLICT DO NOTHING`.execute(testDb.db);
+    // Another transaction holds the row, as a payout batch or an update would.
+    const error = await testDb.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM restaurants WHERE id = 'res_locked' FOR UPDATE`.execute(trx);
+      const started = Date.now();
+      const failed = await sql`UPDATE restaurants SET name = 'x' WHERE id = 'res_locked'`.execute(database.db).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      return failed;
+    });
+    expect((error as { code?: string }).code).toBe('55P03');
+    expect(toLedgerError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'database_timeout' } });
+  });
+
   it('stops waiting for a query after LEDGER_DB_QUERY_TIMEOUT_MS by its own clock (503 database_timeout) and never reuses that connection', async () => {
     // A statement timeout far beyond the query timeout stands in for a server that cannot cancel anything.
     const database = await serverPool({ LEDGER_DB_POOL_MAX: '1', LEDGER_DB_STATEMENT_TIMEOUT_MS: '60000', LEDGER_DB_QUERY_TIMEOUT_MS: '300' });

@@ -55,6 +55,13 @@ export const CONNECT_TIMEOUT_MS_DEFAULT = 3_000;
  */
 export const STATEMENT_TIMEOUT_MS_DEFAULT = 6_000;
 /**
+ * The longest a statement waits for a row or table lock (PostgreSQL's lock_timeout, on every
+ * connection): below the statement timeout, so a request stuck behind another transaction's lock
+ * (a payout batch, a checkpoint) is answered 503 and can be retried, and the wait is reported as a
+ * lock wait (55P03) rather than a slow statement.
+ */
+export const LOCK_TIMEOUT_MS_DEFAULT = 5_000;
+/**
  * The client's query timeout, unless set, is the statement timeout plus this. statement_timeout is
  * enforced by the server and cannot fire when the server does not run at all (its processes frozen,
  * a VM paused, a network that drops packets): then only the client's own clock ends the wait. A

@@ -6,7 +6,7 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import type { Database, LedgerDb } from './database.ts';
 import { PreparingClient } from './prepared-statements.ts';
-import { POOL_SIZE_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT, STATEMENT_TIMEOUT_MS_DEFAULT, QUERY_TIMEOUT_MARGIN_MS, EMBEDDED_LOCK_STALE_MS, EMBEDDED_LOCK_WAIT_MS_DEFAULT } from '../limits.ts';
+import { POOL_SIZE_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT, STATEMENT_TIMEOUT_MS_DEFAULT, LOCK_TIMEOUT_MS_DEFAULT, QUERY_TIMEOUT_MARGIN_MS, EMBEDDED_LOCK_STALE_MS, EMBEDDED_LOCK_WAIT_MS_DEFAULT } from '../limits.ts';
 
 /** node-postgres' message when query_timeout fires; isDatabaseTimeout recognises it. */
 export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
@@ -32,6 +32,7 @@ export type DatabaseTarget =
       poolSize?: number;
       connectTimeoutMs?: number;
       statementTimeoutMs?: number;
+      lockTimeoutMs?: number;
       queryTimeoutMs?: number;
       /**
        * Prepare the hot statements (see PREPARED_MARKER) once per connection; default true. Turn off
@@ -73,6 +74,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase
       connectionTimeoutMillis: target.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
       // Set per session by the server itself, so a runaway query is cancelled whatever the role's defaults.
       statement_timeout: statementTimeoutMs,
+      lock_timeout: target.lockTimeoutMs ?? LOCK_TIMEOUT_MS_DEFAULT,
       // Enforced by the client: see QUERY_TIMEOUT_MARGIN_MS.
       query_timeout: target.queryTimeoutMs ?? statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       application_name: APPLICATION_NAME,
