@@ -70,3 +70,9 @@ export const webhookProcedure = publicProcedure.use(async ({ ctx, next, getRawIn
   // The body as the processor sent it, before defaults: stored beside the parsed event.
   return next({ ctx: { rawPayload: await getRawInput() } });
 });
+
+/** 201 for what a call created, 200 for a replay (`idempotent: true`) of one it created before. */
+export function createdUnlessReplay<T extends { idempotent: boolean }>(ctx: RequestContext, result: T): T {
+  if (!result.idempotent) ctx.response.status = 201;
+  return result;
+}

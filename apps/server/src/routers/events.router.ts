@@ -9,7 +9,7 @@ import {
 import { toLedgerError } from '../errors.ts';
 import { eventBatchResultSchema, toBatchResult } from '../event-batch-result.ts';
 import { countBatchOutcomes, eventOutcomeOfError } from '../metrics.ts';
-import { router, webhookProcedure } from '../trpc.ts';
+import { router, webhookProcedure, createdUnlessReplay } from '../trpc.ts';
 
 /**
  * Counts each event's outcome by type, input validation failures included (this runs before the
@@ -50,11 +50,7 @@ export const eventsRouter = router({
     })
     .input(processorEventInputSchema)
     .output(ingestResultSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await ingestEvent(ctx, input, ctx.rawPayload);
-      if (!result.idempotent) ctx.response.status = 201;
-      return result;
-    }),
+    .mutation(async ({ ctx, input }) => createdUnlessReplay(ctx, await ingestEvent(ctx, input, ctx.rawPayload))),
 
   ingestBatch: webhookProcedure
     .meta({

@@ -7,7 +7,7 @@ import {
   reconciliationSchema,
   SETTLEMENT_REPORT_HEADER,
 } from '@restaurant-ledger/core';
-import { authedProcedure, router } from '../trpc.ts';
+import { authedProcedure, router, createdUnlessReplay } from '../trpc.ts';
 
 export const reconciliationsRouter = router({
   import: authedProcedure
@@ -34,11 +34,7 @@ export const reconciliationsRouter = router({
     })
     .input(importReconciliationInputSchema)
     .output(importReconciliationResultSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await importReconciliation(ctx, input.csv);
-      if (!result.idempotent) ctx.response.status = 201;
-      return result;
-    }),
+    .mutation(async ({ ctx, input }) => createdUnlessReplay(ctx, await importReconciliation(ctx, input.csv))),
 
   get: authedProcedure
     .meta({
