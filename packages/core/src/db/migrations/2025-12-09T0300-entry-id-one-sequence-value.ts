@@ -46,6 +46,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // Kysely<any> on purpose: a migration must not depend on today's table types.
 export async function down(db: Kysely<any>): Promise<void> {
+  // The 2025-12-05 trigger body again, written out: a migration never imports another's code.
   await sql`
     CREATE OR REPLACE FUNCTION ledger_entries_ordered_id() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
