@@ -39,7 +39,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestContext(deps.logger, deps.checks.metrics));
-  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger);
+  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger, deps.ledger.db);
 
   app.get('/health', (req, res) => {
     respond(res, requestState(req).id, { status: 200, data: { status: 'ok' } });
@@ -119,7 +119,7 @@ function metricsRoute(checks: EdgeChecks): RequestHandler {
   return async (req, res, next) => {
     try {
       checks.checkApiKey(req.headers);
-      res.type(checks.metrics.registry.contentType).send(await checks.metrics.registry.metrics());
+      res.type(checks.metrics.registry.contentType).send(await checks.metrics.scrape());
     } catch (error) {
       next(error);
     }

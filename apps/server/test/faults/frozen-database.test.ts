@@ -37,6 +37,11 @@ beforeAll(async () => {
       LEDGER_DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       LEDGER_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       LEDGER_DB_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+      // Rate limits on (the rig turns them off), high enough never to refuse: their counters live in
+      // the frozen database too, and a claim that cannot be answered must end in the same bounded 503.
+      // Slices of 1,000 requests: several claims fall inside the freeze.
+      LEDGER_RATE_LIMIT_PER_IP: '100000',
+      LEDGER_WEBHOOK_RATE_LIMIT_PER_IP: '100000',
     },
   });
 }, 90_000);
