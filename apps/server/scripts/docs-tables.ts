@@ -43,6 +43,8 @@ interface JsonSchemaField {
   minimum?: number;
   maximum?: number;
   enum?: readonly unknown[];
+  const?: unknown;
+  anyOf?: readonly JsonSchemaField[];
   format?: string;
 }
 
@@ -50,6 +52,8 @@ interface JsonSchemaField {
 function accepted(field: JsonSchemaField | undefined): string {
   if (field === undefined) return '';
   if (field.enum !== undefined) return field.enum.map((value) => `\`${String(value)}\``).join(', ');
+  if (field.const !== undefined) return field.const === '' ? '' : `\`${String(field.const)}\``;
+  if (field.anyOf !== undefined) return field.anyOf.map(accepted).filter((text) => text !== '').join(' or ');
   if (field.type === 'integer') return `${String(field.minimum)}–${String(field.maximum)}`;
   if (field.format === 'uri') return 'a URL';
   return '';

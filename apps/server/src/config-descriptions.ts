@@ -91,5 +91,9 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
   LEDGER_SHUTDOWN_TIMEOUT_MS: {
     meaning: 'On SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are closed.',
   },
+  LEDGER_WORKERS: {
+    meaning:
+      'HTTP server processes. `1` serves from the process you start; `2` or more (or `auto`: one per core) start that many node:cluster workers sharing `PORT`, with migrations run once by the primary first. Each worker has its own pool, so the database sees up to `LEDGER_WORKERS` × `LEDGER_DB_POOL_MAX` connections. PostgreSQL only: with the embedded database, `auto` means 1 and a larger number is refused ([scaling](scaling.md#workers)).',
+  },
   LOG_LEVEL: { meaning: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.' },
 };

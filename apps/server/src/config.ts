@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
   CHECKPOINT_AFTER_ENTRIES_DEFAULT,
@@ -25,6 +26,8 @@ import {
   RATE_LIMIT_WINDOW_MS_DEFAULT,
   READY_TIMEOUT_MS_DEFAULT,
   SHUTDOWN_TIMEOUT_MS_DEFAULT,
+  WORKERS_DEFAULT,
+  WORKERS_MAX,
 } from './edge-limits.ts';
 
 export interface ServerConfig {
@@ -44,6 +47,8 @@ export interface ServerConfig {
   /** Express's `trust proxy`: which X-Forwarded-For hops to believe when reading the client IP. */
   trustProxy: boolean | number | string;
   shutdownTimeoutMs: number;
+  /** HTTP server processes (docs/scaling.md#workers): 1 serves in this process; more fork node:cluster workers. */
+  workers: number;
   production: boolean;
 }
 
@@ -104,6 +109,7 @@ export const envSchema = z.object({
     .transform((value) => value === 'true'),
   LEDGER_READY_TIMEOUT_MS: integer(100, 60_000, READY_TIMEOUT_MS_DEFAULT),
   LEDGER_SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, SHUTDOWN_TIMEOUT_MS_DEFAULT),
+  LEDGER_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(WORKERS_MAX)]).default(WORKERS_DEFAULT),
 });
 
 /** Every environment variable the server reads (LOG_LEVEL is read by the logger). */
@@ -138,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
   if (vars.LEDGER_WEBHOOK_SECRET.length === 0) {
     warnings.push('LEDGER_WEBHOOK_SECRET is not set: unsigned webhooks are accepted');
   }
+  const workers = workerCount(vars.LEDGER_WORKERS, vars.DATABASE_URL !== undefined, warnings);
   const database: DatabaseTarget =
     vars.DATABASE_URL !== undefined
       ? {
@@ -180,8 +187,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
       },
       trustProxy: vars.LEDGER_TRUST_PROXY,
       shutdownTimeoutMs: vars.LEDGER_SHUTDOWN_TIMEOUT_MS,
+      workers,
       production,
     },
     warnings,
   };
+}
+
+/**
+ * LEDGER_WORKERS as a count: `auto` is every core this process may use. The embedded database is
+ * one session inside one process, so it serves from one process: `auto` falls back to 1 (with a
+ * warning), and an explicit count above 1 is refused.
+ */
+function workerCount(setting: number | 'auto', postgres: boolean, warnings: string[]): number {
+  if (postgres) return setting === 'auto' ? Math.min(availableParallelism(), WORKERS_MAX) : setting;
+  if (setting === 'auto') {
+    warnings.push('LEDGER_WORKERS=auto: the embedded database serves from one process; set DATABASE_URL to use every core');
+    return 1;
+  }
+  if (setting > 1) {
+    throw new ConfigError(`LEDGER_WORKERS=${setting} needs DATABASE_URL: the embedded database is one session in one process`);
+  }
+  return 1;
 }

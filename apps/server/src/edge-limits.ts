@@ -17,10 +17,28 @@ export const RATE_LIMIT_PER_API_KEY_DEFAULT = 600;
 export const RATE_LIMIT_PER_IP_DEFAULT = 1_200;
 /** Requests per window from one IP address on the webhook routes: processors retry in bursts. */
 export const RATE_LIMIT_WEBHOOK_PER_IP_DEFAULT = 6_000;
+/**
+ * A server claims a client's budget from the shared counter (PostgreSQL) in slices of limit / this,
+ * at least 1 request: about this many claim statements per client and window at full rate, over all
+ * servers. The limit holds exactly across servers; each server may end a window holding up to one
+ * slice unspent, so a client may be refused up to (servers × slice) requests before the limit.
+ */
+export const RATE_LIMIT_CLAIM_SLICES = 100;
 /** How long /ready waits for the database before it answers 503. */
 export const READY_TIMEOUT_MS_DEFAULT = 2_000;
 /** How long a graceful shutdown waits for requests in flight before it closes their connections. */
 export const SHUTDOWN_TIMEOUT_MS_DEFAULT = 10_000;
+/**
+ * HTTP server processes: 1 serves from the one process started (no cluster); more start that many
+ * node:cluster workers sharing the port, each with its own database pool.
+ */
+export const WORKERS_DEFAULT = 1;
+/** The most workers LEDGER_WORKERS may ask for: each opens up to LEDGER_DB_POOL_MAX connections of its own. */
+export const WORKERS_MAX = 64;
+/** How long a worker's /metrics waits for the primary to gather every worker's metrics (prom-client gives up after 5 s). */
+export const CLUSTER_METRICS_TIMEOUT_MS = 6_000;
+/** How long the primary waits before it replaces a worker that died after it had started serving. */
+export const WORKER_RESTART_DELAY_MS = 1_000;
 
 export interface RateLimits {
   windowMs: number;

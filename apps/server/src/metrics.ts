@@ -28,6 +28,11 @@ const LATENCY_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 
 export interface LedgerMetrics {
   readonly registry: Registry;
+  /**
+   * What GET /metrics answers, in `registry.contentType`: this process's metrics, or in a cluster
+   * worker every worker's, summed by the primary (docs/scaling.md#workers).
+   */
+  scrape(): Promise<string>;
   eventOutcome(eventType: unknown, outcome: EventOutcome): void;
   payoutRunSettled(outcome: PayoutRunOutcome): void;
   /** `route` is a template (`/v1/payouts/{payout_id}`), never a raw URL: label values stay few. */
@@ -39,7 +44,7 @@ export interface LedgerMetrics {
  * Every label takes a small, fixed set of values: event types outside the known ones count as
  * `unknown`, routes are templates.
  */
-export function createMetrics(poolStats: () => PoolStats): LedgerMetrics {
+export function createMetrics(poolStats: () => PoolStats, options: { share?: (registry: Registry) => () => Promise<string> } = {}): LedgerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const events = new Counter({
@@ -78,6 +83,7 @@ export function createMetrics(poolStats: () => PoolStats): LedgerMetrics {
   const knownTypes: ReadonlySet<unknown> = new Set(INGESTIBLE_EVENT_TYPES);
   return {
     registry,
+    scrape: options.share?.(registry) ?? (() => registry.metrics()),
     eventOutcome: (eventType, outcome) => events.inc({ event_type: knownTypes.has(eventType) ? String(eventType) : 'unknown', outcome }),
     payoutRunSettled: (outcome) => payoutRuns.inc({ outcome }),
     requestFinished: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),

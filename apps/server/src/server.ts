@@ -12,6 +12,7 @@ import {
   systemClock,
 } from '@restaurant-ledger/core';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createApiKeyCheck, createInternalIngestCheck, createWebhookCheck } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { answerClientErrorsInEnvelope } from './http/client-errors.ts';
@@ -34,16 +35,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Bring the schema up to date first (default true); a cluster's workers leave it to the primary. */
+  migrate?: boolean;
+  /**
+   * Called once with the metrics registry; returns what /metrics answers (default: this process's
+   * metrics). A cluster worker hands its registry to the primary and answers every worker's sum.
+   */
+  shareMetrics?: (registry: Registry) => () => Promise<string>;
+}
+
 /** Opens the database, migrates it, and serves HTTP until close(). */
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const database = await openDatabase(config.database);
-  await migrateToLatest(database.db);
+  if (options.migrate !== false) await migrateToLatest(database.db);
   const base: LedgerContext = { db: database.db, clock: systemClock, defaultMaturityDays: config.defaultMaturityDays };
   const checkpointer = startBalanceCheckpointer(base, {
     onError: (error) => logger.warn({ err: error }, 'balance checkpoint not written; balances stay exact, a later read asks again'),
   });
   const ledger: LedgerContext = { ...base, balanceCheckpoints: checkpointer, checkpointAfterEntries: config.checkpointAfterEntries };
-  const metrics = createMetrics(database.poolStats);
+  const metrics = createMetrics(database.poolStats, options.shareMetrics === undefined ? {} : { share: options.shareMetrics });
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = startPayoutWorker(ledger, {
     owner,

@@ -7,6 +7,7 @@ import { DOMAIN_EXAMPLE_EVENT } from '../src/events/example-event.ts';
 import * as ledger from '../src/ledger/ledger-entry.repository.ts';
 import * as payoutRuns from '../src/payouts/payout-run.repository.ts';
 import * as payouts from '../src/payouts/payout.repository.ts';
+import * as rateLimits from '../src/rate-limits/rate-limit.repository.ts';
 import * as reconciliations from '../src/reconciliations/reconciliation.repository.ts';
 import * as reports from '../src/reports/reports.repository.ts';
 import * as restaurants from '../src/restaurants/restaurant.repository.ts';
@@ -109,6 +110,10 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     findPayoutPage: (db) => payouts.findPayoutPage(db, { restaurant_id: 'res_001', currency: 'PEN', status: 'paid', afterId: '10' }, 50),
     findPayoutItems: (db) => payouts.findPayoutItems(db, ['1', '2']),
     findPayoutDeficits: (db) => payouts.findPayoutDeficits(db, ['1', '2']),
+  },
+  'rate-limit': {
+    claimRateLimit: (db) => rateLimits.claimRateLimit(db, { scope: 'webhook_ip', clientKey: '203.0.113.7', limit: 6000, want: 60, windowMs: 60_000 }),
+    deleteEndedRateLimitWindows: (db) => rateLimits.deleteEndedRateLimitWindows(db),
   },
   reconciliation: {
     findReconciliation: (db) => reconciliations.findReconciliation(db, '1'),

@@ -61,3 +61,4 @@ export * from './reconciliations/reconciliation.schema.ts';
 export { getReconciliation, importReconciliation } from './reconciliations/reconciliation.service.ts';
 export { decodeSettlementReport } from './reconciliations/settlement-report.ts';
 export { REPORT_TYPE_OF_ENTRY } from './reconciliations/report-item-types.ts';
+export { claimRateLimit, deleteEndedRateLimitWindows, type RateLimitClaim, type RateLimitClaimRequest } from './rate-limits/rate-limit.repository.ts';

@@ -40,7 +40,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestContext(deps.logger, deps.checks.metrics));
-  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger);
+  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger, deps.ledger.db);
   // What every REST route with a body runs before its procedure, in this order.
   const bodyChecks = [contentTypeGuard, csvBody(deps.limits), jsonBody(deps.limits), checkBodyShape, checkBodyNames];
   // The processor's webhook first, past everything else: the same checks, fewer hands (webhook-route.ts).
@@ -120,7 +120,7 @@ function metricsRoute(checks: EdgeChecks): RequestHandler {
   return async (req, res, next) => {
     try {
       checks.checkApiKey(req.headers);
-      res.type(checks.metrics.registry.contentType).send(await checks.metrics.registry.metrics());
+      res.type(checks.metrics.registry.contentType).send(await checks.metrics.scrape());
     } catch (error) {
       next(error);
     }

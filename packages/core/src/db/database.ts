@@ -158,6 +158,16 @@ export interface ReconciliationsTable {
   created_at: CreatedAt;
 }
 
+/** Shared rate-limit counters (UNLOGGED); written by rate-limits/rate-limit.repository.ts only. */
+export interface RateLimitWindowsTable {
+  scope: string;
+  client_key: string;
+  window_start: ColumnType<Date, string, never>;
+  window_end: ColumnType<Date, string, never>;
+  claimed: Int8;
+  last_claim: Int8;
+}
+
 export interface Database {
   restaurants: RestaurantsTable;
   processor_events: ProcessorEventsTable;
@@ -168,6 +178,7 @@ export interface Database {
   balance_checkpoints: BalanceCheckpointsTable;
   disputes: DisputesTable;
   reconciliations: ReconciliationsTable;
+  rate_limit_windows: RateLimitWindowsTable;
 }
 
 export type LedgerDb = Kysely<Database>;

@@ -11,6 +11,8 @@ import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-regi
 import * as disputes from './migrations/2025-12-08T0000-disputes.ts';
 import * as restaurantSettlementSettings from './migrations/2025-12-08T0100-restaurant-settlement-settings.ts';
 import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.ts';
+import * as entryIdOneSequenceValue from './migrations/2025-12-09T0300-entry-id-one-sequence-value.ts';
+import * as rateLimitWindows from './migrations/2025-12-09T0310-rate-limit-windows.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +27,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-08T0000-disputes': disputes,
   '2025-12-08T0100-restaurant-settlement-settings': restaurantSettlementSettings,
   '2025-12-08T0200-reconciliations': reconciliations,
+  '2025-12-09T0300-entry-id-one-sequence-value': entryIdOneSequenceValue,
+  '2025-12-09T0310-rate-limit-windows': rateLimitWindows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,0 +1,13 @@
+-- One rate-limit claim per transaction: claimRateLimit (packages/core/sql/rate-limit.repository.sql)
+-- as a server sends it when its slice of a client's budget runs out, here for ONE hot client (every
+-- pgbench client claims on the same row, as every server does for one processor's IP) and ONE
+-- request per claim, the worst case: what the rate limit would cost if it took a statement per
+-- request. The limit (10^9) is never reached, so every claim grants. Run it -M prepared, as the
+-- service prepares it. bench/src/rate-limit-cost.ts runs it beside the single-event ceiling.
+-- snapshots: rate-limit.repository.sql@5ddb99a474ee
+-- @statement rate-limit.repository.sql claimRateLimit
+-- @$1 ('webhook_ip')
+-- @$2 ('203.0.113.7')
+-- @$3 (1)
+-- @$4 (1000000000)
+-- @$5 (60000)
