@@ -31,10 +31,17 @@ const MIGRATIONS: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** Brings the schema to the named migration, up or down (a test of one migration starts just before it). */
+export async function migrateTo(db: LedgerDb, migrationName: string): Promise<MigrationResultSet> {
+  return throwOnError(await new Migrator({ db, provider }).migrateTo(migrationName));
+}
+
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: LedgerDb): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider });
-  const result = await migrator.migrateToLatest();
+  return throwOnError(await new Migrator({ db, provider }).migrateToLatest());
+}
+
+function throwOnError(result: MigrationResultSet): MigrationResultSet {
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed`, { cause: result.error });
