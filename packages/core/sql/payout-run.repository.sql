@@ -42,6 +42,7 @@ SELECT COALESCE(pg_sequence_last_value('ledger_entries_id_seq'), 0)::text AS wat
 -- ledgerWatermark
 DO $$
         BEGIN
+          PERFORM set_config('lock_timeout', '2000ms', true);
           FOR bucket IN 0..63 LOOP
             PERFORM pg_advisory_lock(1279608903, bucket);
             PERFORM pg_advisory_unlock(1279608903, bucket);

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { getPayoutRun, ingestEvent, integrityReport, type LedgerContext, listPayouts, requestPayoutRun, workNextPayoutRun } from '../src/index.ts';
 import { claimPayoutRun, ledgerWatermark, payChunk, settlePayoutRun } from '../src/payouts/payout-run.repository.ts';
+import { PAYOUT_WATERMARK_WAIT_MS } from '../src/limits.ts';
 import { chargeEvent, settlementLinks, suiteDatabase } from './support/index.ts';
 
 const NOW = '2026-02-01T12:00:00Z';
@@ -146,29 +147,34 @@ describe('payout runs under concurrent connections', () => {
     expect(await entriesSettledTwice('ARS')).toEqual([]);
   });
 
-  it('waits for an entry whose insert is in flight when the run starts, and pays it', async () => {
-    await ingestEvent(suite.ctx, chargeEvent({ event_id: 'fl_c1', restaurant_id: 'res_fl', currency: 'CLP', occurred_at: '2026-01-01T00:00:00Z', amount: 5000, fee: 0 }), {});
+  /** A refund of 700 inserted (its id drawn) and not committed until `release`, as an ingestion in progress holds it. */
+  async function refundInFlight(restaurant: string, currency: string): Promise<{ release: () => void; committed: Promise<void> }> {
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let insertedRefund = (): void => undefined;
     const refundInserted = new Promise<void>((resolve) => (insertedRefund = resolve));
-    // A refund inserted (its id drawn) and not yet committed, as an ingestion in progress holds it.
-    const ingestion = suite.testDb
+    const committed = suite.testDb
       .openPool(1)
       .transaction()
       .execute(async (trx) => {
         await sql`
           WITH event AS (
             INSERT INTO processor_events (event_id, event_type, restaurant_id, currency, amount_minor, fee_minor, occurred_at, raw_payload)
-            VALUES ('fl_r1', 'refund_succeeded', 'res_fl', 'CLP', 700, 0, '2026-01-05T00:00:00Z', '{}')
+            VALUES (${`${restaurant}_r1`}, 'refund_succeeded', ${restaurant}, ${currency}, 700, 0, '2026-01-05T00:00:00Z', '{}')
             RETURNING id
           )
           INSERT INTO ledger_entries (processor_event_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-          SELECT id, 'res_fl', 'CLP', 'refund', -700, '2026-01-05T00:00:00Z', '2026-01-05T00:00:00Z' FROM event`.execute(trx);
+          SELECT id, ${restaurant}, ${currency}, 'refund', -700, '2026-01-05T00:00:00Z', '2026-01-05T00:00:00Z' FROM event`.execute(trx);
         insertedRefund();
         await gate;
       });
     await refundInserted;
+    return { release, committed };
+  }
+
+  it('waits for an entry whose insert is in flight when the run starts, and pays it', async () => {
+    await ingestEvent(suite.ctx, chargeEvent({ event_id: 'fl_c1', restaurant_id: 'res_fl', currency: 'CLP', occurred_at: '2026-01-01T00:00:00Z', amount: 5000, fee: 0 }), {});
+    const ingestion = await refundInFlight('res_fl', 'CLP');
     await requestPayoutRun(suite.ctx, { currency: 'CLP', as_of: '2026-01-10', min_amount: 0 });
     let finished = false;
     const run = workToEnd(worker(), 'waiter').then(() => {
@@ -176,11 +182,29 @@ describe('payout runs under concurrent connections', () => {
     });
     await sleep(300);
     expect(finished).toBe(false);
-    release();
-    await ingestion;
+    ingestion.release();
+    await ingestion.committed;
     await run;
     const [payout] = (await listPayouts(suite.ctx, { restaurant_id: 'res_fl', currency: 'CLP', limit: 10 })).items;
     expect(payout).toMatchObject({ amount: 4300, items: [{ type: 'refund', amount: -700 }, { type: 'sale', amount: 5000 }] });
     expect((await integrityReport(suite.ctx)).items).toEqual([]);
+  });
+
+  it('gives up waiting after PAYOUT_WATERMARK_WAIT_MS, puts the run back in the queue, and pays on the next attempt', async () => {
+    await ingestEvent(suite.ctx, chargeEvent({ event_id: 'st_c1', restaurant_id: 'res_st', currency: 'COP', occurred_at: '2026-01-01T00:00:00Z', amount: 5000, fee: 0 }), {});
+    const ingestion = await refundInFlight('res_st', 'COP');
+    const run = await requestPayoutRun(suite.ctx, { currency: 'COP', as_of: '2026-01-10', min_amount: 0 });
+    const startedMs = Date.now();
+    await expect(workNextPayoutRun(worker(), { owner: 'impatient' })).rejects.toThrow(/lock timeout/);
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(PAYOUT_WATERMARK_WAIT_MS);
+    expect(await getPayoutRun(suite.ctx, run.run_id)).toMatchObject({ status: 'queued', attempts: 1, created: 0, last_error: expect.stringMatching(/lock timeout/) });
+    // The attempt that gave up left no lock behind: inserts go on.
+    await ingestEvent(suite.ctx, chargeEvent({ event_id: 'st_c2', restaurant_id: 'res_st_other', currency: 'COP', occurred_at: '2026-01-01T00:00:00Z', amount: 100, fee: 0 }), {});
+    ingestion.release();
+    await ingestion.committed;
+    await workToEnd(worker(), 'patient');
+    expect(await getPayoutRun(suite.ctx, run.run_id)).toMatchObject({ status: 'completed', created: 2 });
+    const [payout] = (await listPayouts(suite.ctx, { restaurant_id: 'res_st', currency: 'COP', limit: 10 })).items;
+    expect(payout?.amount).toBe(4300);
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { Int8Value } from '../db/int8.ts';
+import { PAYOUT_WATERMARK_WAIT_MS } from '../limits.ts';
 import { payoutDecisions, type PayoutTerms } from './payout-eligibility.repository.ts';
 import { PAYOUT_SKIP_REASONS, type PayoutSkipReason } from './payout.schema.ts';
 
@@ -101,8 +102,11 @@ const INSERT_LOCK_BUCKETS = 64;
  * sequence's last value, then takes and at once releases each bucket's exclusive lock, one at a
  * time: each wait ends when the inserts that hold the bucket, among them any that drew an id up to
  * the watermark, have ended. Never two locks held at once, so it cannot deadlock with an insert;
- * an insert waits at most for the inserts in flight on its bucket. Session locks outlive an error,
- * so on one they are all released before the connection goes back to the pool.
+ * an insert waits at most for the inserts in flight on its bucket, and each wait here is bounded by
+ * PAYOUT_WATERMARK_WAIT_MS (an insert transaction left open would otherwise stall its bucket behind
+ * it). Session locks outlive an error, so on one they are all released before the connection goes
+ * back to the pool.
+ * @throws DatabaseError 55P03 when a bucket stays held past PAYOUT_WATERMARK_WAIT_MS
  * @throws Error when the id sequence caches values (a cached id could be drawn later below the watermark)
  */
 export async function ledgerWatermark(db: LedgerDb): Promise<string> {
@@ -114,6 +118,7 @@ export async function ledgerWatermark(db: LedgerDb): Promise<string> {
       await sql`
         DO $$
         BEGIN
+          PERFORM set_config('lock_timeout', ${sql.lit(`${PAYOUT_WATERMARK_WAIT_MS}ms`)}, true);
           FOR bucket IN 0..${sql.lit(INSERT_LOCK_BUCKETS - 1)} LOOP
             PERFORM pg_advisory_lock(${sql.lit(INSERT_LOCK_NAMESPACE)}, bucket);
             PERFORM pg_advisory_unlock(${sql.lit(INSERT_LOCK_NAMESPACE)}, bucket);
