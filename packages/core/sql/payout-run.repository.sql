@@ -54,15 +54,15 @@ DO $$
 WITH run AS (
       SELECT cursor_restaurant_id, restaurant_id FROM payout_runs
       WHERE id = $1 AND lease_owner = $2 AND status = 'running'
-    ), batch AS (
-      -- The cursor as a scalar: restaurants are then read in id order from it, and the reading stops at the limit.
-      SELECT r.id FROM restaurants r
-      WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
-        AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
-        AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $3)
-      ORDER BY r.id
-      LIMIT $4
-    ), decisions AS MATERIALIZED (
+    ),
+    batch AS (
+  SELECT r.id FROM restaurants r
+  WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
+    AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
+    AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $3)
+  ORDER BY r.id
+  LIMIT $4),
+    decisions AS MATERIALIZED (
     SELECT r.id AS restaurant_id, COALESCE(u.amount, 0) AS amount,
       CASE
         WHEN b.same_as_of THEN 'already_paid_for_as_of'
@@ -110,8 +110,8 @@ WITH run AS (
       WHERE p.restaurant_id = r.id AND p.currency = $17
         AND (p.as_of = $18::date OR p.cutoff > $19::timestamptz OR p.status IN ('created', 'processing'))
     ) b
-    WHERE r.id IN (SELECT id FROM batch)
-    ), created AS (
+    WHERE r.id IN (SELECT id FROM batch)),
+    created AS (
       INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
         prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
       SELECT restaurant_id, $20, amount, $21::date, $22::timestamptz, $23::bigint, $24::timestamptz,
@@ -119,27 +119,28 @@ WITH run AS (
       FROM decisions WHERE skip_reason IS NULL
       ORDER BY restaurant_id
       RETURNING id, restaurant_id, amount_minor
-    ), payout_entries AS (
+    ),
+    payout_entries AS (
       INSERT INTO ledger_entries (payout_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
       SELECT id, restaurant_id, $25, 'payout', -amount_minor, $26::timestamptz, $27::timestamptz
       FROM created
       ORDER BY id
       RETURNING payout_id
-    ), progress AS (
-      UPDATE payout_runs SET
-        cursor_restaurant_id = (SELECT MAX(id) FROM batch),
-        lease_expires_at = $28::timestamptz + make_interval(secs => $29),
-        created_count = created_count + (SELECT count(*) FROM created),
-        skipped_below_min_amount = skipped_below_min_amount + (SELECT count(*) FROM decisions WHERE skip_reason = $30),
-        skipped_not_positive = skipped_not_positive + (SELECT count(*) FROM decisions WHERE skip_reason = $31),
-        skipped_open_payout = skipped_open_payout + (SELECT count(*) FROM decisions WHERE skip_reason = $32),
-        skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + (SELECT count(*) FROM decisions WHERE skip_reason = $33),
-        skipped_later_payout_exists = skipped_later_payout_exists + (SELECT count(*) FROM decisions WHERE skip_reason = $34),
-        skipped_amount_out_of_range = skipped_amount_out_of_range + (SELECT count(*) FROM decisions WHERE skip_reason = $35),
-        skipped_below_payout_minimum = skipped_below_payout_minimum + (SELECT count(*) FROM decisions WHERE skip_reason = $36)
-      WHERE id = $37 AND lease_owner = $38 AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
-      RETURNING cursor_restaurant_id
-    )
+    ),
+    progress AS (
+    UPDATE payout_runs SET
+      cursor_restaurant_id = (SELECT MAX(id) FROM batch),
+      lease_expires_at = $28::timestamptz + make_interval(secs => $29),
+      created_count = created_count + (SELECT count(*) FROM created),
+      skipped_below_min_amount = skipped_below_min_amount + (SELECT count(*) FROM decisions WHERE skip_reason = $30),
+      skipped_not_positive = skipped_not_positive + (SELECT count(*) FROM decisions WHERE skip_reason = $31),
+      skipped_open_payout = skipped_open_payout + (SELECT count(*) FROM decisions WHERE skip_reason = $32),
+      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + (SELECT count(*) FROM decisions WHERE skip_reason = $33),
+      skipped_later_payout_exists = skipped_later_payout_exists + (SELECT count(*) FROM decisions WHERE skip_reason = $34),
+      skipped_amount_out_of_range = skipped_amount_out_of_range + (SELECT count(*) FROM decisions WHERE skip_reason = $35),
+      skipped_below_payout_minimum = skipped_below_payout_minimum + (SELECT count(*) FROM decisions WHERE skip_reason = $36)
+    WHERE id = $37 AND lease_owner = $38 AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
+    RETURNING cursor_restaurant_id)
     SELECT
       EXISTS (SELECT 1 FROM run) AS lease_held,
       (SELECT cursor_restaurant_id FROM progress) AS cursor,

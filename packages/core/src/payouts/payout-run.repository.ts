@@ -165,32 +165,51 @@ export interface ChunkOutcome {
 }
 
 /**
- * One chunk of a run in one statement: the next `batchSize` restaurants after the run's cursor with
- * an entry in the currency, the eligibility rule's decision for each, a payout (recording its
- * frontier and the one it follows) and its -amount payout entry for each restaurant paid, and the
- * run's progress (cursor, counts, lease), all from one snapshot. Nothing is written unless `owner`
- * holds the run. Returns what was decided and made, for the caller to check before it commits.
+ * The next `batchSize` restaurants after the run's cursor (only its own restaurant for a scheduled
+ * run) that have an entry in the currency. Reads the `run` CTE; the cursor is a scalar, so
+ * restaurants are read in id order from it and the reading stops at the limit.
  */
-export async function payChunk(trx: LedgerTransaction, chunk: PayoutChunk): Promise<ChunkOutcome> {
-  const { terms } = chunk;
+const nextBatch = (chunk: PayoutChunk) => sql`
+  SELECT r.id FROM restaurants r
+  WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
+    AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
+    AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${chunk.terms.currency})
+  ORDER BY r.id
+  LIMIT ${chunk.batchSize}`;
+
+/** The run's progress after the batch (cursor, counts) and its renewed lease, if `owner` still holds it. */
+const recordProgress = (chunk: PayoutChunk) => {
   const counters = PAYOUT_SKIP_REASONS.map(
     (reason) => sql`${skipCounter(reason)} = ${skipCounter(reason)} + (SELECT count(*) FROM decisions WHERE skip_reason = ${reason})`,
   );
+  return sql`
+    UPDATE payout_runs SET
+      cursor_restaurant_id = (SELECT MAX(id) FROM batch),
+      lease_expires_at = ${chunk.now}::timestamptz + make_interval(secs => ${chunk.leaseMs / 1000}),
+      created_count = created_count + (SELECT count(*) FROM created),
+      ${sql.join(counters, sql`,
+      `)}
+    WHERE id = ${chunk.runId} AND lease_owner = ${chunk.owner} AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
+    RETURNING cursor_restaurant_id`;
+};
+
+/**
+ * One chunk of a run in one statement: the next restaurants (nextBatch), the eligibility rule's
+ * decision for each, a payout (recording its frontier and the one it follows) and its -amount
+ * payout entry for each restaurant paid, and the run's progress (recordProgress), all from one
+ * snapshot. Nothing is written unless `owner` holds the run. Returns what was decided and made, for
+ * the caller to check before it commits.
+ */
+export async function payChunk(trx: LedgerTransaction, chunk: PayoutChunk): Promise<ChunkOutcome> {
+  const { terms } = chunk;
   const { rows } = await sql<ChunkOutcome>`
     WITH run AS (
       SELECT cursor_restaurant_id, restaurant_id FROM payout_runs
       WHERE id = ${chunk.runId} AND lease_owner = ${chunk.owner} AND status = 'running'
-    ), batch AS (
-      -- The cursor as a scalar: restaurants are then read in id order from it, and the reading stops at the limit.
-      SELECT r.id FROM restaurants r
-      WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
-        AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
-        AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${terms.currency})
-      ORDER BY r.id
-      LIMIT ${chunk.batchSize}
-    ), decisions AS MATERIALIZED (
-      ${payoutDecisions({ idsFrom: sql`SELECT id FROM batch` }, terms, sql`${chunk.watermark}`)}
-    ), created AS (
+    ),
+    batch AS (${nextBatch(chunk)}),
+    decisions AS MATERIALIZED (${payoutDecisions({ idsFrom: sql`SELECT id FROM batch` }, terms, sql`${chunk.watermark}`)}),
+    created AS (
       INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
         prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
       SELECT restaurant_id, ${terms.currency}, amount, ${terms.as_of}::date, ${terms.cutoff}::timestamptz, ${chunk.runId}::bigint, ${chunk.now}::timestamptz,
@@ -198,22 +217,15 @@ export async function payChunk(trx: LedgerTransaction, chunk: PayoutChunk): Prom
       FROM decisions WHERE skip_reason IS NULL
       ORDER BY restaurant_id
       RETURNING id, restaurant_id, amount_minor
-    ), payout_entries AS (
+    ),
+    payout_entries AS (
       INSERT INTO ledger_entries (payout_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
       SELECT id, restaurant_id, ${terms.currency}, 'payout', -amount_minor, ${chunk.now}::timestamptz, ${chunk.now}::timestamptz
       FROM created
       ORDER BY id
       RETURNING payout_id
-    ), progress AS (
-      UPDATE payout_runs SET
-        cursor_restaurant_id = (SELECT MAX(id) FROM batch),
-        lease_expires_at = ${chunk.now}::timestamptz + make_interval(secs => ${chunk.leaseMs / 1000}),
-        created_count = created_count + (SELECT count(*) FROM created),
-        ${sql.join(counters, sql`,
-        `)}
-      WHERE id = ${chunk.runId} AND lease_owner = ${chunk.owner} AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
-      RETURNING cursor_restaurant_id
-    )
+    ),
+    progress AS (${recordProgress(chunk)})
     SELECT
       EXISTS (SELECT 1 FROM run) AS lease_held,
       (SELECT cursor_restaurant_id FROM progress) AS cursor,
