@@ -71,9 +71,15 @@ ORDER BY rank, restaurant_id;
 -- eligibility rule itself (payoutDecisions in packages/core/src/payouts/payout-eligibility.repository.ts):
 -- payout runs decide each batch of restaurants with it, and Q3 applies it to every restaurant and
 -- keeps those with no reason to skip. Per restaurant:
---   u: the amount, the sum of entries that occurred and matured by the cutoff $3, other than payout
---      entries, that no payout has settled yet (anti-join on payout_settlements); and the sum of
---      their absolute values (each entry type has one sign, so this is the items' gross);
+--   latest: its last payout in the currency, whose settlement frontier (settled_through_entry_id,
+--      cutoff) says what is settled: every entry up to that id and available by that cutoff
+--      (docs/adr/0004-payout-settlement-frontier.md); none: nothing is settled;
+--   u: the amount, the sum of the entries outside that frontier and available by the cutoff $3,
+--      other than payout entries; and the sum of their absolute values (each entry type has one
+--      sign, so this is the items' gross). Two index range scans (entries recorded after the
+--      frontier, by id; older ones that matured after its cutoff, by available_at) and the payout
+--      entries inside them taken back out, all read from indexes. A run also bounds the ids by its
+--      watermark; Q3 counts every entry it sees;
 --   b: the payouts that block a new one: one for this as_of, one with a later cutoff, an open one
 --      (created or processing);
 --   skip_reason: the first that applies, in this order, or NULL when the restaurant is paid: an
@@ -88,7 +94,7 @@ FROM (
     CASE
       WHEN b.same_as_of                         THEN 'already_paid_for_as_of'
       WHEN b.later_cutoff                       THEN 'later_payout_exists'
-      WHEN b.restaurant_id IS NOT NULL          THEN 'open_payout'
+      WHEN b.open                               THEN 'open_payout'
       WHEN u.amount IS NULL OR u.amount <= 0    THEN 'not_positive'
       WHEN u.gross > 9007199254740991           THEN 'amount_out_of_range'  -- JSON cannot carry it
       WHEN u.amount < $4                        THEN 'below_min_amount'
@@ -96,25 +102,48 @@ FROM (
       WHEN u.amount < COALESCE((r.payout_minimum ->> $1)::bigint, 0) THEN 'below_payout_minimum'
     END                      AS skip_reason
   FROM restaurants r
-  LEFT JOIN (
-    SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
-    FROM ledger_entries le
-    WHERE le.currency = $1
-      AND le.entry_type <> 'payout'
-      AND le.occurred_at <= $3::timestamptz
-      AND le.available_at <= $3::timestamptz
-      AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-    GROUP BY le.restaurant_id
-  ) u ON u.restaurant_id = r.id
-  LEFT JOIN (
-    SELECT p.restaurant_id,
-           bool_or(p.as_of = $2::date)          AS same_as_of,
-           bool_or(p.cutoff > $3::timestamptz)  AS later_cutoff
+  LEFT JOIN LATERAL (
+    SELECT p.settled_through_entry_id AS through, p.cutoff
     FROM payouts p
-    WHERE p.currency = $1
+    WHERE p.restaurant_id = r.id AND p.currency = $1
+    ORDER BY p.settled_through_entry_id DESC, p.cutoff DESC, p.id DESC
+    LIMIT 1
+  ) latest ON TRUE
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(latest.through, 0) AS through, COALESCE(latest.cutoff, '-infinity'::timestamptz) AS cutoff
+  ) f
+  CROSS JOIN LATERAL (
+    SELECT SUM(x.amount) AS amount, SUM(x.gross) AS gross
+    FROM (
+      -- Recorded after the frontier, available by the cutoff.
+      SELECT le.amount_minor AS amount, ABS(le.amount_minor) AS gross
+      FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $1
+        AND le.id > f.through AND le.available_at <= $3::timestamptz
+      UNION ALL
+      -- Behind the frontier by id, matured after its cutoff.
+      SELECT le.amount_minor, ABS(le.amount_minor)
+      FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $1
+        AND f.through > 0 AND le.id <= f.through
+        AND le.available_at > f.cutoff AND le.available_at <= $3::timestamptz
+      UNION ALL
+      -- The payout entries among them, taken back out (each belongs to its own payout).
+      SELECT -le.amount_minor, -ABS(le.amount_minor)
+      FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $1 AND le.entry_type = 'payout'
+        AND le.available_at <= $3::timestamptz
+        AND NOT (le.id <= f.through AND le.available_at <= f.cutoff)
+    ) AS x
+  ) u
+  CROSS JOIN LATERAL (
+    SELECT bool_or(p.as_of = $2::date)                            AS same_as_of,
+           bool_or(p.cutoff > $3::timestamptz)                    AS later_cutoff,
+           bool_or(p.status IN ('created', 'processing'))         AS open
+    FROM payouts p
+    WHERE p.restaurant_id = r.id AND p.currency = $1
       AND (p.as_of = $2::date OR p.cutoff > $3::timestamptz OR p.status IN ('created', 'processing'))
-    GROUP BY p.restaurant_id
-  ) b ON b.restaurant_id = r.id
+  ) b
 ) AS decisions
 WHERE skip_reason IS NULL
 ORDER BY restaurant_id;
@@ -157,15 +186,27 @@ event_netting AS (
   GROUP BY pe.event_id
 ),
 payout_items AS (
-  -- Per payout: its items (settled entries except its own payout entry), and all it settled.
-  SELECT
-    p.id, p.amount_minor,
-    COALESCE(SUM(le.amount_minor) FILTER (WHERE le.entry_type <> 'payout'), 0) AS items_sum,
-    COALESCE(SUM(le.amount_minor), 0)                                          AS settled_sum
+  -- Per payout: its items, the entries between its settlement frontier and the prior one (payout
+  -- entries aside), and with them its own -amount payout entry.
+  SELECT p.id, p.amount_minor, items.items_sum, items.items_sum + own.amount_minor AS settled_sum
   FROM payouts p
-  LEFT JOIN payout_settlements s ON s.payout_id = p.id
-  LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
-  GROUP BY p.id, p.amount_minor
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(s.amount_minor), 0) AS items_sum
+    FROM (
+      SELECT le.amount_minor FROM ledger_entries le
+      WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type <> 'payout'
+        AND le.id > p.prior_through_entry_id AND le.id <= p.settled_through_entry_id AND le.available_at <= p.cutoff
+      UNION ALL
+      SELECT le.amount_minor FROM ledger_entries le
+      WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type <> 'payout'
+        AND p.prior_through_entry_id > 0 AND le.id <= p.prior_through_entry_id
+        AND le.available_at > p.prior_cutoff AND le.available_at <= p.cutoff
+    ) AS s
+  ) items
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
+  ) own
 ),
 dispute_events AS (
   -- Each dispute as its stored events tell it (the disputes table is their projection): its opening
@@ -223,6 +264,22 @@ UNION ALL
 SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout entry sum to ' || settled_sum
 FROM payout_items
 WHERE settled_sum <> 0
+UNION ALL
+-- A payout whose settlement frontier does not follow its prior payout's alone: a second payout
+-- after the same one (or a second first one), a recorded prior frontier that is not the prior
+-- payout's, or a frontier behind it. Its entries could then be settled twice, or never.
+SELECT 'PAYOUT_FRONTIER_BROKEN', NULL, NULL, p.id,
+       p.restaurant_id || ' ' || p.currency || ': frontier (' || p.settled_through_entry_id || ', ' || p.cutoff || ') does not follow ' ||
+       CASE WHEN p.prior_payout_id IS NULL THEN 'the origin' ELSE 'payout ' || p.prior_payout_id END || ' alone'
+FROM payouts p
+LEFT JOIN payouts prior ON prior.id = p.prior_payout_id
+WHERE (p.prior_payout_id IS NULL AND (p.prior_through_entry_id <> 0 OR p.prior_cutoff <> '-infinity'))
+   OR (p.prior_payout_id IS NOT NULL AND (prior.restaurant_id, prior.currency, prior.settled_through_entry_id, prior.cutoff)
+         IS DISTINCT FROM (p.restaurant_id, p.currency, p.prior_through_entry_id, p.prior_cutoff))
+   OR p.settled_through_entry_id < p.prior_through_entry_id OR p.cutoff < p.prior_cutoff
+   OR EXISTS (SELECT 1 FROM payouts twin
+              WHERE twin.restaurant_id = p.restaurant_id AND twin.currency = p.currency
+                AND twin.id <> p.id AND twin.prior_payout_id IS NOT DISTINCT FROM p.prior_payout_id)
 UNION ALL
 -- A payout_paid / payout_failed event that matches no payout (stored, changed nothing). Payout ids
 -- are strings on the wire: a JSON number names no payout, as the event handler reads it.

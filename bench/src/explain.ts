@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import type { CompiledQuery } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import * as balances from '../../packages/core/src/balances/balance.repository.ts';
 import * as events from '../../packages/core/src/events/event.repository.ts';
 import { processorEventInputSchema } from '../../packages/core/src/events/event.schema.ts';
 import * as ledger from '../../packages/core/src/ledger/ledger-entry.repository.ts';
-import * as payoutRuns from '../../packages/core/src/payouts/payout-run.repository.ts';
+import { payoutDecisions } from '../../packages/core/src/payouts/payout-eligibility.repository.ts';
 import * as reports from '../../packages/core/src/reports/reports.repository.ts';
 import * as statements from '../../packages/core/src/statements/statement.repository.ts';
 import { type RepositoryCall, recordStatements } from '../../packages/core/scripts/recording-driver.ts';
@@ -66,8 +66,12 @@ async function buildCases(client: pg.Client): Promise<PlanCase[]> {
     { title: 'Q1 available balance per restaurant, first page of 100', index: 'ledger_entries_since_idx', call: (db) => reports.availableBalances(db, 'PEN', now, undefined, 100) },
     { title: 'Replay check: find a known event by event_id', index: 'processor_events_event_id_key', call: (_db, trx) => events.findEventsWithEntries(trx, [replayed]) },
     { title: 'Replay answer: the entries of a known event', index: 'ledger_entries_processor_event_idx', call: (db) => ledger.listEventEntries(db, hotEvent('id')) },
-    { title: 'Payout run: next batch of restaurants with entries in the currency', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200) },
-    { title: 'Payout run: the eligibility rule\'s decisions for a batch of 200 restaurants', index: 'ledger_entries_maturity_idx', call: (_db, trx) => payoutRuns.decideBatch(trx, batch, { currency: 'PEN', as_of: asOf, cutoff: now, min_amount: 5000 }) },
+    {
+      title: 'Payout run: the eligibility rule\'s decisions for a batch of 200 restaurants (nothing settled yet)',
+      index: 'ledger_entries_since_idx',
+      call: (db) =>
+        sql`SELECT * FROM (${payoutDecisions({ idsFrom: sql`SELECT unnest(${batch}::text[])` }, { currency: 'PEN', as_of: asOf, cutoff: now, min_amount: 5000 }, sql`${hotLast('id')}`)}) AS decisions`.execute(db),
+    },
     { title: 'Q3 payout eligibility over every restaurant', call: (db) => reports.payoutEligibility(db, 'PEN', asOf, now, 5000) },
   ];
 }

@@ -61,7 +61,7 @@ async function prepare(database: string, settings: 'migration' | 'postgres defau
   }
   await withClient(urlOf(database), async (client) => {
     if (settings === 'postgres defaults') {
-      for (const table of ['processor_events', 'ledger_entries', 'payout_settlements']) {
+      for (const table of ['processor_events', 'ledger_entries']) {
         await client.query(`ALTER TABLE ${table} RESET (autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_insert_threshold)`);
       }
     }

@@ -1,5 +1,5 @@
 import { ingestEvent } from '@restaurant-ledger/core';
-import { chargeEvent, createTestDatabase, type TestDatabase } from '@restaurant-ledger/core/testing';
+import { chargeEvent, createTestDatabase, settlementLinks, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { settlementProblems, startRun, waitUntilCompleted, waitUntilPartlyDone } from './support/payout-runs.ts';
@@ -64,7 +64,7 @@ async function expectEveryRestaurantPaidOnce(server: ServerProcess, currency: st
   // Every entry of the currency (sales, fees and the payouts' own) is settled exactly once.
   const { rows: unsettled } = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM ledger_entries le
-    WHERE le.currency = ${currency} AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)`.execute(testDb.db);
+    WHERE le.currency = ${currency} AND NOT EXISTS (SELECT 1 FROM (${settlementLinks}) s WHERE s.ledger_entry_id = le.id)`.execute(testDb.db);
   expect(unsettled[0]?.n).toBe(0);
 
   const balances: number[] = [];

@@ -327,13 +327,20 @@ async function runPayout(ctx: LedgerContext, kind: PayoutKind, asOf: string): Pr
   return figure;
 }
 
+/**
+ * How many entries payout p settled, its own payout entry left out: those between its settlement
+ * frontier and the prior one (docs/adr/0006-payout-settlement-frontier.md).
+ */
+const SETTLED_COUNT = `(SELECT count(*) FROM ledger_entries le
+  WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type <> 'payout'
+    AND le.id <= p.settled_through_entry_id AND le.available_at <= p.cutoff
+    AND NOT (le.id <= p.prior_through_entry_id AND le.available_at <= p.prior_cutoff))`;
+
 /** The ledger entries the run's payouts settled, their own payout entries left out. */
 async function settledEntries(ledgerUrl: string, runId: string): Promise<number> {
   return withClient(ledgerUrl, async (client) => {
     const { rows } = await client.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM payouts p JOIN payout_settlements s ON s.payout_id = p.id
-         JOIN ledger_entries le ON le.id = s.ledger_entry_id
-        WHERE p.run_id = $1 AND le.entry_type <> 'payout'`,
+      `SELECT SUM(${SETTLED_COUNT})::text AS n FROM payouts p WHERE p.run_id = $1`,
       [runId],
     );
     return Number(rows[0]?.n ?? 0);
@@ -350,10 +357,10 @@ async function payoutBatches(ledgerUrl: string, runId: string, finishedAt: Date)
     const durations = rows.map((row, i) => ((rows[i + 1]?.started ?? finishedAt).getTime() - row.started.getTime()) / 1000);
     const slowest = durations.indexOf(Math.max(...durations));
     const largest = await client.query<{ restaurant: string; entries: string }>(
-      `SELECT p.restaurant_id AS restaurant, count(*)::text AS entries
-         FROM payouts p JOIN payout_settlements s ON s.payout_id = p.id
+      `SELECT p.restaurant_id AS restaurant, ${SETTLED_COUNT}::text AS entries
+         FROM payouts p
         WHERE p.run_id = $1 AND p.created_at = $2
-        GROUP BY p.restaurant_id ORDER BY count(*) DESC LIMIT 3`,
+        ORDER BY ${SETTLED_COUNT} DESC LIMIT 3`,
       [runId, rows[slowest]?.started],
     );
     const slowestSeconds = durations[slowest] ?? 0;

@@ -23,7 +23,6 @@ import { type RepositoryCall, recordStatements } from './recording-driver.ts';
 const AT = new Date('2025-12-27T23:59:59.999Z');
 // The docs/ledger.md example event without its metadata (the snapshots show the parameters).
 const EVENT = processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, metadata: undefined });
-const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT };
 
 /** One call per repository function, with representative arguments. */
 const CALLS: Record<string, Record<string, RepositoryCall>> = {
@@ -90,17 +89,18 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     insertPayoutRun: (db) => payoutRuns.insertPayoutRun(db, { currency: 'PEN', as_of: '2025-12-27', min_amount: 5000 }),
     findPayoutRun: (db) => payoutRuns.findPayoutRun(db, '1'),
     claimPayoutRun: (db) => payoutRuns.claimPayoutRun(db, 'worker', AT, 30_000),
-    renewPayoutRunLease: (_db, trx) => payoutRuns.renewPayoutRunLease(trx, '1', 'worker', AT, 30_000),
-    advancePayoutRun: (_db, trx) =>
-      payoutRuns.advancePayoutRun(trx, '1', {
-        cursor: 'res_001',
-        created: 1,
-        skipped: { below_min_amount: 0, not_positive: 0, open_payout: 0, already_paid_for_as_of: 0, later_payout_exists: 0, amount_out_of_range: 0, below_payout_minimum: 0 },
-      }),
     settlePayoutRun: (db) => payoutRuns.settlePayoutRun(db, '1', 'worker', { status: 'completed', now: AT }),
-    nextRestaurantBatch: (_db, trx) => payoutRuns.nextRestaurantBatch(trx, 'PEN', null, 200),
-    decideBatch: (_db, trx) => payoutRuns.decideBatch(trx, ['res_001', 'res_002'], { ...RUN, min_amount: 5000 }),
-    createPayouts: (_db, trx) => payoutRuns.createPayouts(trx, RUN, [{ restaurant_id: 'res_001', amount: 11400 }]),
+    ledgerWatermark: (db) => payoutRuns.ledgerWatermark(db),
+    payChunk: (_db, trx) =>
+      payoutRuns.payChunk(trx, {
+        runId: '1',
+        owner: 'worker',
+        terms: { currency: 'PEN', as_of: '2025-12-27', cutoff: AT, min_amount: 5000 },
+        watermark: '1000',
+        now: AT,
+        leaseMs: 30_000,
+        batchSize: 200,
+      }),
   },
   payout: {
     findPayoutForUpdate: (_db, trx) => payouts.findPayoutForUpdate(trx, '1'),

@@ -26,23 +26,6 @@ UPDATE payout_runs SET
     RETURNING id, status, currency, to_char(as_of, 'YYYY-MM-DD') AS as_of, min_amount, cutoff, cursor_restaurant_id,
   trigger, restaurant_id, to_char(scheduled_date, 'YYYY-MM-DD') AS scheduled_date, created_count, skipped_below_min_amount, skipped_not_positive, skipped_open_payout, skipped_already_paid_for_as_of, skipped_later_payout_exists, skipped_amount_out_of_range, skipped_below_payout_minimum, attempts, last_error, requested_at, started_at, finished_at;
 
--- renewPayoutRunLease
-UPDATE payout_runs SET lease_expires_at = $1::timestamptz + make_interval(secs => $2)
-    WHERE id = $3 AND lease_owner = $4 AND status = 'running';
-
--- advancePayoutRun
-UPDATE payout_runs SET
-      cursor_restaurant_id = $1,
-      created_count = created_count + $2,
-      skipped_below_min_amount = skipped_below_min_amount + $3,
-      skipped_not_positive = skipped_not_positive + $4,
-      skipped_open_payout = skipped_open_payout + $5,
-      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + $6,
-      skipped_later_payout_exists = skipped_later_payout_exists + $7,
-      skipped_amount_out_of_range = skipped_amount_out_of_range + $8,
-      skipped_below_payout_minimum = skipped_below_payout_minimum + $9
-    WHERE id = $10;
-
 -- settlePayoutRun
 UPDATE payout_runs SET
       status = $1,
@@ -52,83 +35,117 @@ UPDATE payout_runs SET
       finished_at = CASE WHEN $3 IN ('completed', 'failed') THEN $4::timestamptz END
     WHERE id = $5 AND lease_owner = $6;
 
--- nextRestaurantBatch
-SELECT r.id FROM restaurants r
-    WHERE r.id > $1
-      AND ($2::text IS NULL OR r.id = $3)
-      AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $4)
-    ORDER BY r.id
-    LIMIT $5;
+-- ledgerWatermark
+SELECT COALESCE(pg_sequence_last_value('ledger_entries_id_seq'), 0)::text AS watermark, seqcache::text AS cache
+      FROM pg_sequence WHERE seqrelid = 'ledger_entries_id_seq'::regclass;
 
--- decideBatch
-SELECT restaurant_id, amount, skip_reason FROM (
+-- ledgerWatermark
+DO $$
+        BEGIN
+          PERFORM set_config('lock_timeout', '2000ms', true);
+          FOR bucket IN 0..63 LOOP
+            PERFORM pg_advisory_lock(1279608903, bucket);
+            PERFORM pg_advisory_unlock(1279608903, bucket);
+          END LOOP;
+        END
+        $$;
+
+-- payChunk
+WITH run AS (
+      SELECT cursor_restaurant_id, restaurant_id FROM payout_runs
+      WHERE id = $1 AND lease_owner = $2 AND status = 'running'
+    ),
+    batch AS (
+  SELECT r.id FROM restaurants r
+  WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
+    AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
+    AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = $3)
+  ORDER BY r.id
+  LIMIT $4),
+    decisions AS MATERIALIZED (
     SELECT r.id AS restaurant_id, COALESCE(u.amount, 0) AS amount,
       CASE
         WHEN b.same_as_of THEN 'already_paid_for_as_of'
         WHEN b.later_cutoff THEN 'later_payout_exists'
-        WHEN b.restaurant_id IS NOT NULL THEN 'open_payout'
+        WHEN b.open THEN 'open_payout'
         WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
         WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
-        WHEN u.amount < $1 THEN 'below_min_amount'
-        WHEN u.amount < COALESCE((r.payout_minimum ->> $2)::bigint, 0) THEN 'below_payout_minimum'
-      END AS skip_reason
+        WHEN u.amount < $5 THEN 'below_min_amount'
+        WHEN u.amount < COALESCE((r.payout_minimum ->> $6)::bigint, 0) THEN 'below_payout_minimum'
+      END AS skip_reason,
+      fr.prior_payout_id, fr.prior_through_entry_id, fr.prior_cutoff, fr.settled_through_entry_id
     FROM restaurants r
-    LEFT JOIN (
-      SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
-      FROM ledger_entries le
-      WHERE le.restaurant_id = ANY(ARRAY[$3::text, $4::text]) AND
-  le.currency = $5
-  AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $6::timestamptz
-  AND le.available_at <= $7::timestamptz
-  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-      GROUP BY le.restaurant_id
-    ) u ON u.restaurant_id = r.id
-    LEFT JOIN (
-      SELECT p.restaurant_id, bool_or(p.as_of = $8::date) AS same_as_of, bool_or(p.cutoff > $9::timestamptz) AS later_cutoff
+    LEFT JOIN LATERAL (
+      SELECT p.id, p.settled_through_entry_id, p.cutoff FROM payouts p
+      WHERE p.restaurant_id = r.id AND p.currency = $7
+      ORDER BY p.settled_through_entry_id DESC, p.cutoff DESC, p.id DESC
+      LIMIT 1
+    ) latest ON TRUE
+    CROSS JOIN LATERAL (
+      SELECT latest.id AS prior_payout_id,
+        COALESCE(latest.settled_through_entry_id, 0) AS prior_through_entry_id,
+        COALESCE(latest.cutoff, '-infinity'::timestamptz) AS prior_cutoff,
+        GREATEST($8::bigint, COALESCE(latest.settled_through_entry_id, 0)) AS settled_through_entry_id
+    ) fr
+    CROSS JOIN LATERAL (
+    SELECT SUM(x.amount) AS amount, SUM(x.gross) AS gross FROM (
+      SELECT le.amount_minor AS amount, ABS(le.amount_minor) AS gross FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $9
+        AND le.id > fr.prior_through_entry_id AND le.id <= fr.settled_through_entry_id AND le.available_at <= $10::timestamptz
+      UNION ALL
+      SELECT le.amount_minor, ABS(le.amount_minor) FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $11
+        AND fr.prior_through_entry_id > 0 AND le.id <= fr.prior_through_entry_id
+        AND le.available_at > fr.prior_cutoff AND le.available_at <= $12::timestamptz
+      UNION ALL
+      SELECT -le.amount_minor, -ABS(le.amount_minor) FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $13 AND le.entry_type = 'payout'
+        AND le.id <= fr.settled_through_entry_id AND le.available_at <= $14::timestamptz
+        AND NOT (le.id <= fr.prior_through_entry_id AND le.available_at <= fr.prior_cutoff)
+    ) AS x) u
+    CROSS JOIN LATERAL (
+      SELECT bool_or(p.as_of = $15::date) AS same_as_of, bool_or(p.cutoff > $16::timestamptz) AS later_cutoff,
+        bool_or(p.status IN ('created', 'processing')) AS open
       FROM payouts p
-      WHERE p.restaurant_id = ANY(ARRAY[$10::text, $11::text]) AND p.currency = $12
-        AND (p.as_of = $13::date OR p.cutoff > $14::timestamptz OR p.status IN ('created', 'processing'))
-      GROUP BY p.restaurant_id
-    ) b ON b.restaurant_id = r.id
-    WHERE r.id = ANY(ARRAY[$15::text, $16::text])) AS decisions
-    ORDER BY restaurant_id;
-
--- createPayouts
-WITH wanted (restaurant_id, amount_minor) AS (VALUES ($1::text, $2::bigint)),
+      WHERE p.restaurant_id = r.id AND p.currency = $17
+        AND (p.as_of = $18::date OR p.cutoff > $19::timestamptz OR p.status IN ('created', 'processing'))
+    ) b
+    WHERE r.id IN (SELECT id FROM batch)),
     created AS (
-      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at)
-      SELECT restaurant_id, $3, amount_minor, $4::date, $5::timestamptz, $6::bigint, $7::timestamptz
-      FROM wanted
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
+      SELECT restaurant_id, $20, amount, $21::date, $22::timestamptz, $23::bigint, $24::timestamptz,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id
+      FROM decisions WHERE skip_reason IS NULL
+      ORDER BY restaurant_id
       RETURNING id, restaurant_id, amount_minor
     ),
     payout_entries AS (
       INSERT INTO ledger_entries (payout_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-      SELECT id, restaurant_id, $8, 'payout', -amount_minor, $9::timestamptz, $10::timestamptz
+      SELECT id, restaurant_id, $25, 'payout', -amount_minor, $26::timestamptz, $27::timestamptz
       FROM created
-      RETURNING id, payout_id
+      ORDER BY id
+      RETURNING payout_id
     ),
-    settled AS (
-      INSERT INTO payout_settlements (payout_id, ledger_entry_id)
-      SELECT c.id, le.id FROM created c JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id
-      -- The restaurant list again, as a constant: the planner then reads just these restaurants'
-      -- entries through the index instead of scanning the ledger to join a CTE it cannot size.
-      WHERE le.restaurant_id = ANY(ARRAY[$11::text]) AND
-  le.currency = $12
-  AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $13::timestamptz
-  AND le.available_at <= $14::timestamptz
-  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-      UNION ALL
-      SELECT payout_id, id FROM payout_entries
-      RETURNING payout_id, ledger_entry_id
-    ),
-    -- What each payout really settled, summed once from the rows the settled CTE returned. The new
-    -- payout entries are invisible to this statement's snapshot, so they drop out of the join.
-    settled_sums AS (
-      SELECT s.payout_id, SUM(le.amount_minor) AS settled_minor
-      FROM settled s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      GROUP BY s.payout_id
-    )
-    SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor, COALESCE(ss.settled_minor, 0) AS settled_minor
-    FROM created c LEFT JOIN settled_sums ss ON ss.payout_id = c.id;
+    progress AS (
+    UPDATE payout_runs SET
+      cursor_restaurant_id = (SELECT MAX(id) FROM batch),
+      lease_expires_at = $28::timestamptz + make_interval(secs => $29),
+      created_count = created_count + (SELECT count(*) FROM created),
+      skipped_below_min_amount = skipped_below_min_amount + (SELECT count(*) FROM decisions WHERE skip_reason = $30),
+      skipped_not_positive = skipped_not_positive + (SELECT count(*) FROM decisions WHERE skip_reason = $31),
+      skipped_open_payout = skipped_open_payout + (SELECT count(*) FROM decisions WHERE skip_reason = $32),
+      skipped_already_paid_for_as_of = skipped_already_paid_for_as_of + (SELECT count(*) FROM decisions WHERE skip_reason = $33),
+      skipped_later_payout_exists = skipped_later_payout_exists + (SELECT count(*) FROM decisions WHERE skip_reason = $34),
+      skipped_amount_out_of_range = skipped_amount_out_of_range + (SELECT count(*) FROM decisions WHERE skip_reason = $35),
+      skipped_below_payout_minimum = skipped_below_payout_minimum + (SELECT count(*) FROM decisions WHERE skip_reason = $36)
+    WHERE id = $37 AND lease_owner = $38 AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
+    RETURNING cursor_restaurant_id)
+    SELECT
+      EXISTS (SELECT 1 FROM run) AS lease_held,
+      (SELECT cursor_restaurant_id FROM progress) AS cursor,
+      (SELECT count(*) FROM payout_entries)::int AS payout_entries,
+      COALESCE((
+        SELECT json_agg(json_build_object('restaurant_id', d.restaurant_id, 'amount', d.amount::text, 'skip_reason', d.skip_reason,
+          'payout_id', c.id::text, 'paid_amount', c.amount_minor::text) ORDER BY d.restaurant_id)
+        FROM decisions d LEFT JOIN created c ON c.restaurant_id = d.restaurant_id), '[]') AS decisions;

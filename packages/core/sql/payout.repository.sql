@@ -23,19 +23,34 @@ SELECT id, restaurant_id, currency, amount_minor, status, to_char(as_of, 'YYYY-M
     LIMIT $8;
 
 -- findPayoutItems
-SELECT s.payout_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
-    FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    WHERE s.payout_id = ANY(ARRAY[$1::bigint, $2::bigint])
-      AND le.entry_type <> 'payout'
-    GROUP BY s.payout_id, le.entry_type
-    ORDER BY s.payout_id, le.entry_type;
+SELECT p.id AS payout_id, s.entry_type, SUM(s.amount_minor) AS amount_minor
+    FROM payouts p
+    CROSS JOIN LATERAL (
+    SELECT le.entry_type, le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND le.id > "p"."prior_through_entry_id" AND le.id <= "p"."settled_through_entry_id" AND le.available_at <= "p"."cutoff"
+    UNION ALL
+    SELECT le.entry_type, le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND "p"."prior_through_entry_id" > 0 AND le.id <= "p"."prior_through_entry_id" AND le.available_at > "p"."prior_cutoff" AND le.available_at <= "p"."cutoff") AS s
+    WHERE p.id = ANY(ARRAY[$1::bigint, $2::bigint])
+    GROUP BY p.id, s.entry_type
+    ORDER BY p.id, s.entry_type;
 
 -- findPayoutDeficits
 SELECT payout_id, -MIN(running) AS deficit_recovered
     FROM (
-      SELECT s.payout_id, SUM(le.amount_minor) OVER (PARTITION BY s.payout_id ORDER BY le.available_at, le.id) AS running
-      FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      WHERE s.payout_id = ANY(ARRAY[$1::bigint, $2::bigint]) AND le.entry_type <> 'payout'
+      SELECT p.id AS payout_id, SUM(s.amount_minor) OVER (PARTITION BY p.id ORDER BY s.available_at, s.id) AS running
+      FROM payouts p
+      CROSS JOIN LATERAL (
+    SELECT le.id, le.available_at, le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND le.id > "p"."prior_through_entry_id" AND le.id <= "p"."settled_through_entry_id" AND le.available_at <= "p"."cutoff"
+    UNION ALL
+    SELECT le.id, le.available_at, le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND "p"."prior_through_entry_id" > 0 AND le.id <= "p"."prior_through_entry_id" AND le.available_at > "p"."prior_cutoff" AND le.available_at <= "p"."cutoff") AS s
+      WHERE p.id = ANY(ARRAY[$1::bigint, $2::bigint])
     ) AS settled
     GROUP BY payout_id
     HAVING MIN(running) < 0

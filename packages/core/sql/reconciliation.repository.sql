@@ -42,9 +42,16 @@ SELECT
     ORDER BY id;
 
 -- findSettledItems
-SELECT s.payout_id::text AS payout_id, le.entry_type, le.amount_minor, pe.event_id, pe.metadata ->> 'payment_id' AS payment_id
-    FROM payout_settlements s
-    JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    LEFT JOIN processor_events pe ON pe.id = le.processor_event_id
-    WHERE s.payout_id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)) AND le.entry_type <> 'payout'
-    ORDER BY s.payout_id, le.id;
+SELECT p.id::text AS payout_id, s.entry_type, s.amount_minor, pe.event_id, pe.metadata ->> 'payment_id' AS payment_id
+    FROM payouts p
+    CROSS JOIN LATERAL (
+    SELECT le.id, le.entry_type, le.amount_minor, le.processor_event_id FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND le.id > "p"."prior_through_entry_id" AND le.id <= "p"."settled_through_entry_id" AND le.available_at <= "p"."cutoff"
+    UNION ALL
+    SELECT le.id, le.entry_type, le.amount_minor, le.processor_event_id FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND "p"."prior_through_entry_id" > 0 AND le.id <= "p"."prior_through_entry_id" AND le.available_at > "p"."prior_cutoff" AND le.available_at <= "p"."cutoff") AS s
+    LEFT JOIN processor_events pe ON pe.id = s.processor_event_id
+    WHERE p.id IN (SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb))
+    ORDER BY p.id, s.id;

@@ -12,31 +12,49 @@ SELECT restaurant_id, amount FROM (
       CASE
         WHEN b.same_as_of THEN 'already_paid_for_as_of'
         WHEN b.later_cutoff THEN 'later_payout_exists'
-        WHEN b.restaurant_id IS NOT NULL THEN 'open_payout'
+        WHEN b.open THEN 'open_payout'
         WHEN u.amount IS NULL OR u.amount <= 0 THEN 'not_positive'
         WHEN u.gross > 9007199254740991 THEN 'amount_out_of_range'
         WHEN u.amount < $1 THEN 'below_min_amount'
         WHEN u.amount < COALESCE((r.payout_minimum ->> $2)::bigint, 0) THEN 'below_payout_minimum'
-      END AS skip_reason
+      END AS skip_reason,
+      fr.prior_payout_id, fr.prior_through_entry_id, fr.prior_cutoff, fr.settled_through_entry_id
     FROM restaurants r
-    LEFT JOIN (
-      SELECT le.restaurant_id, SUM(le.amount_minor) AS amount, SUM(ABS(le.amount_minor)) AS gross
-      FROM ledger_entries le
-      WHERE TRUE AND
-  le.currency = $3
-  AND le.entry_type <> 'payout'
-  AND le.occurred_at <= $4::timestamptz
-  AND le.available_at <= $5::timestamptz
-  AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)
-      GROUP BY le.restaurant_id
-    ) u ON u.restaurant_id = r.id
-    LEFT JOIN (
-      SELECT p.restaurant_id, bool_or(p.as_of = $6::date) AS same_as_of, bool_or(p.cutoff > $7::timestamptz) AS later_cutoff
+    LEFT JOIN LATERAL (
+      SELECT p.id, p.settled_through_entry_id, p.cutoff FROM payouts p
+      WHERE p.restaurant_id = r.id AND p.currency = $3
+      ORDER BY p.settled_through_entry_id DESC, p.cutoff DESC, p.id DESC
+      LIMIT 1
+    ) latest ON TRUE
+    CROSS JOIN LATERAL (
+      SELECT latest.id AS prior_payout_id,
+        COALESCE(latest.settled_through_entry_id, 0) AS prior_through_entry_id,
+        COALESCE(latest.cutoff, '-infinity'::timestamptz) AS prior_cutoff,
+        GREATEST('9223372036854775807'::bigint, COALESCE(latest.settled_through_entry_id, 0)) AS settled_through_entry_id
+    ) fr
+    CROSS JOIN LATERAL (
+    SELECT SUM(x.amount) AS amount, SUM(x.gross) AS gross FROM (
+      SELECT le.amount_minor AS amount, ABS(le.amount_minor) AS gross FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $4
+        AND le.id > fr.prior_through_entry_id AND le.id <= fr.settled_through_entry_id AND le.available_at <= $5::timestamptz
+      UNION ALL
+      SELECT le.amount_minor, ABS(le.amount_minor) FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $6
+        AND fr.prior_through_entry_id > 0 AND le.id <= fr.prior_through_entry_id
+        AND le.available_at > fr.prior_cutoff AND le.available_at <= $7::timestamptz
+      UNION ALL
+      SELECT -le.amount_minor, -ABS(le.amount_minor) FROM ledger_entries le
+      WHERE le.restaurant_id = r.id AND le.currency = $8 AND le.entry_type = 'payout'
+        AND le.id <= fr.settled_through_entry_id AND le.available_at <= $9::timestamptz
+        AND NOT (le.id <= fr.prior_through_entry_id AND le.available_at <= fr.prior_cutoff)
+    ) AS x) u
+    CROSS JOIN LATERAL (
+      SELECT bool_or(p.as_of = $10::date) AS same_as_of, bool_or(p.cutoff > $11::timestamptz) AS later_cutoff,
+        bool_or(p.status IN ('created', 'processing')) AS open
       FROM payouts p
-      WHERE TRUE AND p.currency = $8
-        AND (p.as_of = $9::date OR p.cutoff > $10::timestamptz OR p.status IN ('created', 'processing'))
-      GROUP BY p.restaurant_id
-    ) b ON b.restaurant_id = r.id
+      WHERE p.restaurant_id = r.id AND p.currency = $12
+        AND (p.as_of = $13::date OR p.cutoff > $14::timestamptz OR p.status IN ('created', 'processing'))
+    ) b
     WHERE TRUE) AS decisions
     WHERE skip_reason IS NULL
     ORDER BY restaurant_id;
@@ -95,14 +113,24 @@ WITH event_rules AS (
         WHERE le.processor_event_id = pe.id AND le.entry_type IN (r.net_first, r.net_then)
       ) n
     ),
+    -- Per payout: its items (the entries between its frontier and the prior one), and with them its own payout entry.
     payout_items AS (
-      SELECT p.id, p.amount_minor,
-        COALESCE(SUM(le.amount_minor) FILTER (WHERE le.entry_type <> 'payout'), 0) AS items_sum,
-        COALESCE(SUM(le.amount_minor), 0) AS settled_sum
+      SELECT p.id, p.amount_minor, items.items_sum, items.items_sum + own.amount_minor AS settled_sum
       FROM payouts p
-      LEFT JOIN payout_settlements s ON s.payout_id = p.id
-      LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      GROUP BY p.id, p.amount_minor
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(s.amount_minor), 0) AS items_sum FROM (
+    SELECT le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND le.id > "p"."prior_through_entry_id" AND le.id <= "p"."settled_through_entry_id" AND le.available_at <= "p"."cutoff"
+    UNION ALL
+    SELECT le.amount_minor FROM ledger_entries le
+    WHERE le.restaurant_id = "p"."restaurant_id" AND le.currency = "p"."currency" AND le.entry_type <> 'payout'
+      AND "p"."prior_through_entry_id" > 0 AND le.id <= "p"."prior_through_entry_id" AND le.available_at > "p"."prior_cutoff" AND le.available_at <= "p"."cutoff") AS s
+      ) items
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
+        WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
+      ) own
     ), dispute_events AS (
       SELECT pe.metadata ->> 'dispute_id' AS dispute_id,
         MIN(pe.id) FILTER (WHERE pe.event_type = 'dispute_opened') AS opened_pk,
@@ -141,6 +169,18 @@ WITH event_rules AS (
     UNION ALL
     SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout entry sum to ' || settled_sum
     FROM payout_items WHERE settled_sum <> 0
+    UNION ALL
+    SELECT 'PAYOUT_FRONTIER_BROKEN', NULL, NULL, p.id,
+      p.restaurant_id || ' ' || p.currency || ': frontier (' || p.settled_through_entry_id || ', ' || p.cutoff || ') does not follow ' ||
+      CASE WHEN p.prior_payout_id IS NULL THEN 'the origin' ELSE 'payout ' || p.prior_payout_id END || ' alone'
+    FROM payouts p
+    LEFT JOIN payouts prior ON prior.id = p.prior_payout_id
+    WHERE (p.prior_payout_id IS NULL AND (p.prior_through_entry_id <> 0 OR p.prior_cutoff <> '-infinity'))
+       OR (p.prior_payout_id IS NOT NULL AND (prior.restaurant_id, prior.currency, prior.settled_through_entry_id, prior.cutoff)
+             IS DISTINCT FROM (p.restaurant_id, p.currency, p.prior_through_entry_id, p.prior_cutoff))
+       OR p.settled_through_entry_id < p.prior_through_entry_id OR p.cutoff < p.prior_cutoff
+       OR EXISTS (SELECT 1 FROM payouts twin WHERE twin.restaurant_id = p.restaurant_id AND twin.currency = p.currency
+                    AND twin.id <> p.id AND twin.prior_payout_id IS NOT DISTINCT FROM p.prior_payout_id)
     UNION ALL
     SELECT 'PAYOUT_EVENT_UNMATCHED', pe.event_id, NULL, NULL,
       pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||

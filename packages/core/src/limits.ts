@@ -92,6 +92,12 @@ export const PAYOUT_LEASE_MS_DEFAULT = 30_000;
 export const PAYOUT_BATCH_RETRIES_MAX = 5;
 /** Attempts of a whole run (across crashes and errors) before it is marked failed. */
 export const PAYOUT_RUN_ATTEMPTS_MAX = 5;
+/**
+ * How long a run's watermark waits for the ledger inserts in flight on one lock bucket (ADR 0006).
+ * While it waits, new inserts on that bucket queue behind it, so this bounds their stall too; past
+ * it the attempt fails (SQLSTATE 55P03) and the run goes back to the queue.
+ */
+export const PAYOUT_WATERMARK_WAIT_MS = 2_000;
 
 
 /** How often an idle worker looks for queued runs (new ones also wake it at once). */

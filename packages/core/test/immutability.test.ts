@@ -87,7 +87,7 @@ describe('append-only tables', () => {
 
   it('refuse TRUNCATE on ledger_entries and keep every entry', async () => {
     const before = await snapshot('ledger_entries');
-    // CASCADE: payout_settlements references ledger_entries, so a plain TRUNCATE stops at the foreign key.
+    // CASCADE: the refusal must come from the trigger, whatever foreign keys point at the table.
     await expectRefused(sql`TRUNCATE ledger_entries CASCADE`, /append-only: TRUNCATE refused/);
     expect(await snapshot('ledger_entries')).toEqual(before);
   });

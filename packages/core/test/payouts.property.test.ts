@@ -16,7 +16,7 @@ import {
   requestPayoutRun,
   workNextPayoutRun,
 } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, refundEvent, type TestDatabase } from './support/index.ts';
+import { chargeEvent, createTestDatabase, refundEvent, settlementLinks, type TestDatabase } from './support/index.ts';
 
 const START = '2026-01-10T00:00:00Z';
 const MINUTE_MS = 60_000;
@@ -288,7 +288,7 @@ async function checkInvariants(world: World, label: string): Promise<void> {
     SELECT le.restaurant_id, le.currency, SUM(le.amount_minor) AS total,
       COALESCE(SUM(le.amount_minor) FILTER (
         WHERE le.available_at <= ${nowIso}::timestamptz
-          AND NOT EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id)), 0) AS unsettled_available
+          AND NOT EXISTS (SELECT 1 FROM (${settlementLinks}) s WHERE s.ledger_entry_id = le.id)), 0) AS unsettled_available
     FROM ledger_entries le
     WHERE le.currency IN (${currencies})
     GROUP BY le.restaurant_id, le.currency`.execute(testDb.db);
@@ -320,9 +320,9 @@ async function checkInvariants(world: World, label: string): Promise<void> {
   }>`
     SELECT p.id AS payout_id, p.amount_minor,
       (SELECT count(*)::int FROM ledger_entries pe WHERE pe.payout_id = p.id AND pe.entry_type = 'payout') AS payout_entries,
-      (SELECT COALESCE(SUM(le.amount_minor), 0) FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      (SELECT COALESCE(SUM(le.amount_minor), 0) FROM (${settlementLinks}) s JOIN ledger_entries le ON le.id = s.ledger_entry_id
         WHERE s.payout_id = p.id) AS settled_net,
-      (SELECT count(*)::int FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
+      (SELECT count(*)::int FROM (${settlementLinks}) s JOIN ledger_entries le ON le.id = s.ledger_entry_id
         WHERE s.payout_id = p.id AND (le.restaurant_id <> p.restaurant_id OR le.currency <> p.currency
           OR (le.entry_type <> 'payout' AND (le.available_at > p.cutoff OR le.occurred_at > p.cutoff))
           OR (le.entry_type = 'payout' AND le.payout_id <> p.id))) AS foreign_settlements,
@@ -349,7 +349,7 @@ async function checkInvariants(world: World, label: string): Promise<void> {
 
   // 5. No entry settled twice (the UNIQUE guarantees it; this proves nothing slipped past it).
   const { rows: twice } = await sql<{ ledger_entry_id: Int8Value }>`
-    SELECT s.ledger_entry_id FROM payout_settlements s JOIN payouts p ON p.id = s.payout_id
+    SELECT s.ledger_entry_id FROM (${settlementLinks}) s JOIN payouts p ON p.id = s.payout_id
     WHERE p.currency IN (${currencies})
     GROUP BY s.ledger_entry_id HAVING count(*) > 1`.execute(testDb.db);
   expect(twice, `${label}: entries settled twice`).toEqual([]);

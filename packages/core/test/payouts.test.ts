@@ -12,7 +12,7 @@ import {
   requestPayoutRun,
   workNextPayoutRun,
 } from '../src/index.ts';
-import { chargeEvent, createTestDatabase, expectLedgerError, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
+import { chargeEvent, createTestDatabase, expectLedgerError, fixedClock, refundEvent, settlementLinks, type TestDatabase } from './support/index.ts';
 
 let testDb: TestDatabase;
 let ctx: LedgerContext;
@@ -73,7 +73,7 @@ describe('a payout run', () => {
   it('writes a payout entry of -amount, available at once, settling its own entry too', async () => {
     const [payout] = await payoutsOf('res_p1');
     const { rows } = await sql<{ entry_type: string; amount_minor: string | number; settled: boolean }>`
-      SELECT le.entry_type, le.amount_minor, EXISTS (SELECT 1 FROM payout_settlements s WHERE s.ledger_entry_id = le.id) AS settled
+      SELECT le.entry_type, le.amount_minor, EXISTS (SELECT 1 FROM (${settlementLinks}) s WHERE s.ledger_entry_id = le.id) AS settled
       FROM ledger_entries le WHERE le.payout_id = ${payout?.payout_id ?? '0'}`.execute(testDb.db);
     expect(rows.map((r) => ({ ...r, amount_minor: Number(r.amount_minor) }))).toEqual([{ entry_type: 'payout', amount_minor: -10400, settled: true }]);
   });
@@ -181,7 +181,7 @@ describe('payout outcomes from the processor', () => {
 });
 
 describe('the database guards payouts', () => {
-  it('refuses changing an amount, moving status backwards, deleting, and settling an entry twice', async () => {
+  it('refuses changing an amount or a frontier, moving status backwards, deleting, and settling an entry twice', async () => {
     const [payout] = await payoutsOf('res_paid');
     const id = payout?.payout_id ?? '0';
     const refused = async (statement: ReturnType<typeof sql>) =>
@@ -189,9 +189,30 @@ describe('the database guards payouts', () => {
     expect(await refused(sql`UPDATE payouts SET amount_minor = 1 WHERE id = ${id}`)).toMatch(/immutable/);
     expect(await refused(sql`UPDATE payouts SET status = 'created', paid_at = NULL WHERE id = ${id}`)).toMatch(/cannot move from paid/);
     expect(await refused(sql`DELETE FROM payouts WHERE id = ${id}`)).toMatch(/never deleted/);
+    expect(await refused(sql`UPDATE payouts SET settled_through_entry_id = settled_through_entry_id + 1 WHERE id = ${id}`)).toMatch(/immutable/);
+    // A payout after `prior` whose settled range is (prior frontier, prior frontier + moves).
+    const after = (prior: ReturnType<typeof sql>, moves: { through?: number; priorThrough?: number } = {}) => sql`
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
+      SELECT restaurant_id, currency, 1, as_of + 1000, cutoff, run_id, created_at,
+        ${prior}, settled_through_entry_id + ${moves.priorThrough ?? 0}, cutoff, settled_through_entry_id + ${moves.through ?? 1}
+      FROM payouts WHERE id = ${id}`;
+    // Settling again what a payout already settled: a second payout after the same one, or a second first one.
     expect(await refused(sql`
-      INSERT INTO payout_settlements (payout_id, ledger_entry_id)
-      SELECT ${id}::bigint, ledger_entry_id FROM payout_settlements LIMIT 1`)).toMatch(/payout_settlements_entry_once|duplicate key/);
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
+      SELECT restaurant_id, currency, 1, as_of + 1000, cutoff, run_id, created_at, prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id + 1
+      FROM payouts WHERE id = ${id}`)).toMatch(/payouts_one_successor|payouts_one_first_idx/);
+    // Following a frontier that is not the prior payout's, and going back behind it.
+    expect(await refused(after(sql`${id}::bigint`, { priorThrough: -1 }))).toMatch(/payouts_prior_frontier/);
+    expect(await refused(after(sql`${id}::bigint`, { through: -1 }))).toMatch(/payouts_frontier_advances/);
+    // The payout that does follow it is accepted (and rolled back here).
+    await expect(
+      testDb.db.transaction().execute(async (trx) => {
+        await after(sql`${id}::bigint`).execute(trx);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
   });
 });
 

@@ -220,7 +220,7 @@ describe('sql/queries.sql', () => {
     await plantDamageOfEveryKind(db);
     const damaged = normalize(await integrityViolations(db));
     expect(new Set(damaged.map((row) => row.reason))).toEqual(
-      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED', 'RECONCILIATION_COUNTS_MISMATCH']),
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED', 'RECONCILIATION_COUNTS_MISMATCH', 'PAYOUT_FRONTIER_BROKEN']),
     );
     expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
   });
@@ -247,8 +247,8 @@ async function plantDamageOfEveryKind(db: LedgerDb): Promise<void> {
         matched_count, amount_mismatch_count, in_ledger_not_in_report_count, in_report_not_in_ledger_count, result)
       VALUES (repeat('a', 64), 80, 1, 1, ARRAY['PEN'], '2025-12-28', '2025-12-28', 1, 0, 0, 0,
         '{"matched":[],"amount_mismatch":[],"in_ledger_not_in_report":[],"in_report_not_in_ledger":[]}')`.execute(trx);
-    await sql`
-      DELETE FROM payout_settlements WHERE ledger_entry_id IN (
-        SELECT id FROM ledger_entries WHERE entry_type = 'payout' AND payout_id = (SELECT MAX(id) FROM payouts))`.execute(trx);
+    await sql`DELETE FROM ledger_entries WHERE entry_type = 'payout' AND payout_id = (SELECT MAX(id) FROM payouts)`.execute(trx);
+    // A payout whose recorded prior frontier is no longer its prior payout's.
+    await sql`UPDATE payouts SET prior_through_entry_id = prior_through_entry_id + 1 WHERE id = (SELECT MIN(id) FROM payouts WHERE prior_payout_id IS NOT NULL)`.execute(trx);
   });
 }

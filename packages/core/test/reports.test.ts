@@ -188,16 +188,33 @@ describe('Q4 on a damaged ledger reports each kind of damage with its reason', (
     expect(await reasonsFor()).toContainEqual(expect.objectContaining({ reason: 'ENTRY_WRONG_SIGN', entry_id: rows[0]?.id, detail: 'fee of 500' }));
   });
 
-  it('PAYOUT_ITEMS_MISMATCH when a payout amount was changed, PAYOUT_NOT_ZERO_SUM when its own entry lost its settlement', async () => {
+  it('PAYOUT_ITEMS_MISMATCH when a payout amount was changed, PAYOUT_NOT_ZERO_SUM when its own entry vanished', async () => {
     const payouts = (await listPayouts(ctx, { currency: 'MXN', limit: 200 })).items;
     const [first, second] = payouts;
     await plant(sql`UPDATE payouts SET amount_minor = amount_minor + 1 WHERE id = ${first?.payout_id ?? '0'}`);
-    await plant(sql`
-      DELETE FROM payout_settlements WHERE payout_id = ${second?.payout_id ?? '0'}
-        AND ledger_entry_id IN (SELECT id FROM ledger_entries WHERE payout_id = ${second?.payout_id ?? '0'} AND entry_type = 'payout')`);
+    await plant(sql`DELETE FROM ledger_entries WHERE payout_id = ${second?.payout_id ?? '0'} AND entry_type = 'payout'`);
     const items = await reasonsFor();
     expect(items).toContainEqual(expect.objectContaining({ reason: 'PAYOUT_ITEMS_MISMATCH', payout_id: first?.payout_id }));
     expect(items).toContainEqual(expect.objectContaining({ reason: 'PAYOUT_NOT_ZERO_SUM', payout_id: second?.payout_id }));
     expect(items.filter((i) => i.payout_id === first?.payout_id).map((i) => i.reason)).toEqual(['PAYOUT_ITEMS_MISMATCH']);
+  });
+
+  it('PAYOUT_FRONTIER_BROKEN when a payout no longer follows its prior frontier, or two follow the same one', async () => {
+    const [first, second, third] = (await listPayouts(ctx, { currency: 'MXN', limit: 200 })).items;
+    expect((await reasonsFor()).filter((i) => i.reason === 'PAYOUT_FRONTIER_BROKEN')).toEqual([]);
+    // The third restaurant's first payout made to follow the first restaurant's.
+    await plant(sql`UPDATE payouts SET prior_payout_id = ${first?.payout_id ?? '0'} WHERE id = ${third?.payout_id ?? '0'}`);
+    // A second payout after the same prior (the unique index dropped first, as damage around it would).
+    await sql`ALTER TABLE payouts DROP CONSTRAINT payouts_one_successor`.execute(testDb.db);
+    await sql`DROP INDEX payouts_one_first_idx`.execute(testDb.db);
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at, status, paid_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
+      SELECT restaurant_id, currency, amount_minor, as_of + 1000, cutoff, run_id, created_at, 'paid', created_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id
+      FROM payouts WHERE id = ${second?.payout_id ?? '0'}
+      RETURNING id::text AS id`.execute(testDb.db);
+    const broken = (await reasonsFor()).filter((i) => i.reason === 'PAYOUT_FRONTIER_BROKEN').map((i) => i.payout_id);
+    expect(broken.sort()).toEqual([second?.payout_id, third?.payout_id, rows[0]?.id].sort());
   });
 });

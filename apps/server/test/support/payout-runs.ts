@@ -1,6 +1,7 @@
 import type { LedgerDb, PayoutRun } from '@restaurant-ledger/core';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
+import { settlementLinks } from '@restaurant-ledger/core/testing';
 import { sleep } from './server-process.ts';
 import { request } from './test-server.ts';
 
@@ -46,12 +47,12 @@ export async function waitUntilCompleted(url: string, runId: string, timeoutMs: 
 export async function settlementProblems(db: LedgerDb, currency: string): Promise<{ unbalanced: string[]; settledTwice: string[] }> {
   const { rows: unbalanced } = await sql<{ id: string }>`
     SELECT p.id::text AS id FROM payouts p
-    LEFT JOIN payout_settlements s ON s.payout_id = p.id
+    LEFT JOIN (${settlementLinks}) s ON s.payout_id = p.id
     LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
     WHERE p.currency = ${currency}
     GROUP BY p.id
     HAVING COALESCE(SUM(le.amount_minor), 0) <> 0 OR count(*) FILTER (WHERE le.entry_type = 'payout') <> 1`.execute(db);
   const { rows: twice } = await sql<{ ledger_entry_id: string }>`
-    SELECT ledger_entry_id::text FROM payout_settlements GROUP BY ledger_entry_id HAVING count(*) > 1`.execute(db);
+    SELECT ledger_entry_id::text FROM (${settlementLinks}) s GROUP BY ledger_entry_id HAVING count(*) > 1`.execute(db);
   return { unbalanced: unbalanced.map((row) => row.id), settledTwice: twice.map((row) => row.ledger_entry_id) };
 }

@@ -98,11 +98,15 @@ export interface PayoutsTable {
   created_at: ColumnType<Date, Date | string, never>;
   paid_at: ColumnType<Date | null, never, Date | string | null>;
   updated_at: ColumnType<Date, never, unknown>;
-}
-
-export interface PayoutSettlementsTable {
-  payout_id: Int8Ref;
-  ledger_entry_id: Int8Ref;
+  /**
+   * The settlement frontier after this payout, and the one before it (migration 2025-12-09): the
+   * payout settles the entries inside its frontier and outside the prior one, its own payout entry
+   * aside (docs/adr/0006-payout-settlement-frontier.md). Never changed.
+   */
+  settled_through_entry_id: Int8Ref;
+  prior_payout_id: ColumnType<Int8Value | null, number | bigint | string | null, never>;
+  prior_through_entry_id: Int8Ref;
+  prior_cutoff: ColumnType<Date, Date | string, never>;
 }
 
 /** Insert-only: what a (restaurant, currency) summed to at a cut (migration 2025-12-05). */
@@ -174,7 +178,6 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   payout_runs: PayoutRunsTable;
   payouts: PayoutsTable;
-  payout_settlements: PayoutSettlementsTable;
   balance_checkpoints: BalanceCheckpointsTable;
   disputes: DisputesTable;
   reconciliations: ReconciliationsTable;

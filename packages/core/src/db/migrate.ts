@@ -11,6 +11,7 @@ import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-regi
 import * as disputes from './migrations/2025-12-08T0000-disputes.ts';
 import * as restaurantSettlementSettings from './migrations/2025-12-08T0100-restaurant-settlement-settings.ts';
 import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.ts';
+import * as payoutSettlementFrontier from './migrations/2025-12-09T0000-payout-settlement-frontier.ts';
 import * as entryIdOneSequenceValue from './migrations/2025-12-09T0300-entry-id-one-sequence-value.ts';
 import * as rateLimitWindows from './migrations/2025-12-09T0310-rate-limit-windows.ts';
 
@@ -27,16 +28,24 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-08T0000-disputes': disputes,
   '2025-12-08T0100-restaurant-settlement-settings': restaurantSettlementSettings,
   '2025-12-08T0200-reconciliations': reconciliations,
+  '2025-12-09T0000-payout-settlement-frontier': payoutSettlementFrontier,
   '2025-12-09T0300-entry-id-one-sequence-value': entryIdOneSequenceValue,
   '2025-12-09T0310-rate-limit-windows': rateLimitWindows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** Brings the schema to the named migration, up or down (a test of one migration starts just before it). */
+export async function migrateTo(db: LedgerDb, migrationName: string): Promise<MigrationResultSet> {
+  return throwOnError(await new Migrator({ db, provider }).migrateTo(migrationName));
+}
+
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: LedgerDb): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider });
-  const result = await migrator.migrateToLatest();
+  return throwOnError(await new Migrator({ db, provider }).migrateToLatest());
+}
+
+function throwOnError(result: MigrationResultSet): MigrationResultSet {
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed`, { cause: result.error });

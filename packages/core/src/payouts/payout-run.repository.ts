@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { Int8Value } from '../db/int8.ts';
-import { type PayoutDecisionRow, payoutDecisions, type PayoutTerms, textArray, unsettledAtCutoff } from './payout-eligibility.repository.ts';
-import { PAYOUT_SKIP_REASONS, type PayoutSkipCounts, type PayoutSkipReason } from './payout.schema.ts';
+import { PAYOUT_WATERMARK_WAIT_MS } from '../limits.ts';
+import { payoutDecisions, type PayoutTerms } from './payout-eligibility.repository.ts';
+import { PAYOUT_SKIP_REASONS, type PayoutSkipReason } from './payout.schema.ts';
 
 /** A skip counter per reason, as payout_runs names its columns. */
 export type SkipCounterColumns = { [R in PayoutSkipReason as `skipped_${R}`]: number };
@@ -70,32 +71,6 @@ export async function claimPayoutRun(db: LedgerDb, owner: string, now: Date, lea
   return rows[0];
 }
 
-/** Extends the lease; false when `owner` no longer holds the run (another worker took it over). */
-export async function renewPayoutRunLease(trx: LedgerTransaction, runId: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
-  const result = await sql`
-    UPDATE payout_runs SET lease_expires_at = ${now}::timestamptz + make_interval(secs => ${leaseMs / 1000})
-    WHERE id = ${runId} AND lease_owner = ${owner} AND status = 'running'`.execute(trx);
-  return (result.numAffectedRows ?? 0n) > 0n;
-}
-
-export interface BatchProgress {
-  cursor: string;
-  created: number;
-  skipped: PayoutSkipCounts;
-}
-
-/** Records a batch's progress in the batch's own transaction, so progress and payouts commit together. */
-export async function advancePayoutRun(trx: LedgerTransaction, runId: string, progress: BatchProgress): Promise<void> {
-  const counters = PAYOUT_SKIP_REASONS.map((reason) => sql`${skipCounter(reason)} = ${skipCounter(reason)} + ${progress.skipped[reason]}`);
-  await sql`
-    UPDATE payout_runs SET
-      cursor_restaurant_id = ${progress.cursor},
-      created_count = created_count + ${progress.created},
-      ${sql.join(counters, sql`,
-      `)}
-    WHERE id = ${runId}`.execute(trx);
-}
-
 /** Ends the run held by `owner`: completed, failed, or back to queued (released on shutdown or for a retry). */
 export async function settlePayoutRun(
   db: LedgerDb,
@@ -113,84 +88,155 @@ export async function settlePayoutRun(
     WHERE id = ${runId} AND lease_owner = ${owner}`.execute(db);
 }
 
+/** The advisory-lock namespace and bucket count of ledger inserts (migration 2025-12-05, balance checkpoints). */
+const INSERT_LOCK_NAMESPACE = 1279608903;
+const INSERT_LOCK_BUCKETS = 64;
+
 /**
- * The next restaurants (in id order, after `afterId`) with any entry in the currency; only `onlyId`
- * when given (a scheduled run pays its one restaurant).
+ * The ledger's watermark: an entry id such that, when this returns, every entry with an id up to it
+ * has committed or rolled back, so a snapshot taken afterwards sees all of them. A run's payouts
+ * settle entries up to it and no further, and so never mark as settled an entry they did not see.
+ *
+ * Why it holds: every insert into ledger_entries takes a shared advisory lock on its (restaurant,
+ * currency)'s bucket and only then draws its id (trigger ledger_entries_ordered_id). This reads the
+ * sequence's last value, then takes and at once releases each bucket's exclusive lock, one at a
+ * time: each wait ends when the inserts that hold the bucket, among them any that drew an id up to
+ * the watermark, have ended. Never two locks held at once, so it cannot deadlock with an insert;
+ * an insert waits at most for the inserts in flight on its bucket, and each wait here is bounded by
+ * PAYOUT_WATERMARK_WAIT_MS (an insert transaction left open would otherwise stall its bucket behind
+ * it). Session locks outlive an error, so on one they are all released before the connection goes
+ * back to the pool.
+ * @throws DatabaseError 55P03 when a bucket stays held past PAYOUT_WATERMARK_WAIT_MS
+ * @throws Error when the id sequence caches values (a cached id could be drawn later below the watermark)
  */
-export async function nextRestaurantBatch(
-  trx: LedgerTransaction,
-  currency: string,
-  afterId: string | null,
-  size: number,
-  onlyId: string | null = null,
-): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    SELECT r.id FROM restaurants r
-    WHERE r.id > ${afterId ?? ''}
-      AND (${onlyId}::text IS NULL OR r.id = ${onlyId})
-      AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${currency})
-    ORDER BY r.id
-    LIMIT ${size}`.execute(trx);
-  return rows.map((row) => row.id);
+export async function ledgerWatermark(db: LedgerDb): Promise<string> {
+  return db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ watermark: string; cache: string }>`
+      SELECT COALESCE(pg_sequence_last_value('ledger_entries_id_seq'), 0)::text AS watermark, seqcache::text AS cache
+      FROM pg_sequence WHERE seqrelid = 'ledger_entries_id_seq'::regclass`.execute(connection);
+    try {
+      await sql`
+        DO $$
+        BEGIN
+          PERFORM set_config('lock_timeout', ${sql.lit(`${PAYOUT_WATERMARK_WAIT_MS}ms`)}, true);
+          FOR bucket IN 0..${sql.lit(INSERT_LOCK_BUCKETS - 1)} LOOP
+            PERFORM pg_advisory_lock(${sql.lit(INSERT_LOCK_NAMESPACE)}, bucket);
+            PERFORM pg_advisory_unlock(${sql.lit(INSERT_LOCK_NAMESPACE)}, bucket);
+          END LOOP;
+        END
+        $$`.execute(connection);
+    } catch (error) {
+      await sql`SELECT pg_advisory_unlock_all()`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+    const row = rows[0];
+    if (row === undefined || row.cache !== '1') throw new Error(`ledger_entries_id_seq must not cache ids (CACHE ${row?.cache ?? 'unknown'})`);
+    return row.watermark;
+  });
+}
+
+/** What one chunk of a run works with: the run and its holder, its terms, its watermark and the time. */
+export interface PayoutChunk {
+  runId: string;
+  owner: string;
+  terms: PayoutTerms;
+  watermark: string;
+  now: Date;
+  leaseMs: number;
+  batchSize: number;
+}
+
+/** One restaurant of a chunk: the rule's decision and, when it was paid, the payout made. */
+export interface ChunkDecision {
+  restaurant_id: string;
+  amount: string;
+  skip_reason: PayoutSkipReason | null;
+  payout_id: string | null;
+  paid_amount: string | null;
+}
+
+export interface ChunkOutcome {
+  /** False when `owner` no longer held the run: nothing was written. */
+  lease_held: boolean;
+  /** The run's cursor after the chunk; null when nothing was left to do (or the lease was lost). */
+  cursor: string | null;
+  payout_entries: number;
+  decisions: ChunkDecision[];
 }
 
 /**
- * The batch's decisions by the payout eligibility rule (payout-eligibility.repository.ts), one row
- * per restaurant of the batch, in id order.
+ * The next `batchSize` restaurants after the run's cursor (only its own restaurant for a scheduled
+ * run) that have an entry in the currency. Reads the `run` CTE; the cursor is a scalar, so
+ * restaurants are read in id order from it and the reading stops at the limit.
  */
-export async function decideBatch(trx: LedgerTransaction, restaurantIds: readonly string[], terms: PayoutTerms): Promise<PayoutDecisionRow[]> {
-  const { rows } = await sql<PayoutDecisionRow>`
-    SELECT restaurant_id, amount, skip_reason FROM (${payoutDecisions(restaurantIds, terms)}) AS decisions
-    ORDER BY restaurant_id`.execute(trx);
-  return rows;
-}
+const nextBatch = (chunk: PayoutChunk) => sql`
+  SELECT r.id FROM restaurants r
+  WHERE r.id > (SELECT COALESCE(cursor_restaurant_id, '') FROM run)
+    AND ((SELECT restaurant_id FROM run) IS NULL OR r.id = (SELECT restaurant_id FROM run))
+    AND EXISTS (SELECT 1 FROM ledger_entries le WHERE le.restaurant_id = r.id AND le.currency = ${chunk.terms.currency})
+  ORDER BY r.id
+  LIMIT ${chunk.batchSize}`;
+
+/** The run's progress after the batch (cursor, counts) and its renewed lease, if `owner` still holds it. */
+const recordProgress = (chunk: PayoutChunk) => {
+  const counters = PAYOUT_SKIP_REASONS.map(
+    (reason) => sql`${skipCounter(reason)} = ${skipCounter(reason)} + (SELECT count(*) FROM decisions WHERE skip_reason = ${reason})`,
+  );
+  return sql`
+    UPDATE payout_runs SET
+      cursor_restaurant_id = (SELECT MAX(id) FROM batch),
+      lease_expires_at = ${chunk.now}::timestamptz + make_interval(secs => ${chunk.leaseMs / 1000}),
+      created_count = created_count + (SELECT count(*) FROM created),
+      ${sql.join(counters, sql`,
+      `)}
+    WHERE id = ${chunk.runId} AND lease_owner = ${chunk.owner} AND status = 'running' AND EXISTS (SELECT 1 FROM batch)
+    RETURNING cursor_restaurant_id`;
+};
 
 /**
- * Creates the payouts of a batch with their -amount entries and settlement records, in the
- * batch's REPEATABLE READ snapshot, so the settled entries are exactly those that were summed.
- * Returns, per payout, the sum of what it settled (its own entry excluded) for the caller to check.
+ * One chunk of a run in one statement: the next restaurants (nextBatch), the eligibility rule's
+ * decision for each, a payout (recording its frontier and the one it follows) and its -amount
+ * payout entry for each restaurant paid, and the run's progress (recordProgress), all from one
+ * snapshot. Nothing is written unless `owner` holds the run. Returns what was decided and made, for
+ * the caller to check before it commits.
  */
-export async function createPayouts(
-  trx: LedgerTransaction,
-  run: { id: string; currency: string; as_of: string; cutoff: Date; now: Date },
-  payouts: ReadonlyArray<{ restaurant_id: string; amount: number }>,
-): Promise<Array<{ payout_id: Int8Value; restaurant_id: string; amount_minor: Int8Value; settled_minor: Int8Value }>> {
-  if (payouts.length === 0) return [];
-  const values = sql.join(payouts.map((p) => sql`(${p.restaurant_id}::text, ${p.amount}::bigint)`));
-  const { rows } = await sql<{ payout_id: Int8Value; restaurant_id: string; amount_minor: Int8Value; settled_minor: Int8Value }>`
-    WITH wanted (restaurant_id, amount_minor) AS (VALUES ${values}),
+export async function payChunk(trx: LedgerTransaction, chunk: PayoutChunk): Promise<ChunkOutcome> {
+  const { terms } = chunk;
+  const { rows } = await sql<ChunkOutcome>`
+    WITH run AS (
+      SELECT cursor_restaurant_id, restaurant_id FROM payout_runs
+      WHERE id = ${chunk.runId} AND lease_owner = ${chunk.owner} AND status = 'running'
+    ),
+    batch AS (${nextBatch(chunk)}),
+    decisions AS MATERIALIZED (${payoutDecisions({ idsFrom: sql`SELECT id FROM batch` }, terms, sql`${chunk.watermark}`)}),
     created AS (
-      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at)
-      SELECT restaurant_id, ${run.currency}, amount_minor, ${run.as_of}::date, ${run.cutoff}::timestamptz, ${run.id}::bigint, ${run.now}::timestamptz
-      FROM wanted
+      INSERT INTO payouts (restaurant_id, currency, amount_minor, as_of, cutoff, run_id, created_at,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id)
+      SELECT restaurant_id, ${terms.currency}, amount, ${terms.as_of}::date, ${terms.cutoff}::timestamptz, ${chunk.runId}::bigint, ${chunk.now}::timestamptz,
+        prior_payout_id, prior_through_entry_id, prior_cutoff, settled_through_entry_id
+      FROM decisions WHERE skip_reason IS NULL
+      ORDER BY restaurant_id
       RETURNING id, restaurant_id, amount_minor
     ),
     payout_entries AS (
       INSERT INTO ledger_entries (payout_id, restaurant_id, currency, entry_type, amount_minor, occurred_at, available_at)
-      SELECT id, restaurant_id, ${run.currency}, 'payout', -amount_minor, ${run.now}::timestamptz, ${run.now}::timestamptz
+      SELECT id, restaurant_id, ${terms.currency}, 'payout', -amount_minor, ${chunk.now}::timestamptz, ${chunk.now}::timestamptz
       FROM created
-      RETURNING id, payout_id
+      ORDER BY id
+      RETURNING payout_id
     ),
-    settled AS (
-      INSERT INTO payout_settlements (payout_id, ledger_entry_id)
-      SELECT c.id, le.id FROM created c JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id
-      -- The restaurant list again, as a constant: the planner then reads just these restaurants'
-      -- entries through the index instead of scanning the ledger to join a CTE it cannot size.
-      WHERE le.restaurant_id = ANY(${textArray(payouts.map((p) => p.restaurant_id))}) AND ${unsettledAtCutoff(run.currency, run.cutoff)}
-      UNION ALL
-      SELECT payout_id, id FROM payout_entries
-      RETURNING payout_id, ledger_entry_id
-    ),
-    -- What each payout really settled, summed once from the rows the settled CTE returned. The new
-    -- payout entries are invisible to this statement's snapshot, so they drop out of the join.
-    settled_sums AS (
-      SELECT s.payout_id, SUM(le.amount_minor) AS settled_minor
-      FROM settled s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      GROUP BY s.payout_id
-    )
-    SELECT c.id AS payout_id, c.restaurant_id, c.amount_minor, COALESCE(ss.settled_minor, 0) AS settled_minor
-    FROM created c LEFT JOIN settled_sums ss ON ss.payout_id = c.id`.execute(trx);
-  return rows;
+    progress AS (${recordProgress(chunk)})
+    SELECT
+      EXISTS (SELECT 1 FROM run) AS lease_held,
+      (SELECT cursor_restaurant_id FROM progress) AS cursor,
+      (SELECT count(*) FROM payout_entries)::int AS payout_entries,
+      COALESCE((
+        SELECT json_agg(json_build_object('restaurant_id', d.restaurant_id, 'amount', d.amount::text, 'skip_reason', d.skip_reason,
+          'payout_id', c.id::text, 'paid_amount', c.amount_minor::text) ORDER BY d.restaurant_id)
+        FROM decisions d LEFT JOIN created c ON c.restaurant_id = d.restaurant_id), '[]') AS decisions`.execute(trx);
+  const row = rows[0];
+  if (row === undefined) throw new Error('the chunk statement returned no row');
+  return row;
 }
 
 export interface PayoutRunFilter {

@@ -1,21 +1,18 @@
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import type { LedgerTransaction } from '../db/database.ts';
 import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import { LedgerError } from '../errors.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { idPositionSchema, parsePayoutId } from './payout-id.ts';
 import type { PayoutDecisionRow, PayoutTerms } from './payout-eligibility.repository.ts';
 import {
-  advancePayoutRun,
+  type ChunkOutcome,
   claimPayoutRun,
-  createPayouts,
-  decideBatch,
   findPayoutRun,
   findPayoutRunPage,
   insertPayoutRun,
-  nextRestaurantBatch,
+  ledgerWatermark,
+  payChunk,
   type PayoutRunRow,
-  renewPayoutRunLease,
   settlePayoutRun,
 } from './payout-run.repository.ts';
 import {
@@ -94,7 +91,8 @@ export async function listPayoutRuns(ctx: LedgerContext, input: ListPayoutRunsIn
 /**
  * Claims the next queued (or abandoned) run and works it to the end, batch by batch. Returns the
  * run's id, or undefined when nothing was waiting. Errors are recorded on the run, which goes back
- * to the queue until PAYOUT_RUN_ATTEMPTS_MAX.
+ * to the queue until PAYOUT_RUN_ATTEMPTS_MAX. The ledger's watermark is read once per claim: this
+ * turn at the run settles entries recorded before it began, and no later ones.
  */
 export async function workNextPayoutRun(ctx: LedgerContext, options: PayoutRunOptions): Promise<string | undefined> {
   const leaseMs = options.leaseMs ?? PAYOUT_LEASE_MS_DEFAULT;
@@ -102,13 +100,14 @@ export async function workNextPayoutRun(ctx: LedgerContext, options: PayoutRunOp
   if (claimed === undefined) return undefined;
   const runId = int8ToId(claimed.id);
   try {
+    const watermark = await ledgerWatermark(ctx.db);
     for (;;) {
       if (options.shouldStop?.() === true) {
         await settlePayoutRun(ctx.db, runId, options.owner, { status: 'queued', now: ctx.clock() });
         options.onRunSettled?.('released');
         return runId;
       }
-      const done = await withBatchRetries(() => processBatch(ctx, claimed, { ...options, leaseMs }));
+      const done = await withBatchRetries(() => processBatch(ctx, claimed, watermark, { ...options, leaseMs }));
       if (done) break;
     }
     await settlePayoutRun(ctx.db, runId, options.owner, { status: 'completed', now: ctx.clock() });
@@ -126,47 +125,39 @@ export async function workNextPayoutRun(ctx: LedgerContext, options: PayoutRunOp
 class LeaseLost extends Error {}
 
 /**
- * One batch of restaurants in one REPEATABLE READ transaction, in three steps: select the next
- * restaurants with the eligibility rule's decision for each, decide what to pay and what to count
- * as skipped, write the payouts and the run's progress. All see one snapshot and commit together
- * (or not at all). Returns true when no restaurant is left.
+ * One batch of restaurants: one statement (payChunk) selects the next restaurants, applies the
+ * eligibility rule, writes the payouts with their entries and the run's progress, from one snapshot;
+ * then, before the transaction commits, what it returned is decided again here and must agree.
+ * Returns true when no restaurant is left.
  */
-async function processBatch(ctx: LedgerContext, run: PayoutRunRow, options: PayoutRunOptions & { leaseMs: number }): Promise<boolean> {
+async function processBatch(
+  ctx: LedgerContext,
+  run: PayoutRunRow,
+  watermark: string,
+  options: PayoutRunOptions & { leaseMs: number },
+): Promise<boolean> {
   const runId = int8ToId(run.id);
-  const now = ctx.clock();
-  const terms = termsOf(run);
-  return ctx.db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      if (!(await renewPayoutRunLease(trx, runId, options.owner, now, options.leaseMs))) throw new LeaseLost(`lost the lease on run ${runId}`);
-      const batch = await selectEligible(trx, runId, terms, options.batchSize ?? PAYOUT_BATCH_SIZE_DEFAULT);
-      if (batch === undefined) return true;
-      await writeBatch(trx, { id: runId, now, ...terms }, batch.cursor, decide(batch.decisions));
-      return false;
-    });
+  const chunk = {
+    runId,
+    owner: options.owner,
+    terms: termsOf(run),
+    watermark,
+    now: ctx.clock(),
+    leaseMs: options.leaseMs,
+    batchSize: options.batchSize ?? PAYOUT_BATCH_SIZE_DEFAULT,
+  };
+  return ctx.db.transaction().execute(async (trx) => {
+    const outcome = await payChunk(trx, chunk);
+    if (!outcome.lease_held) throw new LeaseLost(`lost the lease on run ${runId}`);
+    if (outcome.decisions.length === 0) return true;
+    checkChunk(outcome);
+    return false;
+  });
 }
 
 function termsOf(run: PayoutRunRow): PayoutTerms {
   if (run.cutoff === null) throw new Error(`run ${int8ToId(run.id)} was claimed without a cutoff`);
   return { currency: run.currency, as_of: run.as_of, cutoff: run.cutoff, min_amount: int8ToSafeInteger(run.min_amount) };
-}
-
-/**
- * Select: the next restaurants after the run's cursor (set-based, one batch at a time), each with
- * the eligibility rule's decision; undefined when none is left.
- */
-async function selectEligible(
-  trx: LedgerTransaction,
-  runId: string,
-  terms: PayoutTerms,
-  batchSize: number,
-): Promise<{ cursor: string; decisions: PayoutDecisionRow[] } | undefined> {
-  const current = await findPayoutRun(trx, runId);
-  const restaurants = await nextRestaurantBatch(trx, terms.currency, current?.cursor_restaurant_id ?? null, batchSize, current?.restaurant_id ?? null);
-  const cursor = restaurants[restaurants.length - 1];
-  if (cursor === undefined) return undefined;
-  return { cursor, decisions: await decideBatch(trx, restaurants, terms) };
 }
 
 /** What one batch will do: the payouts to write, and how many restaurants it skips for each reason. */
@@ -177,7 +168,7 @@ export interface BatchPlan {
 
 /**
  * Decide: the rule's rows become the payouts to write and the skip counts. Every paid amount is
- * checked again here (positive, exact) before anything is written.
+ * checked again here (positive, exact).
  */
 export function decide(decisions: readonly PayoutDecisionRow[]): BatchPlan {
   const skipped = Object.fromEntries(PAYOUT_SKIP_REASONS.map((reason) => [reason, 0])) as PayoutSkipCounts;
@@ -196,22 +187,23 @@ export function decide(decisions: readonly PayoutDecisionRow[]): BatchPlan {
   return { payable, skipped };
 }
 
-/** Write: the payouts with their entries and settlements, checked, then the run's progress. */
-async function writeBatch(
-  trx: LedgerTransaction,
-  run: { id: string; currency: string; as_of: string; cutoff: Date; now: Date },
-  cursor: string,
-  plan: BatchPlan,
-): Promise<void> {
-  const created = await createPayouts(trx, run, plan.payable);
-  if (created.length !== plan.payable.length) throw new Error(`planned ${plan.payable.length} payouts but created ${created.length}`);
-  for (const payout of created) {
-    // Both sides of the invariant: what was summed must be exactly what was settled.
-    if (int8ToSafeInteger(payout.settled_minor) !== int8ToSafeInteger(payout.amount_minor)) {
-      throw new Error(`payout for ${payout.restaurant_id} settled ${payout.settled_minor} but its amount is ${payout.amount_minor}`);
+/**
+ * Both sides of the write: the restaurants the decisions pay are exactly those that got a payout,
+ * each of the decided amount, each with its payout entry, and the run's progress was recorded.
+ * Throwing rolls the batch back.
+ */
+export function checkChunk(outcome: ChunkOutcome): void {
+  const plan = decide(outcome.decisions);
+  const made = outcome.decisions.filter((decision) => decision.payout_id !== null);
+  if (made.length !== plan.payable.length || outcome.payout_entries !== made.length) {
+    throw new Error(`planned ${plan.payable.length} payouts but created ${made.length} with ${outcome.payout_entries} payout entries`);
+  }
+  for (const decision of made) {
+    if (decision.skip_reason !== null || decision.paid_amount !== decision.amount) {
+      throw new Error(`payout ${String(decision.payout_id)} for ${decision.restaurant_id} is ${String(decision.paid_amount)}, decided ${decision.amount}`);
     }
   }
-  await advancePayoutRun(trx, run.id, { cursor, created: created.length, skipped: plan.skipped });
+  if (outcome.cursor === null) throw new Error('the batch wrote no progress: the run changed hands during it');
 }
 
 /** Serialization failures and unique violations mean a concurrent run got there first: try the batch again. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import { type Int8Value, int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { entriesSettledBy } from './payout-eligibility.repository.ts';
 import type { PayoutStatus } from './payout.schema.ts';
 
 export interface PayoutRow {
@@ -81,9 +82,10 @@ export async function findPayoutDeficits(db: LedgerDb, payoutIds: readonly strin
   const { rows } = await sql<{ payout_id: Int8Value; deficit_recovered: Int8Value }>`
     SELECT payout_id, -MIN(running) AS deficit_recovered
     FROM (
-      SELECT s.payout_id, SUM(le.amount_minor) OVER (PARTITION BY s.payout_id ORDER BY le.available_at, le.id) AS running
-      FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      WHERE s.payout_id = ANY(${payoutIdArray(payoutIds)}) AND le.entry_type <> 'payout'
+      SELECT p.id AS payout_id, SUM(s.amount_minor) OVER (PARTITION BY p.id ORDER BY s.available_at, s.id) AS running
+      FROM payouts p
+      CROSS JOIN LATERAL (${entriesSettledBy('p', sql`le.id, le.available_at, le.amount_minor`)}) AS s
+      WHERE p.id = ANY(${payoutIdArray(payoutIds)})
     ) AS settled
     GROUP BY payout_id
     HAVING MIN(running) < 0
@@ -98,11 +100,11 @@ export async function findPayoutItems(
 ): Promise<Array<{ payout_id: Int8Value; entry_type: string; amount_minor: Int8Value }>> {
   if (payoutIds.length === 0) return [];
   const { rows } = await sql<{ payout_id: Int8Value; entry_type: string; amount_minor: Int8Value }>`
-    SELECT s.payout_id, le.entry_type, SUM(le.amount_minor) AS amount_minor
-    FROM payout_settlements s JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    WHERE s.payout_id = ANY(${payoutIdArray(payoutIds)})
-      AND le.entry_type <> 'payout'
-    GROUP BY s.payout_id, le.entry_type
-    ORDER BY s.payout_id, le.entry_type`.execute(db);
+    SELECT p.id AS payout_id, s.entry_type, SUM(s.amount_minor) AS amount_minor
+    FROM payouts p
+    CROSS JOIN LATERAL (${entriesSettledBy('p', sql`le.entry_type, le.amount_minor`)}) AS s
+    WHERE p.id = ANY(${payoutIdArray(payoutIds)})
+    GROUP BY p.id, s.entry_type
+    ORDER BY p.id, s.entry_type`.execute(db);
   return rows;
 }

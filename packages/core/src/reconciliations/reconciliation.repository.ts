@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb, LedgerTransaction } from '../db/database.ts';
 import type { Int8Value } from '../db/int8.ts';
+import { entriesSettledBy } from '../payouts/payout-eligibility.repository.ts';
 
 export interface ReconciliationRow {
   id: Int8Value;
@@ -116,11 +117,11 @@ export async function findPaidPayoutsInScope(
 export async function findSettledItems(trx: LedgerTransaction, payoutIds: readonly string[]): Promise<SettledItemRow[]> {
   if (payoutIds.length === 0) return [];
   const { rows } = await sql<SettledItemRow>`
-    SELECT s.payout_id::text AS payout_id, le.entry_type, le.amount_minor, pe.event_id, pe.metadata ->> 'payment_id' AS payment_id
-    FROM payout_settlements s
-    JOIN ledger_entries le ON le.id = s.ledger_entry_id
-    LEFT JOIN processor_events pe ON pe.id = le.processor_event_id
-    WHERE s.payout_id IN ${idsIn(payoutIds)} AND le.entry_type <> 'payout'
-    ORDER BY s.payout_id, le.id`.execute(trx);
+    SELECT p.id::text AS payout_id, s.entry_type, s.amount_minor, pe.event_id, pe.metadata ->> 'payment_id' AS payment_id
+    FROM payouts p
+    CROSS JOIN LATERAL (${entriesSettledBy('p', sql`le.id, le.entry_type, le.amount_minor, le.processor_event_id`)}) AS s
+    LEFT JOIN processor_events pe ON pe.id = s.processor_event_id
+    WHERE p.id IN ${idsIn(payoutIds)}
+    ORDER BY p.id, s.id`.execute(trx);
   return rows;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
 import { AMOUNT_MINOR_MAX } from '../limits.ts';
 import type { Int8Value } from '../db/int8.ts';
-import { payoutDecisions } from '../payouts/payout-eligibility.repository.ts';
+import { entriesSettledBy, payoutDecisions } from '../payouts/payout-eligibility.repository.ts';
 import { EVENT_REGISTRY, type EventRegistry } from '../events/registry.ts';
 
 /** Figures beyond this JSON cannot carry exactly: such rows are left out, and Q4 names them. */
@@ -158,14 +158,17 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
         WHERE le.processor_event_id = pe.id AND le.entry_type IN (r.net_first, r.net_then)
       ) n
     ),
+    -- Per payout: its items (the entries between its frontier and the prior one), and with them its own payout entry.
     payout_items AS (
-      SELECT p.id, p.amount_minor,
-        COALESCE(SUM(le.amount_minor) FILTER (WHERE le.entry_type <> 'payout'), 0) AS items_sum,
-        COALESCE(SUM(le.amount_minor), 0) AS settled_sum
+      SELECT p.id, p.amount_minor, items.items_sum, items.items_sum + own.amount_minor AS settled_sum
       FROM payouts p
-      LEFT JOIN payout_settlements s ON s.payout_id = p.id
-      LEFT JOIN ledger_entries le ON le.id = s.ledger_entry_id
-      GROUP BY p.id, p.amount_minor
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(s.amount_minor), 0) AS items_sum FROM (${entriesSettledBy('p', sql`le.amount_minor`)}) AS s
+      ) items
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
+        WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
+      ) own
     ), ${DISPUTE_PROJECTION_CTES}
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
@@ -195,6 +198,18 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
     UNION ALL
     SELECT 'PAYOUT_NOT_ZERO_SUM', NULL, NULL, id, 'settled entries with the payout entry sum to ' || settled_sum
     FROM payout_items WHERE settled_sum <> 0
+    UNION ALL
+    SELECT 'PAYOUT_FRONTIER_BROKEN', NULL, NULL, p.id,
+      p.restaurant_id || ' ' || p.currency || ': frontier (' || p.settled_through_entry_id || ', ' || p.cutoff || ') does not follow ' ||
+      CASE WHEN p.prior_payout_id IS NULL THEN 'the origin' ELSE 'payout ' || p.prior_payout_id END || ' alone'
+    FROM payouts p
+    LEFT JOIN payouts prior ON prior.id = p.prior_payout_id
+    WHERE (p.prior_payout_id IS NULL AND (p.prior_through_entry_id <> 0 OR p.prior_cutoff <> '-infinity'))
+       OR (p.prior_payout_id IS NOT NULL AND (prior.restaurant_id, prior.currency, prior.settled_through_entry_id, prior.cutoff)
+             IS DISTINCT FROM (p.restaurant_id, p.currency, p.prior_through_entry_id, p.prior_cutoff))
+       OR p.settled_through_entry_id < p.prior_through_entry_id OR p.cutoff < p.prior_cutoff
+       OR EXISTS (SELECT 1 FROM payouts twin WHERE twin.restaurant_id = p.restaurant_id AND twin.currency = p.currency
+                    AND twin.id <> p.id AND twin.prior_payout_id IS NOT DISTINCT FROM p.prior_payout_id)
     UNION ALL
     SELECT 'PAYOUT_EVENT_UNMATCHED', pe.event_id, NULL, NULL,
       pe.event_type || ' names payout ' || COALESCE(pe.metadata ->> 'payout_id', '(none)') ||

@@ -2,3 +2,4 @@ export { createTestDatabase, EMBEDDED_RUN, type TestDatabase } from './test-data
 export { adminQuery, withDatabase } from './global-setup.ts';
 export { chargeEvent, DOMAIN_EXAMPLE_EVENT, expectLedgerError, fixedClock, refundEvent } from './fixtures.ts';
 export { suiteDatabase } from './suite-database.ts';
+export { settlementLinks } from './settlement.ts';

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
 import type { Database, LedgerDb } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
+import { migrateTo, migrateToLatest } from '../../src/db/migrate.ts';
 import type { LedgerContext } from '../../src/ledger-context.ts';
 import { adminQuery, withDatabase } from './global-setup.ts';
 
@@ -26,13 +26,15 @@ export const EMBEDDED_RUN = process.env.LEDGER_TEST_DATABASE === 'embedded';
 
 /**
  * A fresh database for one test file: a clone of the migrated template on real PostgreSQL, or a
- * new in-memory PGlite in the embedded run. Dropped by close().
+ * new in-memory PGlite in the embedded run; with `migratedThrough`, migrated only up to that
+ * migration (to test the next one on data). Dropped by close().
  */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
-  if (EMBEDDED_RUN) return createEmbeddedDatabase();
+export async function createTestDatabase(options: { poolSize?: number; migratedThrough?: string } = {}): Promise<TestDatabase> {
+  if (EMBEDDED_RUN) return createEmbeddedDatabase(options.migratedThrough);
   const adminUrl = inject('adminDatabaseUrl');
   const name = `ledger_t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+  // The migrated template, or an empty database that this file migrates only so far.
+  await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${options.migratedThrough === undefined ? inject('templateDatabase') : 'template0'}`);
   const url = withDatabase(adminUrl, name);
   const pools: LedgerDb[] = [];
   const openPool = (size: number): LedgerDb => {
@@ -44,6 +46,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     return db;
   };
   const db = openPool(options.poolSize ?? 5);
+  if (options.migratedThrough !== undefined) await migrateTo(db, options.migratedThrough);
   return {
     db,
     url,
@@ -57,11 +60,11 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   };
 }
 
-async function createEmbeddedDatabase(): Promise<TestDatabase> {
+async function createEmbeddedDatabase(migratedThrough: string | undefined): Promise<TestDatabase> {
   const client = new PGlite();
   await client.exec("SET TimeZone = 'UTC'");
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  await migrateToLatest(db);
+  await (migratedThrough === undefined ? migrateToLatest(db) : migrateTo(db, migratedThrough));
   return {
     db,
     url: undefined,
