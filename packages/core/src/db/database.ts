@@ -118,7 +118,7 @@ export interface BalanceCheckpointsTable {
   created_at: CreatedAt;
 }
 
-/** Insert-only: one statement checkpoint, replaced whole by the next (migration 2025-12-09T0000). */
+/** Insert-only: one statement checkpoint, replaced whole by the next (migration 2025-12-10T0000). */
 export interface StatementCheckpointsTable {
   id: GeneratedInt8;
   restaurant_id: string;

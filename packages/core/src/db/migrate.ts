@@ -11,7 +11,7 @@ import * as eventTypeRegistry from './migrations/2025-12-07T0000-event-type-regi
 import * as disputes from './migrations/2025-12-08T0000-disputes.ts';
 import * as restaurantSettlementSettings from './migrations/2025-12-08T0100-restaurant-settlement-settings.ts';
 import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.ts';
-import * as statementCheckpoints from './migrations/2025-12-09T0000-statement-checkpoints.ts';
+import * as statementCheckpoints from './migrations/2025-12-10T0000-statement-checkpoints.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,7 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-08T0000-disputes': disputes,
   '2025-12-08T0100-restaurant-settlement-settings': restaurantSettlementSettings,
   '2025-12-08T0200-reconciliations': reconciliations,
-  '2025-12-09T0000-statement-checkpoints': statementCheckpoints,
+  '2025-12-10T0000-statement-checkpoints': statementCheckpoints,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
