@@ -29,6 +29,7 @@ const RUN = { id: '1', currency: 'PEN', as_of: '2025-12-27', cutoff: AT, now: AT
 /** One call per repository function, with representative arguments. */
 const CALLS: Record<string, Record<string, RepositoryCall>> = {
   balance: {
+    sumBalanceFromLatestCheckpoint: (db) => balances.sumBalanceFromLatestCheckpoint(db, 'res_001', 'PEN', AT),
     findBalanceCheckpoint: (db) => balances.findBalanceCheckpoint(db, 'res_001', 'PEN', AT),
     sumBalance: (db) =>
       balances.sumBalance(db, 'res_001', 'PEN', AT, { through_entry_id: '1000', cut_at: AT, total_minor: '11400', available_minor: '11400' }),
