@@ -62,6 +62,7 @@ WITH previous_marks AS (
     checkpoint AS (
       INSERT INTO statement_checkpoints (restaurant_id, currency, through_entry_id, entries_read)
       SELECT $15, $16, $17::bigint, (SELECT COUNT(*) FROM new_entries) + (SELECT COUNT(*) FROM reread)
+      ON CONFLICT (restaurant_id, currency, through_entry_id) DO NOTHING
       RETURNING id, entries_read
     ),
     written AS (
@@ -124,6 +125,7 @@ WITH previous_marks AS (
     checkpoint AS (
       INSERT INTO statement_checkpoints (restaurant_id, currency, through_entry_id, entries_read)
       SELECT $15, $16, $17::bigint, (SELECT COUNT(*) FROM new_entries) + (SELECT COUNT(*) FROM reread)
+      ON CONFLICT (restaurant_id, currency, through_entry_id) DO NOTHING
       RETURNING id, entries_read
     ),
     written AS (

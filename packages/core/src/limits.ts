@@ -120,7 +120,7 @@ export const STATEMENT_STREAM_BATCH = 1000;
 
 // Balance checkpoints
 
-/** A balance that had to read more entries than this beyond its checkpoint asks for a new one. */
+/** A balance, or a statement page's opening balance, that had to read more entries than this beyond its checkpoint asks for a new one. */
 export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
 /** How long a checkpoint waits for inserts in flight on its restaurant before trying another time. */
 export const CHECKPOINT_LOCK_WAIT_MS = 1_000;

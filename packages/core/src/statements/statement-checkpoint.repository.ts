@@ -33,8 +33,10 @@ export async function latestStatementCheckpoint(trx: LedgerTransaction, restaura
  *    last mark, where new entries land, or a stretch late entries filled) is read again and gets a
  *    mark every `spacing` entries, each with the running sum from the stretch's first mark.
  * Without `previous`, the head mark alone ('-infinity', 0, balance 0) is one stretch over every
- * entry: the first checkpoint reads the whole history once. Call under lockBalanceForCheckpoint,
- * with `throughEntryId` read under it (lastEntryId). Returns what it read and the marks it wrote.
+ * entry: the first checkpoint reads the whole history once. `throughEntryId` must have been read
+ * under lockBalanceForCheckpoint (lastEntryId): then no entry at or below it can still commit, and
+ * this may run after the lock is released. Returns what it read and the marks it wrote, or
+ * undefined when a concurrent writer already wrote this checkpoint.
  */
 export async function insertStatementCheckpoint(
   trx: LedgerTransaction,
@@ -43,7 +45,7 @@ export async function insertStatementCheckpoint(
   throughEntryId: Int8Value,
   previous: StatementCheckpointRow | undefined,
   spacing: number,
-): Promise<{ id: Int8Value; entries_read: Int8Value; marks: Int8Value }> {
+): Promise<{ id: Int8Value; entries_read: Int8Value; marks: Int8Value } | undefined> {
   const scope = sql`le.restaurant_id = ${restaurantId} AND le.currency = ${currency}`;
   const through = sql`${String(throughEntryId)}::bigint`;
   // A first checkpoint has no entries "since": its head stretch is read whole in step 2.
@@ -101,6 +103,7 @@ export async function insertStatementCheckpoint(
     checkpoint AS (
       INSERT INTO statement_checkpoints (restaurant_id, currency, through_entry_id, entries_read)
       SELECT ${restaurantId}, ${currency}, ${through}, (SELECT COUNT(*) FROM new_entries) + (SELECT COUNT(*) FROM reread)
+      ON CONFLICT (restaurant_id, currency, through_entry_id) DO NOTHING
       RETURNING id, entries_read
     ),
     written AS (
@@ -109,9 +112,7 @@ export async function insertStatementCheckpoint(
       RETURNING 1
     )
     SELECT checkpoint.id, checkpoint.entries_read, (SELECT COUNT(*) FROM written) AS marks FROM checkpoint`.execute(trx);
-  const row = rows[0];
-  if (row === undefined) throw new Error('inserting a statement checkpoint returned no row');
-  return row;
+  return rows[0];
 }
 
 /** Deletes the statement checkpoints of (restaurant, currency) older than `throughEntryId`, with their marks: only the latest is read. */

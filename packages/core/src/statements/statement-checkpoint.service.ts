@@ -16,9 +16,12 @@ export interface StatementCheckpointWritten {
 /**
  * Writes the statement checkpoint of one restaurant and currency covering every entry committed so
  * far, from the previous one, and deletes the previous one (docs/adr/0004-statement-checkpoints.md).
- * Takes the same lock as a balance checkpoint, so it waits up to CHECKPOINT_LOCK_WAIT_MS for the
- * inserts in flight on that restaurant's bucket, and new ones wait for it. Returns undefined when
- * nothing was added since the latest checkpoint.
+ *
+ * The lock is held only to read W, the last entry id: it is the balance checkpoints' lock, so taking
+ * it waits (up to CHECKPOINT_LOCK_WAIT_MS) for the inserts in flight on the restaurant's bucket, and
+ * every insert after it draws a larger id. Once W is read, the entries up to W are final; the marks
+ * are computed from them in a second transaction, while inserts go on. Returns undefined when
+ * nothing was added since the latest checkpoint (or a concurrent writer wrote the same one).
  * @throws a database error 55P03 (lock_not_available) when inserts kept the lock past the wait.
  */
 export async function writeStatementCheckpoint(
@@ -27,12 +30,16 @@ export async function writeStatementCheckpoint(
   currency: string,
   spacing: number = STATEMENT_CHECKPOINT_SPACING,
 ): Promise<StatementCheckpointWritten | undefined> {
-  return inTransaction(ctx.db, async (trx) => {
+  const through = await inTransaction(ctx.db, async (trx) => {
     await lockBalanceForCheckpoint(trx, restaurantId, currency, CHECKPOINT_LOCK_WAIT_MS);
-    const through = await lastEntryId(trx, restaurantId, currency);
+    return lastEntryId(trx, restaurantId, currency);
+  });
+  if (through === undefined) return undefined;
+  return inTransaction(ctx.db, async (trx) => {
     const previous = await latestStatementCheckpoint(trx, restaurantId, currency);
-    if (through === undefined || (previous !== undefined && BigInt(previous.through_entry_id) >= BigInt(through))) return undefined;
+    if (previous !== undefined && BigInt(previous.through_entry_id) >= BigInt(through)) return undefined;
     const written = await insertStatementCheckpoint(trx, restaurantId, currency, through, previous, spacing);
+    if (written === undefined) return undefined;
     await deleteStatementCheckpointsBefore(trx, restaurantId, currency, through);
     return { through_entry_id: int8ToId(through), entries_read: int8ToSafeInteger(written.entries_read), marks: int8ToSafeInteger(written.marks) };
   });
