@@ -151,8 +151,8 @@ ORDER BY restaurant_id;
 
 -- name: q4_integrity_violations
 -- Q4: every integrity check, one UNION ALL branch each, returning the offending rows with a reason
--- code. A healthy ledger returns no rows. The constraints and triggers should make all but the last
--- three impossible; this is the second line of defence that proves it. PAYOUT_EVENT_UNMATCHED and
+-- code. A healthy ledger returns no rows. The constraints and triggers should make all but three
+-- impossible; this is the second line of defence that proves it. PAYOUT_EVENT_UNMATCHED and
 -- PAYOUT_EVENT_CONTRADICTED are the processor's doing; BALANCE_OUT_OF_RANGE is sums of legal amounts.
 --   (no parameters)
 WITH event_sums AS (
@@ -220,6 +220,46 @@ dispute_events AS (
   FROM processor_events pe
   WHERE pe.event_type IN ('dispute_opened', 'dispute_won', 'dispute_lost')
   GROUP BY pe.metadata ->> 'dispute_id'
+),
+balance_checkpoint_sums AS (
+  -- The latest balance checkpoint of each (restaurant, currency), the only one balances start from
+  -- (docs/adr/0001-balance-checkpoints.md), beside the plain sums of the entries it covers.
+  SELECT cp.*, s.total, s.available
+  FROM (
+    SELECT DISTINCT ON (restaurant_id, currency) restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor
+    FROM balance_checkpoints
+    ORDER BY restaurant_id, currency, through_entry_id DESC
+  ) AS cp
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= cp.cut_at), 0)   AS total,
+           COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= cp.cut_at), 0) AS available
+    FROM ledger_entries le
+    WHERE le.restaurant_id = cp.restaurant_id AND le.currency = cp.currency AND le.id <= cp.through_entry_id
+  ) AS s
+),
+latest_statement_checkpoints AS (
+  -- The latest statement checkpoint of each (restaurant, currency), the only one pages start from
+  -- (docs/adr/0004-statement-checkpoints.md).
+  SELECT DISTINCT ON (restaurant_id, currency) id, restaurant_id, currency, through_entry_id
+  FROM statement_checkpoints
+  ORDER BY restaurant_id, currency, through_entry_id DESC
+),
+statement_mark_sums AS (
+  -- Its marks and the entries it covers in statement order, one window per checkpoint: at a mark
+  -- (which sorts just before its own entry), the sum of the covered entries before it.
+  SELECT p.*,
+         SUM(p.amount_minor) OVER (PARTITION BY p.checkpoint_id ORDER BY p.occurred_at, p.entry_id, p.is_mark DESC
+                                   ROWS UNBOUNDED PRECEDING) AS entries_before
+  FROM (
+    SELECT c.id AS checkpoint_id, c.restaurant_id, c.currency, c.through_entry_id,
+           m.occurred_at, m.entry_id, true AS is_mark, 0::bigint AS amount_minor, m.balance_before
+    FROM latest_statement_checkpoints c
+    JOIN statement_checkpoint_marks m ON m.checkpoint_id = c.id
+    UNION ALL
+    SELECT c.id, c.restaurant_id, c.currency, c.through_entry_id, le.occurred_at, le.id, false, le.amount_minor, NULL
+    FROM latest_statement_checkpoints c
+    JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id AND le.currency = c.currency AND le.id <= c.through_entry_id
+  ) AS p
 )
 -- An event whose entries are missing.
 SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
@@ -348,6 +388,21 @@ WHERE matched_count <> jsonb_array_length(result -> 'matched')
    OR in_ledger_not_in_report_count <> jsonb_array_length(result -> 'in_ledger_not_in_report')
    OR in_report_not_in_ledger_count <> jsonb_array_length(result -> 'in_report_not_in_ledger')
    OR row_count < payout_count
+UNION ALL
+-- A balance checkpoint (the latest of its restaurant and currency) whose sums are not its entries'.
+SELECT 'BALANCE_CHECKPOINT_MISMATCH', NULL, NULL, NULL,
+       restaurant_id || ' ' || currency || ': the balance checkpoint through entry ' || through_entry_id || ' holds total ' || total_minor ||
+       ' and available ' || available_minor || ', its entries sum to ' || total || ' and ' || available
+FROM balance_checkpoint_sums
+WHERE total <> total_minor OR available <> available_minor
+UNION ALL
+-- A mark of a statement checkpoint (the latest of its restaurant and currency) whose running
+-- balance is not the sum of the covered entries before it.
+SELECT 'STATEMENT_CHECKPOINT_MISMATCH', NULL, NULL, NULL,
+       restaurant_id || ' ' || currency || ': the mark at (' || occurred_at || ', ' || entry_id || ') of the statement checkpoint through entry ' ||
+       through_entry_id || ' holds ' || balance_before || ', the entries before it sum to ' || entries_before
+FROM statement_mark_sums
+WHERE is_mark AND balance_before <> entries_before
 ORDER BY 1, 2, 3, 4;
 
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chargeSequence } from './harness/charges.ts';
 import { loadBenchConfig } from './harness/config.ts';
-import { findCpuProfile, type ProfileWindow, summarizeCpuProfile } from './harness/cpu-profile.ts';
+import { findCpuProfile, type ProfileWindow, profileTables, shareText, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { createMigratedDatabase, dropDatabase, RUN_DATABASE_PREFIX } from './harness/databases.ts';
 import { loadProblems, runLoad } from './harness/http-load.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
@@ -58,29 +58,13 @@ try {
   const file = findCpuProfile(profileDir, server.pid);
   if (file === undefined) throw new Error(`no .cpuprofile of pid ${server.pid} in ${profileDir}`);
   const summary = summarizeCpuProfile(file, TOP_FUNCTIONS, window);
-  const share = (value: number): string => `${(value * 100).toFixed(1)} %`;
   const busyMs = summary.totalMs - summary.idleMs;
   const lines = [
     `commit ${machine.commit}, ${machine.cores} cores, Node ${machine.node}, PostgreSQL ${machine.postgres}; load average at start ${loadAtStart}, at end ${loadAverage()}`,
     `${result.expected} answers 201 in ${result.seconds} s: ${Math.round(result.itemsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms${loadProblems(result) === undefined ? '' : ` (${loadProblems(result)})`}`,
-    `profile window ${(summary.totalMs / 1000).toFixed(2)} s, busy ${(busyMs / 1000).toFixed(2)} s (${share(busyMs / summary.totalMs)}), ${(busyMs / Math.max(1, result.expected)).toFixed(3)} ms of main-thread CPU per request; ${file}`,
+    `profile window ${(summary.totalMs / 1000).toFixed(2)} s, busy ${(busyMs / 1000).toFixed(2)} s (${shareText(busyMs / summary.totalMs)}), ${(busyMs / Math.max(1, result.expected)).toFixed(3)} ms of main-thread CPU per request; ${file}`,
     '',
-    '| group | self time | share of busy | on the stack (inclusive) |',
-    '|---|---:|---:|---:|',
-    ...summary.byGroup.map((group) => {
-      const inclusive = summary.byGroupInclusive.find((g) => g.name === group.name);
-      return `| ${group.name} | ${Math.round(group.ms)} ms | ${share(group.share)} | ${inclusive === undefined ? '-' : share(inclusive.share)} |`;
-    }),
-    '',
-    `Native socket writes by who writes: ${summary.socketWritesBy.map((w) => `${w.name} ${share(w.share)}`).join(', ')} (shares of busy).`,
-    '',
-    '| function | self time | share of busy |',
-    '|---|---:|---:|',
-    ...summary.byFunction.map((fn) => `| \`${fn.name}\` | ${Math.round(fn.ms)} ms | ${share(fn.share)} |`),
-    '',
-    '| where (package or file) | self time | share of busy |',
-    '|---|---:|---:|',
-    ...summary.byPlace.map((place) => `| ${place.name} | ${Math.round(place.ms)} ms | ${share(place.share)} |`),
+    ...profileTables(summary),
   ];
   console.log(lines.join('\n'));
 } finally {

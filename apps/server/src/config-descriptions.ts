@@ -41,7 +41,7 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
   },
   LEDGER_CHECKPOINT_AFTER_ENTRIES: {
     meaning:
-      'A balance read that had to read more entries than this beyond its latest checkpoint asks for a new checkpoint, written in the background ([ADR 0001](adr/0001-balance-checkpoints.md)).',
+      'A balance read, or the opening balance of a statement page, that had to read more entries than this beyond its latest checkpoint asks for a new checkpoint, written in the background ([ADR 0001](adr/0001-balance-checkpoints.md), [ADR 0007](adr/0007-statement-checkpoints.md)).',
   },
   LEDGER_BODY_LIMIT_BYTES: {
     meaning: 'Largest request body on every route but the batch webhook and `/trpc` (413 `PAYLOAD_TOO_LARGE` above). A single event is at most ~17 KiB.',

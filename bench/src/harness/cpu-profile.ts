@@ -95,6 +95,30 @@ export function summarizeCpuProfile(path: string, top: number, window?: ProfileW
   };
 }
 
+export const shareText = (value: number): string => `${(value * 100).toFixed(1)} %`;
+
+/** A profile summary as markdown: self time by group (and on the stack), who writes to sockets, the busiest functions, where the code lives. */
+export function profileTables(summary: CpuProfileSummary): string[] {
+  return [
+    '| group | self time | share of busy | on the stack (inclusive) |',
+    '|---|---:|---:|---:|',
+    ...summary.byGroup.map((group) => {
+      const inclusive = summary.byGroupInclusive.find((g) => g.name === group.name);
+      return `| ${group.name} | ${Math.round(group.ms)} ms | ${shareText(group.share)} | ${inclusive === undefined ? '-' : shareText(inclusive.share)} |`;
+    }),
+    '',
+    `Native socket writes by who writes: ${summary.socketWritesBy.map((w) => `${w.name} ${shareText(w.share)}`).join(', ')} (shares of busy).`,
+    '',
+    '| function | self time | share of busy |',
+    '|---|---:|---:|',
+    ...summary.byFunction.map((fn) => `| \`${fn.name}\` | ${Math.round(fn.ms)} ms | ${shareText(fn.share)} |`),
+    '',
+    '| where (package or file) | self time | share of busy |',
+    '|---|---:|---:|',
+    ...summary.byPlace.map((place) => `| ${place.name} | ${Math.round(place.ms)} ms | ${shareText(place.share)} |`),
+  ];
+}
+
 const SOCKET_WRITES = 'socket writes (native)';
 const NODE_INTERNALS = 'Node HTTP stack, streams, timers (node internals)';
 const OTHER_NATIVE = 'other native (microtasks, regexps, builtins)';

@@ -13,6 +13,7 @@ import {
   type PayoutFigure,
   type PayoutKind,
   type PhaseContext,
+  type StatementCheckpointState,
   type StatementPageFigure,
   type SteadyStatePreparation,
 } from './results.ts';
@@ -71,10 +72,10 @@ export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
     const path = balancePath(restaurant);
     // One request first: the server's code and the restaurant's index pages are warm for both measurements.
     await fetch(`${ctx.server.url}${path}`).then((response) => response.arrayBuffer(), () => undefined);
-    ctx.log(`raw balance of ${restaurant}: ${BALANCE_SCRIPT}, -M extended, 1 client, ${ctx.config.latencySeconds} s`);
+    ctx.log(`raw balance of ${restaurant}: ${BALANCE_SCRIPT}, -M prepared, 1 client, ${ctx.config.latencySeconds} s`);
     const raw = await attempt(ctx.results, `raw balance ${restaurant}`, ctx.log, () =>
       runPgbench({
-        pgbenchPath: ctx.config.pgbenchPath, databaseUrl: ctx.ledgerUrl, script: BALANCE_SCRIPT, mode: 'extended', clients: 1,
+        pgbenchPath: ctx.config.pgbenchPath, databaseUrl: ctx.ledgerUrl, script: BALANCE_SCRIPT, mode: 'prepared', clients: 1,
         seconds: ctx.config.latencySeconds, variables: { restaurant, currency: CURRENCY, as_of: new Date().toISOString() }, keepLatencies: true,
       }),
     );
@@ -110,8 +111,13 @@ async function measureBalanceLoad(ctx: LedgerContext): Promise<void> {
  * Statement pages of the 1M-entry restaurant at increasing positions: for each, the cursor the
  * server would have issued for the page ending just before that position (the server's own
  * encodeCursor, on the entry found in statement order), then sequential requests on one connection.
+ * All start from the statement checkpoint the service itself uses: one page deep in the history
+ * first (a page whose opening read more than LEDGER_CHECKPOINT_AFTER_ENTRIES entries asks the
+ * server's background checkpointer for one), then a wait until it is in the table.
  */
 async function measureStatementPages(ctx: LedgerContext): Promise<void> {
+  const checkpoint = await attempt(ctx.results, 'statement checkpoint', ctx.log, () => awaitStatementCheckpoint(ctx));
+  if (checkpoint !== undefined) ctx.results.statementCheckpoint = checkpoint;
   for (const position of STATEMENT_POSITIONS) {
     const figure = await attempt(ctx.results, `statement page at ${position}`, ctx.log, () => measureStatementPage(ctx, position));
     if (figure === undefined) continue;
@@ -120,8 +126,34 @@ async function measureStatementPages(ctx: LedgerContext): Promise<void> {
   }
 }
 
-async function measureStatementPage(ctx: LedgerContext, position: number): Promise<StatementPageFigure> {
-  const limit = STATEMENT_PAGE_LIMIT_DEFAULT;
+/** One page at STATEMENT_POSITION through the server, then a wait until the statement checkpoint it asked for is written. */
+async function awaitStatementCheckpoint(ctx: LedgerContext): Promise<StatementCheckpointState> {
+  const startedMs = performance.now();
+  const response = await fetch(await statementPageUrl(ctx, STATEMENT_POSITION, STATEMENT_PAGE_LIMIT_DEFAULT));
+  if (response.status !== 200) throw new Error(`GET statement at ${STATEMENT_POSITION} answered ${response.status}`);
+  await response.arrayBuffer();
+  return withClient(ctx.ledgerUrl, async (client) => {
+    const deadline = performance.now() + CHECKPOINT_WAIT_MS;
+    for (;;) {
+      const { rows } = await client.query<{ entries_read: string; marks: string }>(
+        `SELECT c.entries_read::text, (SELECT COUNT(*) FROM statement_checkpoint_marks m WHERE m.checkpoint_id = c.id)::text AS marks
+           FROM statement_checkpoints c WHERE c.restaurant_id = $1 AND c.currency = $2 ORDER BY c.through_entry_id DESC LIMIT 1`,
+        [HOT_RESTAURANT, CURRENCY],
+      );
+      const row = rows[0];
+      if (row !== undefined) {
+        const state = { entriesRead: Number(row.entries_read), marks: Number(row.marks), waitedSeconds: (performance.now() - startedMs) / 1000 };
+        ctx.log(`statement checkpoint of ${HOT_RESTAURANT}: written by the server, read ${state.entriesRead.toLocaleString('en-US')} entries, ${state.marks.toLocaleString('en-US')} marks (${state.waitedSeconds.toFixed(1)} s after the first page)`);
+        return state;
+      }
+      if (performance.now() > deadline) throw new Error(`no statement checkpoint of ${HOT_RESTAURANT} ${CHECKPOINT_WAIT_MS / 1000} s after a page`);
+      await sleep(CHECKPOINT_POLL_MS);
+    }
+  });
+}
+
+/** The URL of the page at `position` (entries before it, in statement order), with the cursor the server would have issued. */
+async function statementPageUrl(ctx: LedgerContext, position: number, limit: number): Promise<string> {
   const query = new URLSearchParams({ currency: CURRENCY, limit: String(limit) });
   if (position > 0) {
     const last = await withClient(ctx.ledgerUrl, async (client) => {
@@ -135,7 +167,12 @@ async function measureStatementPage(ctx: LedgerContext, position: number): Promi
     const filters = { restaurant_id: HOT_RESTAURANT, currency: CURRENCY, from: null, to: null };
     query.set('cursor', encodeCursor('statement', filters, { occurredAt: last.occurred_at.toISOString(), id: last.id }));
   }
-  const url = `${ctx.server.url}/v1/restaurants/${HOT_RESTAURANT}/statement?${query.toString()}`;
+  return `${ctx.server.url}/v1/restaurants/${HOT_RESTAURANT}/statement?${query.toString()}`;
+}
+
+async function measureStatementPage(ctx: LedgerContext, position: number): Promise<StatementPageFigure> {
+  const limit = STATEMENT_PAGE_LIMIT_DEFAULT;
+  const url = await statementPageUrl(ctx, position, limit);
   const samplesMs: number[] = [];
   for (let i = 0; i <= STATEMENT_PAGE_REQUESTS; i += 1) {
     const startedMs = performance.now();

@@ -56,8 +56,11 @@ export function staleSnapshots(header: ScriptHeader): string[] {
   });
 }
 
-/** `-- @statement <snapshot file> <statement name>`: the service's statement, copied in when the script runs. */
-const STATEMENT_DIRECTIVE = /^-- @statement (\S+) (\S+)\s*$/;
+/**
+ * `-- @statement <snapshot file> <statement name> [\gset|\aset [prefix]]`: the service's statement,
+ * copied in when the script runs, ended by `;` or by the pgbench meta-command given.
+ */
+const STATEMENT_DIRECTIVE = /^-- @statement (\S+) (\S+)(?:\s+(\\[ga]set(?:\s+\w+)?))?\s*$/;
 /** `-- @$<n> <expression>`: what the script sends in place of the statement's parameter $n. */
 const PARAMETER_DIRECTIVE = /^-- @\$(\d+) (.+)$/;
 let expandedDir: string | undefined;
@@ -87,13 +90,13 @@ export function expandStatements(source: string): string {
       out.push(lines[i] ?? '');
       continue;
     }
-    const [, file = '', name = ''] = directive;
+    const [, file = '', name = '', ending] = directive;
     const parameters = new Map<string, string>();
     for (let next = PARAMETER_DIRECTIVE.exec(lines[i + 1] ?? ''); next !== null; next = PARAMETER_DIRECTIVE.exec(lines[i + 1] ?? '')) {
       parameters.set(next[1] ?? '', next[2] ?? '');
       i += 1;
     }
-    out.push(`${substituteParameters(snapshotStatement(file, name), parameters, `${file} ${name}`)};`);
+    out.push(`${substituteParameters(snapshotStatement(file, name), parameters, `${file} ${name}`)}${ending === undefined ? ';' : ` ${ending}`}`);
   }
   return out.join('\n');
 }

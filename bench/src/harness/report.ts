@@ -162,12 +162,25 @@ function statementSection(results: BenchResults): string[] {
     '`GET /v1/restaurants/{id}/statement?currency=PEN&limit=<limit>&cursor=<cursor>` on one connection, one request at a',
     'time: the cursor is the one the server issues for the page that ends just before the position (its own',
     '`encodeCursor`, on the entry found in statement order), position 0 has none. One request first, not counted.',
+    'Every page opens from the statement checkpoint the service itself uses (docs/adr/0007-statement-checkpoints.md):',
+    'before the pages the harness reads one page deep in the history, whose opening asks the server\'s background',
+    'checkpointer for one, and waits until it is in the table.',
     '',
+    ...statementCheckpointLine(results),
     '| restaurant | position | limit | requests | p50 | p99 | max |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...results.statementPages.map(({ restaurant, position, limit, latency }) =>
       `| ${restaurant} | ${whole(position)} | ${limit} | ${latency.count} | ${ms(latency.p50Ms)} ms | ${ms(latency.p99Ms)} ms | ${ms(latency.maxMs)} ms |`,
     ),
+    '',
+  ];
+}
+
+function statementCheckpointLine(results: BenchResults): string[] {
+  const checkpoint = results.statementCheckpoint;
+  if (checkpoint === undefined) return ['Statement checkpoint: none was written (see the errors); the pages summed the history before them.', ''];
+  return [
+    `Statement checkpoint: written by the server, read ${whole(checkpoint.entriesRead)} entries, ${whole(checkpoint.marks)} marks; ready ${checkpoint.waitedSeconds.toFixed(1)} s after the first page.`,
     '',
   ];
 }
@@ -178,7 +191,7 @@ function balanceSection(balances: readonly BalanceFigure[]): string[] {
   return [
     '## Balance latency on the seeded ledger (one connection)',
     '',
-    'On a copy of `ledger_bench` (2.1M entries). Raw is `bench/pgbench/balance.sql` (the balance SQL alone, `-M extended`,',
+    'On a copy of `ledger_bench` (2.1M entries). Raw is `bench/pgbench/balance.sql` (the balance SQL alone, `-M prepared` as the service sends it,',
     'per-transaction latencies from `pgbench -l`); HTTP is `GET /v1/restaurants/{id}/balance?currency=PEN`. Both start',
     'from the same balance checkpoint, the one the service itself uses: before either measurement the harness reads each',
     'balance once through the server, whose background checkpointer writes a checkpoint for a read of more than',

@@ -55,6 +55,14 @@ export interface StatementPageFigure {
   latency: LatencySummary;
 }
 
+/** The statement checkpoint the server wrote for the hot restaurant before the pages were measured. */
+export interface StatementCheckpointState {
+  entriesRead: number;
+  marks: number;
+  /** From the first page to the checkpoint in the table. */
+  waitedSeconds: number;
+}
+
 /** How a payout run's time split between its batches, read back from the payouts it created. */
 export interface PayoutBatches {
   /** Batches that created at least one payout (one created_at each). */
@@ -120,6 +128,7 @@ export interface BenchResults {
   balances: BalanceFigure[];
   balanceLoads: BalanceLoadFigure[];
   statementPages: StatementPageFigure[];
+  statementCheckpoint?: StatementCheckpointState;
   /** The first payout run, then (when it completed) the steady-state one. */
   payouts: PayoutFigure[];
   rss: RssFigure[];

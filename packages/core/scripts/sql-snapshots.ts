@@ -12,6 +12,8 @@ import * as reconciliations from '../src/reconciliations/reconciliation.reposito
 import * as reports from '../src/reports/reports.repository.ts';
 import * as restaurants from '../src/restaurants/restaurant.repository.ts';
 import * as statements from '../src/statements/statement.repository.ts';
+import * as statementCheckpoints from '../src/statements/statement-checkpoint.repository.ts';
+import { STATEMENT_CHECKPOINT_SPACING } from '../src/limits.ts';
 import { type RepositoryCall, recordStatements } from './recording-driver.ts';
 
 /**
@@ -27,6 +29,7 @@ const EVENT = processorEventInputSchema.parse({ ...DOMAIN_EXAMPLE_EVENT, metadat
 /** One call per repository function, with representative arguments. */
 const CALLS: Record<string, Record<string, RepositoryCall>> = {
   balance: {
+    sumBalanceFromLatestCheckpoint: (db) => balances.sumBalanceFromLatestCheckpoint(db, 'res_001', 'PEN', AT),
     findBalanceCheckpoint: (db) => balances.findBalanceCheckpoint(db, 'res_001', 'PEN', AT),
     sumBalance: (db) =>
       balances.sumBalance(db, 'res_001', 'PEN', AT, { through_entry_id: '1000', cut_at: AT, total_minor: '11400', available_minor: '11400' }),
@@ -150,8 +153,16 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     updateRestaurantRow: (db) => restaurants.updateRestaurantRow(db, 'res_001', { name: 'Central', maturity_days: 3 }),
   },
   statement: {
-    statementPage: (db) => statements.statementPage(db, { restaurantId: 'res_001', currency: 'PEN', from: AT, to: AT, after: { occurredAt: AT.toISOString(), id: '1' } }, 100),
-    statementPageStreaming: (db) => statements.statementPage(db, { restaurantId: 'res_001', currency: 'PEN' }, 1000, '11400'),
+    statementPage: (db) => statements.statementPage(db, { restaurantId: 'res_001', currency: 'PEN', to: AT, after: { occurredAt: AT.toISOString(), id: '1' } }, 100, '11400'),
+    statementOpening: (db) => statements.statementOpening(db, 'res_001', 'PEN', { occurredAt: AT.toISOString(), id: '1' }),
+  },
+  'statement-checkpoint': {
+    lastEntryId: (_db, trx) => statementCheckpoints.lastEntryId(trx, 'res_001', 'PEN'),
+    latestStatementCheckpoint: (_db, trx) => statementCheckpoints.latestStatementCheckpoint(trx, 'res_001', 'PEN'),
+    insertStatementCheckpoint: (_db, trx) =>
+      statementCheckpoints.insertStatementCheckpoint(trx, 'res_001', 'PEN', '2000', { id: '1', through_entry_id: '1000' }, STATEMENT_CHECKPOINT_SPACING),
+    insertFirstStatementCheckpoint: (_db, trx) => statementCheckpoints.insertStatementCheckpoint(trx, 'res_001', 'PEN', '2000', undefined, STATEMENT_CHECKPOINT_SPACING),
+    deleteStatementCheckpointsBefore: (_db, trx) => statementCheckpoints.deleteStatementCheckpointsBefore(trx, 'res_001', 'PEN', '2000'),
   },
 };
 

@@ -26,6 +26,7 @@ export * from './balances/balance.schema.ts';
 export { getBalance } from './balances/balance.service.ts';
 export {
   type BalanceCheckpointer,
+  type CheckpointKind,
   type CheckpointWritten,
   startBalanceCheckpointer,
   writeBalanceCheckpoint,
@@ -55,6 +56,7 @@ export * from './reports/report.schema.ts';
 export { balancesReport, deficitsReport, integrityReport, payoutEligibilityReport, topRestaurants } from './reports/reports.service.ts';
 export * from './statements/statement.schema.ts';
 export { getStatement, STATEMENT_CSV_HEADER, statementCsvLine, statementLines } from './statements/statement.service.ts';
+export { type StatementCheckpointWritten, writeStatementCheckpoint } from './statements/statement-checkpoint.service.ts';
 export * from './disputes/dispute.schema.ts';
 export { getDispute, listDisputes } from './disputes/dispute.service.ts';
 export * from './reconciliations/reconciliation.schema.ts';

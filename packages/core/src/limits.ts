@@ -133,10 +133,16 @@ export const STATEMENT_STREAM_BATCH = 1000;
 
 // Balance checkpoints
 
-/** A balance that had to read more entries than this beyond its checkpoint asks for a new one. */
+/** A balance, or a statement page's opening balance, that had to read more entries than this beyond its checkpoint asks for a new one. */
 export const CHECKPOINT_AFTER_ENTRIES_DEFAULT = 1_000;
 /** How long a checkpoint waits for inserts in flight on its restaurant before trying another time. */
 export const CHECKPOINT_LOCK_WAIT_MS = 1_000;
+/**
+ * Entries between two marks of a statement checkpoint: a statement page's opening balance reads at
+ * most about twice this many beyond its mark (a stretch is cut when it reaches twice this), plus the
+ * entries since the checkpoint. A checkpoint of N entries has about N / this marks.
+ */
+export const STATEMENT_CHECKPOINT_SPACING = 1_000;
 /**
  * Rows of one settlement report (reconciliation file) after its header. The body limit
  * (LEDGER_RECONCILIATION_BODY_LIMIT_BYTES) bounds the bytes; this bounds the work and the answer.

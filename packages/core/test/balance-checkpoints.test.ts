@@ -2,13 +2,14 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBalanceCheckpoint, sumBalance } from '../src/balances/balance.repository.ts';
-import { statementPage } from '../src/statements/statement.repository.ts';
 import type { LedgerDb } from '../src/db/database.ts';
 import {
   type Balance,
   createRestaurant,
   getBalance,
+  getStatement,
   ingestEvent,
+  integrityReport,
   int8ToSafeInteger,
   type LedgerContext,
   startBalanceCheckpointer,
@@ -63,11 +64,11 @@ async function plainRunningBalances(db: LedgerDb, restaurantId: string, currency
 }
 
 /** Statement pages starting at several moments open with the running balance of the plain window. */
-async function expectStatementsSameAsPlain(db: LedgerDb, restaurantId: string, currency: string, froms: readonly Date[]): Promise<void> {
-  const plain = await plainRunningBalances(db, restaurantId, currency);
+async function expectStatementsSameAsPlain(ctx: LedgerContext, restaurantId: string, currency: string, froms: readonly Date[]): Promise<void> {
+  const plain = await plainRunningBalances(ctx.db, restaurantId, currency);
   for (const from of froms) {
-    const page = await statementPage(db, { restaurantId, currency, from }, 20);
-    for (const row of page) expect(String(row.running_balance), `entry ${row.id} from ${from.toISOString()}`).toBe(plain.get(String(row.id)));
+    const page = await getStatement(ctx, { restaurant_id: restaurantId, currency, from, limit: 20, format: 'json' });
+    for (const line of page.items) expect(String(line.running_balance), `entry ${line.entry_id} from ${from.toISOString()}`).toBe(plain.get(line.entry_id));
   }
 }
 
@@ -133,7 +134,7 @@ describe('balances with checkpoints', () => {
         for (const currency of ['PEN', 'USD']) {
           const moments = [-24 * 90, -24 * 30, -24 * 7, -24, -1, 0, 24 * 10].map((hoursFromNow) => new Date(time.nowMs() + hoursFromNow * 3_600_000));
           for (const asOf of moments) await expectSameAsPlain(ctx, restaurantId, currency, asOf);
-          await expectStatementsSameAsPlain(ctx.db, restaurantId, currency, moments);
+          await expectStatementsSameAsPlain(ctx, restaurantId, currency, moments);
         }
       }),
       { numRuns: EMBEDDED_RUN ? 15 : 40 },
@@ -170,6 +171,21 @@ describe('balances with checkpoints', () => {
     await expect(sql`UPDATE balance_checkpoints SET total_minor = 0 WHERE restaurant_id = 'res_cp_imm'`.execute(testDb.db)).rejects.toThrow(/append-only/);
   });
 
+  it('that disagree with the ledger are named by the integrity report (the latest of each restaurant and currency)', async () => {
+    const ctx: LedgerContext = { ...testDb.context(), clock: () => new Date(START_MS + 10 * DAY_MS) };
+    await ingestEvent(ctx, chargeEvent({ event_id: 'evt_cp_bad', restaurant_id: 'res_cp_bad', occurred_at: new Date(START_MS).toISOString(), amount: 1000, fee: 10 }), {});
+    await writeBalanceCheckpoint(ctx, 'res_cp_bad', 'PEN');
+    const flagged = async () => (await integrityReport(ctx)).items.filter((item) => item.reason === 'BALANCE_CHECKPOINT_MISMATCH');
+    expect(await flagged()).toEqual([]);
+    await sql`
+      INSERT INTO balance_checkpoints (restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor, entries_read)
+      SELECT restaurant_id, currency, through_entry_id + 1, cut_at, total_minor + 1, available_minor, 0
+      FROM balance_checkpoints WHERE restaurant_id = 'res_cp_bad'`.execute(ctx.db);
+    expect(await flagged()).toEqual([
+      expect.objectContaining({ detail: expect.stringMatching(/^res_cp_bad PEN: the balance checkpoint through entry \d+ holds total 991 and available 990, its entries sum to 990 and 990$/) }),
+    ]);
+  });
+
   it('stay exact while events arrive on many connections as checkpoints are written', async () => {
     const time = movableClock(START_MS + 120 * DAY_MS);
     const writers = testDb.openPool(8);
@@ -198,6 +214,6 @@ describe('balances with checkpoints', () => {
     expect(written).toBeGreaterThan(3);
     const moments = [-60, -31, -30, -7, -1, 0, 10].map((daysFromNow) => new Date(time.nowMs() + daysFromNow * DAY_MS));
     for (const asOf of moments) await expectSameAsPlain(checkpointCtx, 'res_cp_race', 'PEN', asOf);
-    await expectStatementsSameAsPlain(testDb.db, 'res_cp_race', 'PEN', moments);
+    await expectStatementsSameAsPlain(checkpointCtx, 'res_cp_race', 'PEN', moments);
   });
 });

@@ -3,6 +3,7 @@ import { inTransaction } from '../db/unit-of-work.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { findBalanceCheckpoint, insertBalanceCheckpoint, lockBalanceForCheckpoint } from './balance.repository.ts';
 import { CHECKPOINT_LOCK_WAIT_MS } from '../limits.ts';
+import { writeStatementCheckpoint } from '../statements/statement-checkpoint.service.ts';
 
 /** Checkpoints queued at once, at most; more requests wait for a later balance read to ask again. */
 const CHECKPOINT_QUEUE_MAX = 1_000;
@@ -31,10 +32,13 @@ export async function writeBalanceCheckpoint(ctx: LedgerContext, restaurantId: s
   });
 }
 
-/** The background writer of checkpoints that balance reads ask for. */
+/** Balance checkpoints serve balances (ADR 0001), statement checkpoints statement pages (ADR 0007). */
+export type CheckpointKind = 'balance' | 'statement';
+
+/** The background writer of checkpoints that balance reads and statement pages ask for. */
 export interface BalanceCheckpointer {
   /** Asks for a checkpoint of (restaurant, currency) soon; repeated asks before it is written count once. */
-  request(restaurantId: string, currency: string): void;
+  request(restaurantId: string, currency: string, kind?: CheckpointKind): void;
   /** Resolves once every checkpoint asked for so far is written (or failed). */
   idle(): Promise<void>;
   /** Finishes the checkpoint in hand and drops the rest. */
@@ -42,19 +46,19 @@ export interface BalanceCheckpointer {
 }
 
 /**
- * Writes checkpoints one at a time in the background, in the order they were asked for. A failure
+ * Writes checkpoints (balance and statement) one at a time in the background, in the order they were asked for. A failure
  * (lock wait exceeded, database away) is reported and forgotten: the next balance read that needs
  * the checkpoint asks again, and balances are exact without it, only slower.
  */
 export function startBalanceCheckpointer(ctx: LedgerContext, options: { onError?: (error: unknown) => void } = {}): BalanceCheckpointer {
-  const queued = new Map<string, { restaurantId: string; currency: string }>();
+  const queued = new Map<string, { restaurantId: string; currency: string; kind: CheckpointKind }>();
   let stopping = false;
   let running: Promise<void> = Promise.resolve();
   const drain = async () => {
     for (let next = queued.entries().next(); !next.done && !stopping; next = queued.entries().next()) {
-      const [key, { restaurantId, currency }] = next.value;
+      const [key, { restaurantId, currency, kind }] = next.value;
       try {
-        await writeBalanceCheckpoint(ctx, restaurantId, currency);
+        await (kind === 'balance' ? writeBalanceCheckpoint(ctx, restaurantId, currency) : writeStatementCheckpoint(ctx, restaurantId, currency));
       } catch (error) {
         options.onError?.(error);
       }
@@ -62,11 +66,11 @@ export function startBalanceCheckpointer(ctx: LedgerContext, options: { onError?
     }
   };
   return {
-    request: (restaurantId, currency) => {
-      const key = `${restaurantId}\u0000${currency}`;
+    request: (restaurantId, currency, kind = 'balance') => {
+      const key = `${kind}\u0000${restaurantId}\u0000${currency}`;
       if (stopping || queued.has(key) || queued.size >= CHECKPOINT_QUEUE_MAX) return;
       const wasIdle = queued.size === 0;
-      queued.set(key, { restaurantId, currency });
+      queued.set(key, { restaurantId, currency, kind });
       if (wasIdle) running = running.then(drain);
     },
     idle: () => running,

@@ -2,7 +2,7 @@ import { int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
 import { CHECKPOINT_AFTER_ENTRIES_DEFAULT } from '../limits.ts';
-import { findBalanceCheckpoint, sumBalance } from './balance.repository.ts';
+import { sumBalance, sumBalanceFromLatestCheckpoint } from './balance.repository.ts';
 import type { Balance, BalanceQuery } from './balance.schema.ts';
 
 /**
@@ -14,9 +14,10 @@ import type { Balance, BalanceQuery } from './balance.schema.ts';
  */
 export async function getBalance(ctx: LedgerContext, query: BalanceQuery): Promise<Balance> {
   const asOf = query.as_of ?? ctx.clock();
-  // Two round trips on purpose: given the checkpoint as values, the planner sees how little lies past it.
-  const checkpoint = await findBalanceCheckpoint(ctx.db, query.restaurant_id, query.currency, asOf);
-  const row = await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf, checkpoint);
+  // One round trip from the latest checkpoint; without a usable one, the plain sum.
+  const row =
+    (await sumBalanceFromLatestCheckpoint(ctx.db, query.restaurant_id, query.currency, asOf)) ??
+    (await sumBalance(ctx.db, query.restaurant_id, query.currency, asOf, null));
   if (!row.restaurant_found) throw restaurantNotFound(query.restaurant_id);
   if (int8ToSafeInteger(row.entries_read) > (ctx.checkpointAfterEntries ?? CHECKPOINT_AFTER_ENTRIES_DEFAULT)) {
     ctx.balanceCheckpoints?.request(query.restaurant_id, query.currency);

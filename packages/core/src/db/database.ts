@@ -122,6 +122,25 @@ export interface BalanceCheckpointsTable {
   created_at: CreatedAt;
 }
 
+/** Insert-only: one statement checkpoint, replaced whole by the next (migration 2025-12-10T0000). */
+export interface StatementCheckpointsTable {
+  id: GeneratedInt8;
+  restaurant_id: string;
+  currency: string;
+  through_entry_id: Int8Ref;
+  entries_read: Int8Ref;
+  created_at: CreatedAt;
+}
+
+/** A statement checkpoint's positions, each with the sum of the covered entries before it. */
+export interface StatementCheckpointMarksTable {
+  checkpoint_id: Int8Ref;
+  occurred_at: ColumnType<Date, Date, never>;
+  entry_id: Int8Ref;
+  balance_before: ColumnType<string | number, string, never>;
+  entries_to_next: Int8Ref;
+}
+
 /** A projection of the dispute events, written in their transactions (migration 2025-12-08). */
 export interface DisputesTable {
   id: GeneratedInt8;
@@ -179,6 +198,8 @@ export interface Database {
   payout_runs: PayoutRunsTable;
   payouts: PayoutsTable;
   balance_checkpoints: BalanceCheckpointsTable;
+  statement_checkpoints: StatementCheckpointsTable;
+  statement_checkpoint_marks: StatementCheckpointMarksTable;
   disputes: DisputesTable;
   reconciliations: ReconciliationsTable;
   rate_limit_windows: RateLimitWindowsTable;

@@ -14,6 +14,7 @@ import * as reconciliations from './migrations/2025-12-08T0200-reconciliations.t
 import * as payoutSettlementFrontier from './migrations/2025-12-09T0000-payout-settlement-frontier.ts';
 import * as entryIdOneSequenceValue from './migrations/2025-12-09T0300-entry-id-one-sequence-value.ts';
 import * as rateLimitWindows from './migrations/2025-12-09T0310-rate-limit-windows.ts';
+import * as statementCheckpoints from './migrations/2025-12-10T0000-statement-checkpoints.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-09T0000-payout-settlement-frontier': payoutSettlementFrontier,
   '2025-12-09T0300-entry-id-one-sequence-value': entryIdOneSequenceValue,
   '2025-12-09T0310-rate-limit-windows': rateLimitWindows,
+  '2025-12-10T0000-statement-checkpoints': statementCheckpoints,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

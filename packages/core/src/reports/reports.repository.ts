@@ -169,7 +169,7 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
         SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
         WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
       ) own
-    ), ${DISPUTE_PROJECTION_CTES}
+    ), ${DISPUTE_PROJECTION_CTES}, ${CHECKPOINT_CTES}
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
     FROM event_sums WHERE actual IS NULL
@@ -257,6 +257,18 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
        OR in_ledger_not_in_report_count <> jsonb_array_length(result -> 'in_ledger_not_in_report')
        OR in_report_not_in_ledger_count <> jsonb_array_length(result -> 'in_report_not_in_ledger')
        OR row_count < payout_count
+    UNION ALL
+    SELECT 'BALANCE_CHECKPOINT_MISMATCH', NULL, NULL, NULL,
+      restaurant_id || ' ' || currency || ': the balance checkpoint through entry ' || through_entry_id || ' holds total ' || total_minor ||
+      ' and available ' || available_minor || ', its entries sum to ' || total || ' and ' || available
+    FROM balance_checkpoint_sums
+    WHERE total <> total_minor OR available <> available_minor
+    UNION ALL
+    SELECT 'STATEMENT_CHECKPOINT_MISMATCH', NULL, NULL, NULL,
+      restaurant_id || ' ' || currency || ': the mark at (' || occurred_at || ', ' || entry_id || ') of the statement checkpoint through entry ' ||
+      through_entry_id || ' holds ' || balance_before || ', the entries before it sum to ' || entries_before
+    FROM statement_mark_sums
+    WHERE is_mark AND balance_before <> entries_before
     ORDER BY 1, 2, 3, 4`.execute(db);
   return rows;
 }
@@ -274,6 +286,42 @@ const DISPUTE_PROJECTION_CTES = sql`dispute_events AS (
       FROM processor_events pe
       WHERE pe.event_type IN ('dispute_opened', 'dispute_won', 'dispute_lost')
       GROUP BY pe.metadata ->> 'dispute_id'
+    )`;
+
+/**
+ * Q4's view of the checkpoints (docs/adr/0001-balance-checkpoints.md, 0007-statement-checkpoints.md):
+ * the latest of each (restaurant, currency), the only one reads start from, against the plain sums
+ * of the entries it covers. A balance checkpoint's total and available; each mark of a statement
+ * checkpoint against the covered entries before it, in one window per checkpoint (a mark sorts
+ * just before its own entry).
+ */
+const CHECKPOINT_CTES = sql`balance_checkpoint_sums AS (
+      SELECT cp.*, s.total, s.available
+      FROM (
+        SELECT DISTINCT ON (restaurant_id, currency) restaurant_id, currency, through_entry_id, cut_at, total_minor, available_minor
+        FROM balance_checkpoints ORDER BY restaurant_id, currency, through_entry_id DESC
+      ) AS cp
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(le.amount_minor) FILTER (WHERE le.occurred_at <= cp.cut_at), 0) AS total,
+               COALESCE(SUM(le.amount_minor) FILTER (WHERE le.available_at <= cp.cut_at), 0) AS available
+        FROM ledger_entries le
+        WHERE le.restaurant_id = cp.restaurant_id AND le.currency = cp.currency AND le.id <= cp.through_entry_id
+      ) AS s
+    ),
+    latest_statement_checkpoints AS (
+      SELECT DISTINCT ON (restaurant_id, currency) id, restaurant_id, currency, through_entry_id
+      FROM statement_checkpoints ORDER BY restaurant_id, currency, through_entry_id DESC
+    ),
+    statement_mark_sums AS (
+      SELECT p.*, SUM(p.amount_minor) OVER (PARTITION BY p.checkpoint_id ORDER BY p.occurred_at, p.entry_id, p.is_mark DESC ROWS UNBOUNDED PRECEDING) AS entries_before
+      FROM (
+        SELECT c.id AS checkpoint_id, c.restaurant_id, c.currency, c.through_entry_id, m.occurred_at, m.entry_id, true AS is_mark, 0::bigint AS amount_minor, m.balance_before
+        FROM latest_statement_checkpoints c JOIN statement_checkpoint_marks m ON m.checkpoint_id = c.id
+        UNION ALL
+        SELECT c.id, c.restaurant_id, c.currency, c.through_entry_id, le.occurred_at, le.id, false, le.amount_minor, NULL
+        FROM latest_statement_checkpoints c
+        JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id AND le.currency = c.currency AND le.id <= c.through_entry_id
+      ) AS p
     )`;
 
 /** Q4's rules as data, from each event type's integrity rule and each entry type's sign. */

@@ -1,23 +1,27 @@
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { int8ToId, int8ToSafeInteger } from '../db/int8.ts';
+import { type Int8Value, int8ToId, int8ToSafeInteger } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { toEntryView } from '../ledger/entry-view.ts';
 import { findRestaurant } from '../restaurants/restaurant.repository.ts';
 import { restaurantNotFound } from '../restaurants/restaurant.service.ts';
-import { type StatementPosition, type StatementRow, statementPage } from './statement.repository.ts';
+import { type StatementPosition, type StatementRow, statementOpening, statementPage } from './statement.repository.ts';
 import { type Statement, type StatementLine, type StatementQuery } from './statement.schema.ts';
-import { STATEMENT_STREAM_BATCH } from '../limits.ts';
+import { CHECKPOINT_AFTER_ENTRIES_DEFAULT, STATEMENT_STREAM_BATCH } from '../limits.ts';
 
 /**
  * One page of a restaurant's statement: entries in (occurred_at, id) order with the running
- * balance from the very first entry, and a cursor for the next page.
+ * balance from the very first entry, and a cursor for the next page. The opening balance starts
+ * from the nearest mark of the latest statement checkpoint (docs/adr/0007-statement-checkpoints.md),
+ * so a page costs about the same wherever it lies in the history.
  * @throws LedgerError RESTAURANT_NOT_FOUND, CURSOR_INVALID
  */
 export async function getStatement(ctx: LedgerContext, query: StatementQuery): Promise<Statement> {
-  const after = query.cursor === undefined ? undefined : decodeCursor('statement', query.cursor, cursorFilters(query), statementPositionSchema);
+  const cursor = query.cursor === undefined ? undefined : decodeCursor('statement', query.cursor, cursorFilters(query), statementPositionSchema);
   await assertRestaurant(ctx, query.restaurant_id);
-  const rows = await statementPage(ctx.db, filterOf(query, after), query.limit + 1);
+  const after = pageStart(query, cursor);
+  const opening = await openingBalance(ctx, query, after);
+  const rows = await statementPage(ctx.db, filterOf(query, after), query.limit + 1, opening);
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
@@ -33,13 +37,14 @@ export async function getStatement(ctx: LedgerContext, query: StatementQuery): P
 
 /**
  * Every line of the statement in range, fetched STATEMENT_STREAM_BATCH rows per round trip, so a
- * caller can stream any range (CSV) with memory that does not grow with it.
+ * caller can stream any range (CSV) with memory that does not grow with it. The first batch opens
+ * like a page; each next one opens with the previous batch's last running balance.
  * @throws LedgerError RESTAURANT_NOT_FOUND (before the first line)
  */
 export async function* statementLines(ctx: LedgerContext, query: StatementQuery): AsyncGenerator<StatementLine> {
   await assertRestaurant(ctx, query.restaurant_id);
-  let after: StatementPosition | undefined;
-  let opening: StatementRow['running_balance'] | undefined;
+  let after = pageStart(query, undefined);
+  let opening: Int8Value = await openingBalance(ctx, query, after);
   for (;;) {
     const rows = await statementPage(ctx.db, filterOf(query, after), STATEMENT_STREAM_BATCH, opening);
     for (const row of rows) yield toLine(row);
@@ -50,12 +55,37 @@ export async function* statementLines(ctx: LedgerContext, query: StatementQuery)
   }
 }
 
+/**
+ * Where a page starts: just after the cursor's entry, or just before `from` (the position
+ * (from, 0) precedes every entry that occurred at `from`), whichever is later; undefined for the
+ * very first entry. A cursor is only ever issued inside the range, so normally the cursor decides.
+ */
+function pageStart(query: StatementQuery, cursor: StatementPosition | undefined): StatementPosition | undefined {
+  const from = query.from === undefined ? undefined : { occurredAt: query.from.toISOString(), id: '0' };
+  if (cursor === undefined || from === undefined) return cursor ?? from;
+  const order = Date.parse(cursor.occurredAt) - Date.parse(from.occurredAt) || Number(BigInt(cursor.id) - BigInt(from.id));
+  return order >= 0 ? cursor : from;
+}
+
+/**
+ * The running balance just before a page that starts after `after`: the sum of every entry up to
+ * it. A read that found many entries no checkpoint covers asks for a new statement checkpoint.
+ */
+async function openingBalance(ctx: LedgerContext, query: StatementQuery, after: StatementPosition | undefined): Promise<Int8Value> {
+  if (after === undefined) return 0;
+  const opening = await statementOpening(ctx.db, query.restaurant_id, query.currency, after);
+  if (int8ToSafeInteger(opening.entries_since) > (ctx.checkpointAfterEntries ?? CHECKPOINT_AFTER_ENTRIES_DEFAULT)) {
+    ctx.balanceCheckpoints?.request(query.restaurant_id, query.currency, 'statement');
+  }
+  return opening.balance;
+}
+
 async function assertRestaurant(ctx: LedgerContext, restaurantId: string): Promise<void> {
   if ((await findRestaurant(ctx.db, restaurantId)) === undefined) throw restaurantNotFound(restaurantId);
 }
 
 function filterOf(query: StatementQuery, after: StatementPosition | undefined) {
-  return { restaurantId: query.restaurant_id, currency: query.currency, from: query.from, to: query.to, after };
+  return { restaurantId: query.restaurant_id, currency: query.currency, to: query.to, after };
 }
 
 /** What a statement cursor pins: the next page must ask for the same restaurant, currency and range. */
