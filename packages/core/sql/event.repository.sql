@@ -23,7 +23,9 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
            pe.metadata = v.metadata AS same_metadata
         FROM incoming v JOIN processor_events pe ON pe.event_id = v.event_id
     ), fresh AS (
-      SELECT v.* FROM incoming v WHERE NOT EXISTS (SELECT FROM stored s WHERE s.ordinal = v.ordinal)
+      -- NOT IN, not NOT EXISTS: as an anti-join the planner took fresh for one row whenever it took
+      -- stored for all of them, and nested-looped a batch of 1,000 (1.5 s instead of 0.2 s).
+      SELECT v.* FROM incoming v WHERE v.ordinal NOT IN (SELECT s.ordinal FROM stored s)
     ), known AS (
       SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM fresh)
     ), registered AS (
@@ -105,7 +107,9 @@ insert into "processor_events" ("event_id", "event_type", "restaurant_id", "curr
            pe.metadata = v.metadata AS same_metadata
         FROM incoming v JOIN processor_events pe ON pe.event_id = v.event_id
     ), fresh AS (
-      SELECT v.* FROM incoming v WHERE NOT EXISTS (SELECT FROM stored s WHERE s.ordinal = v.ordinal)
+      -- NOT IN, not NOT EXISTS: as an anti-join the planner took fresh for one row whenever it took
+      -- stored for all of them, and nested-looped a batch of 1,000 (1.5 s instead of 0.2 s).
+      SELECT v.* FROM incoming v WHERE v.ordinal NOT IN (SELECT s.ordinal FROM stored s)
     ), known AS (
       SELECT id, maturity_days, reserve_percent, reserve_days FROM restaurants WHERE id IN (SELECT restaurant_id FROM fresh)
     ), registered AS (
