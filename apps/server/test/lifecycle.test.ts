@@ -111,6 +111,7 @@ describe('configuration', () => {
       poolSize: 10,
       connectTimeoutMs: 3_000,
       statementTimeoutMs: 6_000,
+      lockTimeoutMs: 5_000,
       preparedStatements: true,
     });
     const tuned = loadConfig({
@@ -118,6 +119,7 @@ describe('configuration', () => {
       LEDGER_DB_POOL_MAX: '25',
       LEDGER_DB_CONNECT_TIMEOUT_MS: '1500',
       LEDGER_DB_STATEMENT_TIMEOUT_MS: '30000',
+      LEDGER_DB_LOCK_TIMEOUT_MS: '2500',
       LEDGER_DB_QUERY_TIMEOUT_MS: '31000',
       LEDGER_DB_PREPARED_STATEMENTS: 'false',
     });
@@ -125,6 +127,7 @@ describe('configuration', () => {
       poolSize: 25,
       connectTimeoutMs: 1_500,
       statementTimeoutMs: 30_000,
+      lockTimeoutMs: 2_500,
       queryTimeoutMs: 31_000,
       preparedStatements: false,
     });
