@@ -24,7 +24,7 @@ beforeAll(async () => {
   server = await startServerProcess({
     port: await freePort(),
     databaseUrl: testDb.url,
-    env: { LEDGER_WORKERS: '2', LOG_LEVEL: 'info', LEDGER_DB_POOL_MAX: String(POOL_MAX), LEDGER_RATE_LIMIT_PER_IP: String(IP_LIMIT) },
+    env: { LEDGER_WORKERS: '2', LOG_LEVEL: 'info', LEDGER_DB_POOL_MAX: String(POOL_MAX), LEDGER_RATE_LIMIT_PER_IP: String(IP_LIMIT), LEDGER_RATE_LIMIT_WINDOW_MS: '3600000' },
   });
   await pollUntil('both workers listening', 30_000, async () => (server.output().includes('restaurant-ledger cluster listening') ? true : undefined), 50);
 }, 60_000);
@@ -122,7 +122,10 @@ describe('LEDGER_WORKERS=2', () => {
     const listeningBefore = logLines().filter((line) => line.msg === 'restaurant-ledger listening').length;
     process.kill(workers[0] ?? 0, 'SIGKILL');
     const exited = await pollUntil('the primary noticing', 5_000, async () => logLines().find((line) => line.msg?.toString().startsWith('worker exited')));
-    expect((await send('/health')).status).toBe(200);
+    // A connection the primary handed to the killed worker in the moment before it noticed is reset,
+    // as a load balancer's would be; the next one is served by the live worker.
+    const health = await send('/health').catch(() => send('/health'));
+    expect(health.status).toBe(200);
     await pollUntil('the replacement listening', 30_000, async () =>
       logLines().filter((line) => line.msg === 'restaurant-ledger listening').length > listeningBefore ? true : undefined,
     );

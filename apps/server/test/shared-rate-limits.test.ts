@@ -19,7 +19,7 @@ afterEach(async () => {
 
 /** Two servers (two apps with a pool each) on one database, as two processes would be. */
 async function twoServers(rateLimits: Partial<RateLimits>): Promise<[TestServer, TestServer]> {
-  const start = () => startTestServer({ testDb, poolSize: 5, limits: { rateLimits: { windowMs: 60_000, ...rateLimits } } });
+  const start = () => startTestServer({ testDb, poolSize: 5, limits: { rateLimits: { windowMs: 3_600_000, ...rateLimits } } });
   const pair: [TestServer, TestServer] = [await start(), await start()];
   servers.push(...pair);
   return pair;

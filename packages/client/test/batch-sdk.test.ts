@@ -40,7 +40,9 @@ describe('ledger.events.ingestBatch', () => {
   it('throws a typed RATE_LIMITED once its API key is over the limit', async () => {
     const limited = await startTestServer({ apiKeys: [API_KEY], limits: { rateLimits: { perApiKey: 2 } } });
     try {
-      const busy = createLedgerClient({ url: limited.url, apiKey: API_KEY });
+      // No retries: rate-limit windows are aligned to the clock, so a retry after Retry-After can land
+      // in the next window and succeed, which is right for a client and not what this test is about.
+      const busy = createLedgerClient({ url: limited.url, apiKey: API_KEY, retry: false });
       await busy.events.ingestBatch.mutate({ events: [charge('sdk_rl_1')] });
       await busy.events.ingestBatch.mutate({ events: [charge('sdk_rl_2')] });
       const error = await busy.events.ingestBatch.mutate({ events: [charge('sdk_rl_3')] }).catch((e: unknown) => e);
