@@ -1,23 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { buildOpenApiDocument } from '../src/openapi.ts';
+import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM_REASON, watchPage } from './support/browser.ts';
 import { startTestServer } from './support/test-server.ts';
 
-/** The Debian `chromium` package; playwright-core drives it and downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = fileURLToPath(new URL('../../../test-results/docs-page.png', import.meta.url));
 
 /**
@@ -26,19 +15,12 @@ const SCREENSHOT = fileURLToPath(new URL('../../../test-results/docs-page.png', 
  * server (a validator badge, say).
  */
 async function withDocsPage(ctx: TestContext, check: (page: Page) => Promise<void>): Promise<string[]> {
-  if (!existsSync(CHROMIUM)) ctx.skip(`no browser at ${CHROMIUM}: install the Debian chromium package (apt-get install -y chromium)`);
+  if (!HAVE_CHROMIUM) ctx.skip(NO_CHROMIUM_REASON);
   const server = await startTestServer({ payoutWorker: false });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  const problems: string[] = [];
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) problems.push(`outside request: ${request.url()}`);
-    });
+    const problems = watchPage(page, server.url);
     await page.goto(`${server.url}/docs`);
     await check(page);
     return problems;

@@ -15,6 +15,7 @@ import { checkBodyShape, contentTypeGuard, csvBody, jsonBody } from './json-body
 import { createRateLimiters } from './rate-limits.ts';
 import { createRequestContext, type EdgeChecks, restRoutes } from './rest-routes.ts';
 import { statementCsv } from './statement-csv.ts';
+import { consoleRoutes } from './console.ts';
 import { hotRoutes } from './hot-routes.ts';
 import { requestContext, requestState } from './request-context.ts';
 
@@ -33,7 +34,7 @@ export interface AppDependencies {
 
 /**
  * The HTTP edge: REST routes (OpenAPI, enveloped) under /v1, the tRPC endpoint for the SDK under
- * /trpc, health, readiness and metrics, and the API docs. No business rule lives here.
+ * /trpc, health, readiness and metrics, the API docs and the ops console. No business rule lives here.
  */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -62,6 +63,8 @@ export function createApp(deps: AppDependencies): Express {
     res.json(openApiDocument);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json', validatorUrl: null }, customCss: '' }));
+  // The read-only ops console (static files; its data comes from the GET routes below, with a key).
+  app.use(consoleRoutes(deps.checks));
 
   app.use(
     '/trpc',

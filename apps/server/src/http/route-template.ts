@@ -46,7 +46,7 @@ const FIXED_ROUTES: ReadonlySet<string> = new Set(['/health', '/ready', '/metric
 
 /**
  * The route a request was for, as a template: `/v1/restaurants/{restaurant_id}/balance`,
- * `/trpc/events.ingest`, `/docs`. Anything else is `(unmatched)`, so a scan of random URLs cannot
+ * `/trpc/events.ingest`, `/docs`, `/console`. Anything else is `(unmatched)`, so a scan of random URLs cannot
  * grow the metrics' label sets.
  */
 export function routeTemplate(req: Request): string {
@@ -57,6 +57,7 @@ export function routeTemplate(req: Request): string {
   }
   if (FIXED_ROUTES.has(path)) return path;
   if (path === '/docs' || path.startsWith('/docs/')) return '/docs';
+  if (path === '/console' || path.startsWith('/console/')) return '/console';
   // HEAD runs the GET route (see app.ts).
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   return findRestRoute(method, path)?.route.template ?? '(unmatched)';
