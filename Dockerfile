@@ -1,6 +1,7 @@
 # restaurant-ledger server. Build: docker build -t restaurant-ledger .   Run: see docker-compose.yml
-# Two stages: `deps` installs the server's production dependencies from the lockfile; `runtime`
-# adds only the source the server runs (TypeScript, run by tsx: there is no build step to drift).
+# Three stages: `deps` installs the server's production dependencies from the lockfile; `console`
+# builds the ops console's static files; `runtime` adds only the source the server runs (TypeScript,
+# run by tsx: there is no build step to drift) and the console's built files.
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
@@ -11,7 +12,18 @@ COPY packages/core/package.json packages/core/
 COPY packages/client/package.json packages/client/
 COPY packages/cli/package.json packages/cli/
 COPY apps/server/package.json apps/server/
+COPY apps/console/package.json apps/console/
 RUN pnpm install --frozen-lockfile --prod --filter @restaurant-ledger/server...
+
+# The ops console (/console) is static files: built here with its dev dependencies (vite), and only
+# the built files go on to the runtime stage.
+FROM node:24-bookworm-slim AS console
+WORKDIR /app
+RUN npm i -g pnpm@12
+COPY --from=deps /app ./
+COPY apps/console apps/console
+RUN pnpm install --frozen-lockfile --ignore-scripts --filter @restaurant-ledger/console \
+  && pnpm --filter @restaurant-ledger/console build
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3000
@@ -19,6 +31,7 @@ WORKDIR /app
 COPY --from=deps /app ./
 COPY packages/core/src packages/core/src
 COPY apps/server/src apps/server/src
+COPY --from=console /app/apps/console/dist apps/console/dist
 WORKDIR /app/apps/server
 USER node
 EXPOSE 3000
