@@ -115,3 +115,21 @@ export function usePages<T>(
     },
   };
 }
+
+/** A list fed by `usePages`: loading or the error, an `empty` line, or the table, then "Load more". */
+export function PagedList<T>({
+  pages,
+  empty,
+  children,
+}: {
+  pages: ReturnType<typeof usePages<T>>;
+  empty: ComponentChildren;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  return (
+    <>
+      <Show loaded={pages.loaded}>{(items) => (items.length === 0 ? <p class="muted">{empty}</p> : children(items))}</Show>
+      {pages.loaded.state === 'ready' && <MoreButton cursor={pages.cursor} onMore={pages.more} />}
+    </>
+  );
+}

@@ -2,70 +2,65 @@ import { apiGet, apiPath, segment } from '../api.ts';
 import { formatCount } from '../format.ts';
 import { href } from '../router.ts';
 import type { Page, Payout, PayoutRun } from '../types.ts';
-import { MoreButton, Money, PageTitle, Show, Status, Time, useLoad, usePages } from '../ui.tsx';
+import { MoreButton, Money, PagedList, PageTitle, Show, Status, Time, useLoad, usePages } from '../ui.tsx';
 
 /** Rows per page of runs and payouts (the routes allow up to 200). */
 export const PAYOUTS_PAGE_SIZE = 50;
 
 export function PayoutRunsPage() {
-  const { loaded, cursor, more } = usePages(
+  const pages = usePages(
     (after) => apiGet<Page<PayoutRun>>(apiPath('/v1/payouts/runs', { cursor: after, limit: PAYOUTS_PAGE_SIZE })),
     [],
   );
   return (
     <section>
       <PageTitle>Payout runs</PageTitle>
-      <Show loaded={loaded}>
-        {(runs) =>
-          runs.length === 0 ? (
-            <p class="muted">No payout run yet.</p>
-          ) : (
-            <table class="data" id="runs">
-              <thead>
-                <tr>
-                  <th>Run</th>
-                  <th>Status</th>
-                  <th>Trigger</th>
-                  <th>Currency</th>
-                  <th>As of</th>
-                  <th class="num">Created</th>
-                  <th class="num">Skipped</th>
-                  <th>Requested</th>
-                  <th>Finished</th>
+      <PagedList pages={pages} empty="No payout run yet.">
+        {(runs) => (
+          <table class="data" id="runs">
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>Status</th>
+                <th>Trigger</th>
+                <th>Currency</th>
+                <th>As of</th>
+                <th class="num">Created</th>
+                <th class="num">Skipped</th>
+                <th>Requested</th>
+                <th>Finished</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.run_id} data-run-id={run.run_id}>
+                  <td>
+                    <a href={href(['payouts', 'runs', run.run_id])}>{run.run_id}</a>
+                  </td>
+                  <td>
+                    <Status value={run.status} />
+                  </td>
+                  <td>{run.trigger === 'schedule' ? `schedule (${run.restaurant_id ?? '?'})` : run.trigger}</td>
+                  <td>{run.currency}</td>
+                  <td>{run.as_of}</td>
+                  <td class="num" data-field="created">
+                    {formatCount(run.created)}
+                  </td>
+                  <td class="num" data-field="skipped">
+                    {formatCount(skippedTotal(run))}
+                  </td>
+                  <td>
+                    <Time iso={run.requested_at} />
+                  </td>
+                  <td>
+                    <Time iso={run.finished_at} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {runs.map((run) => (
-                  <tr key={run.run_id} data-run-id={run.run_id}>
-                    <td>
-                      <a href={href(['payouts', 'runs', run.run_id])}>{run.run_id}</a>
-                    </td>
-                    <td>
-                      <Status value={run.status} />
-                    </td>
-                    <td>{run.trigger === 'schedule' ? `schedule (${run.restaurant_id ?? '?'})` : run.trigger}</td>
-                    <td>{run.currency}</td>
-                    <td>{run.as_of}</td>
-                    <td class="num" data-field="created">
-                      {formatCount(run.created)}
-                    </td>
-                    <td class="num" data-field="skipped">
-                      {formatCount(skippedTotal(run))}
-                    </td>
-                    <td>
-                      <Time iso={run.requested_at} />
-                    </td>
-                    <td>
-                      <Time iso={run.finished_at} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Show>
-      {loaded.state === 'ready' && <MoreButton cursor={cursor} onMore={more} />}
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { apiGet, apiPath, segment } from '../api.ts';
 import { deficitOf } from '../format.ts';
 import { href } from '../router.ts';
 import type { Balance, BalancesReport } from '../types.ts';
-import { MoreButton, Money, PageTitle, Show, Time, usePages } from '../ui.tsx';
+import { Money, PagedList, PageTitle, Time, usePages } from '../ui.tsx';
 import { CurrencyPicker } from './currency-picker.tsx';
 
 /**
@@ -30,63 +30,58 @@ async function restaurantsPage(currency: string, cursor: string | undefined): Pr
 }
 
 export function RestaurantsPage({ currency }: { currency: string }) {
-  const { loaded, cursor, more } = usePages((after) => restaurantsPage(currency, after), [currency]);
+  const pages = usePages((after) => restaurantsPage(currency, after), [currency]);
   return (
     <section>
       <PageTitle>Restaurants</PageTitle>
       <CurrencyPicker currency={currency} target={['restaurants']} />
-      <Show loaded={loaded}>
-        {(rows) =>
-          rows.length === 0 ? (
-            <p class="muted">No restaurant has entries in {currency}.</p>
-          ) : (
-            <>
-              <table class="data" id="restaurants">
-                <thead>
-                  <tr>
-                    <th>Restaurant</th>
-                    <th class="num">Available</th>
-                    <th class="num">Pending</th>
-                    <th class="num">Reserved</th>
-                    <th class="num">Deficit</th>
-                    <th class="num">Total</th>
-                    <th>Last event</th>
+      <PagedList pages={pages} empty={`No restaurant has entries in ${currency}.`}>
+        {(rows) => (
+          <>
+            <table class="data" id="restaurants">
+              <thead>
+                <tr>
+                  <th>Restaurant</th>
+                  <th class="num">Available</th>
+                  <th class="num">Pending</th>
+                  <th class="num">Reserved</th>
+                  <th class="num">Deficit</th>
+                  <th class="num">Total</th>
+                  <th>Last event</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map(({ restaurant_id, balance }) => (
+                  <tr key={restaurant_id} data-restaurant-id={restaurant_id}>
+                    <td>
+                      <a href={href(['restaurants', restaurant_id], { currency })}>{restaurant_id}</a>
+                    </td>
+                    <td class="num" data-field="available">
+                      <Money amount={balance.available} currency={currency} />
+                    </td>
+                    <td class="num" data-field="pending">
+                      <Money amount={balance.pending} currency={currency} />
+                    </td>
+                    <td class="num" data-field="reserved">
+                      <Money amount={balance.reserved} currency={currency} />
+                    </td>
+                    <td class="num" data-field="deficit">
+                      <Money amount={deficitOf(balance.available)} currency={currency} />
+                    </td>
+                    <td class="num" data-field="total">
+                      <Money amount={balance.total} currency={currency} />
+                    </td>
+                    <td>
+                      <Time iso={balance.last_event_at} />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {rows.map(({ restaurant_id, balance }) => (
-                    <tr key={restaurant_id} data-restaurant-id={restaurant_id}>
-                      <td>
-                        <a href={href(['restaurants', restaurant_id], { currency })}>{restaurant_id}</a>
-                      </td>
-                      <td class="num" data-field="available">
-                        <Money amount={balance.available} currency={currency} />
-                      </td>
-                      <td class="num" data-field="pending">
-                        <Money amount={balance.pending} currency={currency} />
-                      </td>
-                      <td class="num" data-field="reserved">
-                        <Money amount={balance.reserved} currency={currency} />
-                      </td>
-                      <td class="num" data-field="deficit">
-                        <Money amount={deficitOf(balance.available)} currency={currency} />
-                      </td>
-                      <td class="num" data-field="total">
-                        <Money amount={balance.total} currency={currency} />
-                      </td>
-                      <td>
-                        <Time iso={balance.last_event_at} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <p class="muted">Balances as of {rows[0] === undefined ? '' : <Time iso={rows[0].balance.as_of} />}.</p>
-            </>
-          )
-        }
-      </Show>
-      {loaded.state === 'ready' && <MoreButton cursor={cursor} onMore={more} />}
+                ))}
+              </tbody>
+            </table>
+            <p class="muted">Balances as of {rows[0] === undefined ? '' : <Time iso={rows[0].balance.as_of} />}.</p>
+          </>
+        )}
+      </PagedList>
     </section>
   );
 }
