@@ -74,6 +74,7 @@ export interface PayoutRun {
 
 export interface Payout {
   payout_id: string;
+  run_id: string;
   restaurant_id: string;
   currency: string;
   amount: MinorUnits;

@@ -195,7 +195,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the ops console in a real browser', () => {
     await runRow.locator('a').click();
     await page.locator('#payouts').waitFor();
     const payouts = await api<{ items: { payout_id: string; amount: number; items: { type: string; amount: number }[] }[] }>(
-      `/v1/payouts?currency=${CURRENCY}`,
+      `/v1/payouts?run_id=${run!.run_id}`,
     );
     expect(payouts.items).toHaveLength(run!.created);
     for (const payout of payouts.items) {

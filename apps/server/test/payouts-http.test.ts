@@ -162,6 +162,7 @@ describe('a payout run over REST', SLOW, () => {
     expect(fetched.body).toMatchObject({ success: true, meta: { request_id: expect.any(String) } });
     expect(fetched.body.data).toEqual({
       payout_id: listed.payout_id,
+      run_id: listed.run_id,
       restaurant_id: 'res_po_b',
       currency: 'PEN',
       amount: 14_000,
@@ -223,6 +224,20 @@ describe('listing payouts', SLOW, () => {
     expect(all.length).toBeGreaterThanOrEqual(pen.length);
   });
 
+  it('filters by the run that made them', async () => {
+    await runPen();
+    const pen = await payoutsOf('currency=PEN');
+    const runIds = [...new Set(pen.map((p) => p.run_id))];
+    expect(runIds.length).toBeGreaterThanOrEqual(1);
+    for (const runId of runIds) {
+      const ofRun = await payoutsOf(`run_id=${runId}`);
+      expect(ofRun.map((p) => p.payout_id)).toEqual(pen.filter((p) => p.run_id === runId).map((p) => p.payout_id));
+      const run = await request(`${server.url}/v1/payouts/runs/${runId}`);
+      expect(ofRun).toHaveLength(run.body.data.created);
+    }
+    expect(await payoutsOf('run_id=999999999')).toEqual([]);
+  });
+
   it('walks every payout exactly once in id order with cursor pagination, ending with a null next_cursor', async () => {
     await runPen();
     const everything = await payoutsOf('currency=PEN');
@@ -258,6 +273,8 @@ describe('listing payouts', SLOW, () => {
     ['limit=abc', 'limit'],
     ['status=cancelled', 'status'],
     ['currency=pen', 'currency'],
+    ['run_id=abc', 'run_id'],
+    ['run_id=0', 'run_id'],
     ['colour=blue', undefined],
   ])('refuses %s with 422 VALIDATION_ERROR', async (query, field) => {
     const response = await request(`${server.url}/v1/payouts?${query}`);

@@ -121,13 +121,10 @@ export function PayoutRunPage({ runId }: { runId: string }) {
             </table>
             <h2>Payouts</h2>
             <p class="muted">
-              Payouts in {data.currency} for {data.as_of}
-              {data.restaurant_id !== null ? ` to ${data.restaurant_id}` : ''}: what this run pays.
+              The payouts this run made (in {data.currency} for {data.as_of}
+              {data.restaurant_id !== null ? ` to ${data.restaurant_id}` : ''}).
             </p>
-            <PayoutsTable
-              filter={{ currency: data.currency, ...(data.restaurant_id !== null && { restaurant_id: data.restaurant_id }) }}
-              asOf={data.as_of}
-            />
+            <PayoutsTable filter={{ run_id: data.run_id }} />
           </>
         )}
       </Show>
@@ -144,17 +141,16 @@ export function PayoutsPage() {
   );
 }
 
-/** Payouts in id order with their items; `asOf` keeps only those paying that day. */
-function PayoutsTable({ filter, asOf }: { filter: { currency?: string; restaurant_id?: string }; asOf?: string }) {
+/** Payouts in id order with their items, all of them or one run's. */
+function PayoutsTable({ filter }: { filter: { run_id?: string } }) {
   const { loaded, cursor, more } = usePages(
     (after) => apiGet<Page<Payout>>(apiPath('/v1/payouts', { ...filter, cursor: after, limit: PAYOUTS_PAGE_SIZE })),
-    [filter.currency, filter.restaurant_id],
+    [filter.run_id],
   );
   return (
     <>
       <Show loaded={loaded}>
-        {(all) => {
-          const payouts = asOf === undefined ? all : all.filter((payout) => payout.as_of === asOf);
+        {(payouts) => {
           return payouts.length === 0 ? (
             <p class="muted">No payouts{cursor !== null ? ' on the pages loaded so far' : ''}.</p>
           ) : (

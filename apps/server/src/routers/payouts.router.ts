@@ -101,7 +101,7 @@ export const payoutsRouter = router({
         summary: 'Payouts, filtered, in id order with cursor pagination',
         description:
           'Pass next_cursor back as cursor, with the same filters, for the next page; null means this is the last page. ' +
-          'A cursor is tied to the restaurant_id, currency and status it was issued for; any other is 422 CURSOR_INVALID.',
+          'A cursor is tied to the run_id, restaurant_id, currency and status it was issued for; any other is 422 CURSOR_INVALID.',
       },
       errorCodes: ['VALIDATION_ERROR', 'CURSOR_INVALID'],
     })

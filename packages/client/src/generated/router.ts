@@ -410,6 +410,7 @@ export type AppRouter = TRPCBuiltRouter<
         };
         output: {
           payout_id: string;
+          run_id: string;
           restaurant_id: string;
           currency: string;
           amount: number;
@@ -428,6 +429,7 @@ export type AppRouter = TRPCBuiltRouter<
       /** Payouts, filtered, in id order with cursor pagination */
       list: TRPCQueryProcedure<{
         input: {
+          run_id?: string | undefined;
           restaurant_id?: string | undefined;
           currency?: string | undefined;
           status?: "created" | "failed" | "paid" | "processing" | undefined;
@@ -437,6 +439,7 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           items: Array<{
             payout_id: string;
+            run_id: string;
             restaurant_id: string;
             currency: string;
             amount: number;
@@ -461,6 +464,7 @@ export type AppRouter = TRPCBuiltRouter<
         };
         output: {
           payout_id: string;
+          run_id: string;
           restaurant_id: string;
           currency: string;
           amount: number;

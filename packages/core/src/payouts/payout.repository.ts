@@ -6,6 +6,7 @@ import type { PayoutStatus } from './payout.schema.ts';
 
 export interface PayoutRow {
   id: Int8Value;
+  run_id: Int8Value;
   restaurant_id: string;
   currency: string;
   amount_minor: Int8Value;
@@ -15,7 +16,7 @@ export interface PayoutRow {
   paid_at: Date | null;
 }
 
-const PAYOUT_COLUMNS = sql`id, restaurant_id, currency, amount_minor, status, to_char(as_of, 'YYYY-MM-DD') AS as_of, created_at, paid_at`;
+const PAYOUT_COLUMNS = sql`id, run_id, restaurant_id, currency, amount_minor, status, to_char(as_of, 'YYYY-MM-DD') AS as_of, created_at, paid_at`;
 
 /** Locks the payout row until the transaction ends (payout_* events for one payout serialize here). */
 export async function findPayoutForUpdate(
@@ -56,12 +57,13 @@ export async function findPayout(db: LedgerDb, payoutId: string): Promise<Payout
 /** Keyset page in id order: ids after `afterId`, at most `limit` (+1 to tell whether more follow). */
 export async function findPayoutPage(
   db: LedgerDb,
-  filter: { restaurant_id?: string; currency?: string; status?: string; afterId?: string },
+  filter: { run_id?: string; restaurant_id?: string; currency?: string; status?: string; afterId?: string },
   limit: number,
 ): Promise<PayoutRow[]> {
   const { rows } = await sql<PayoutRow>`
     SELECT ${PAYOUT_COLUMNS} FROM payouts
-    WHERE (${filter.restaurant_id ?? null}::text IS NULL OR restaurant_id = ${filter.restaurant_id ?? null})
+    WHERE (${filter.run_id ?? null}::bigint IS NULL OR run_id = ${filter.run_id ?? null}::bigint)
+      AND (${filter.restaurant_id ?? null}::text IS NULL OR restaurant_id = ${filter.restaurant_id ?? null})
       AND (${filter.currency ?? null}::text IS NULL OR currency = ${filter.currency ?? null})
       AND (${filter.status ?? null}::text IS NULL OR status = ${filter.status ?? null})
       AND id > ${filter.afterId ?? '0'}::bigint

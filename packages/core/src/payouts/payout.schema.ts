@@ -107,6 +107,7 @@ export const payoutIdInputSchema = z.strictObject({ payout_id: z.string() });
 export const payoutSchema = z
   .object({
     payout_id: z.string(),
+    run_id: z.string().meta({ description: 'The payout run that made it' }),
     restaurant_id: z.string(),
     currency: z.string(),
     amount: signedMinorSchema,
@@ -127,6 +128,11 @@ export const payoutSchema = z
 export type Payout = z.output<typeof payoutSchema>;
 
 export const listPayoutsInputSchema = z.strictObject({
+  run_id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'run_id is a payout run id: a positive decimal integer')
+    .optional()
+    .meta({ description: 'Only the payouts this run made', example: '42' }),
   restaurant_id: restaurantIdSchema.optional(),
   currency: currencySchema.optional(),
   status: z.enum(PAYOUT_STATUSES).optional(),

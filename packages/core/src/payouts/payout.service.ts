@@ -24,7 +24,7 @@ export async function getPayout(ctx: LedgerContext, payoutId: string): Promise<P
  * @throws LedgerError CURSOR_INVALID
  */
 export async function listPayouts(ctx: LedgerContext, input: ListPayoutsInput): Promise<PayoutPage> {
-  const filters = { restaurant_id: input.restaurant_id ?? null, currency: input.currency ?? null, status: input.status ?? null };
+  const filters = { run_id: input.run_id ?? null, restaurant_id: input.restaurant_id ?? null, currency: input.currency ?? null, status: input.status ?? null };
   const afterId = input.cursor === undefined ? undefined : decodeCursor('payouts', input.cursor, filters, idPositionSchema).id;
   const rows = await findPayoutPage(ctx.db, { ...input, afterId }, input.limit);
   const page = rows.slice(0, input.limit);
@@ -63,6 +63,7 @@ async function withItems(ctx: LedgerContext, rows: readonly PayoutRow[]): Promis
     const id = int8ToId(row.id);
     return {
       payout_id: id,
+      run_id: int8ToId(row.run_id),
       restaurant_id: row.restaurant_id,
       currency: row.currency,
       amount: int8ToSafeInteger(row.amount_minor),
