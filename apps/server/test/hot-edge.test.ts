@@ -1,9 +1,10 @@
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
-import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimits } from '../src/edge-limits.ts';
+import { hotRouteOf } from '../src/http/hot-edge.ts';
 import { EXAMPLE_EVENT, newWebhookSecret, signedHeaders, startTestServer, type TestServer, type TestServerOptions } from './support/test-server.ts';
 
 /**
@@ -151,6 +152,44 @@ const event = (overrides: Record<string, unknown> = {}): string => json({ ...EXA
 const WEBHOOK = '/v1/processor/events';
 const BALANCE = '/v1/restaurants/res_001/balance';
 
+describe('which requests node:http answers itself', () => {
+  const takes = (method: string, url: string, headers: Record<string, string> = {}): string | undefined =>
+    hotRouteOf({ method, url, headers } as IncomingMessage, 4096)?.route.procedure;
+  const json = { 'content-type': 'application/json', 'content-length': '100' };
+
+  it('takes the hot routes as clients usually send them', () => {
+    expect(takes('POST', WEBHOOK, json)).toBe('events.ingest');
+    expect(takes('POST', `${WEBHOOK}/?source=x`, { 'content-type': 'application/json; charset=UTF-8', 'content-length': '0' })).toBe('events.ingest');
+    expect(takes('GET', `${BALANCE}?currency=PEN`)).toBe('restaurants.balance');
+    expect(takes('GET', `${BALANCE}?currency=PEN`, { 'content-type': 'application/json' })).toBe('restaurants.balance');
+  });
+
+  it('hands to express what express alone answers as it should', () => {
+    const handedOn: [string, string, Record<string, string>][] = [
+      ['HEAD', `${BALANCE}?currency=PEN`, {}],
+      ['GET', `${BALANCE}?currency=PEN`, { 'if-none-match': '*' }],
+      ['GET', `${BALANCE}?currency=PEN`, { 'if-modified-since': 'Tue, 01 Dec 2026 00:00:00 GMT' }],
+      ['GET', `${BALANCE}?currency=PEN`, { 'content-length': '0' }],
+      ['GET', `${BALANCE}?currency=PEN`, { 'content-type': 'application/json; charset=latin1' }],
+      ['POST', WEBHOOK, { ...json, 'content-encoding': 'gzip' }],
+      ['POST', WEBHOOK, { ...json, 'content-encoding': 'identity' }],
+      ['POST', WEBHOOK, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }],
+      ['POST', WEBHOOK, { 'content-type': 'application/json' }],
+      ['POST', WEBHOOK, { 'content-type': 'application/json', 'content-length': '4097' }],
+      ['POST', WEBHOOK, { 'content-type': 'text/plain', 'content-length': '100' }],
+      ['POST', WEBHOOK, { 'content-type': 'application/json; charset=latin1', 'content-length': '100' }],
+      ['POST', WEBHOOK, { 'content-length': '100' }],
+      ['POST', 'http://localhost/v1/processor/events', json],
+      ['POST', '/V1/processor/events', json],
+      ['POST', `${WEBHOOK}#x`, json],
+      ['PUT', WEBHOOK, json],
+      ['POST', '/v1/processor/events/batch', json],
+      ['GET', '/v1/restaurants/res_001/statement?currency=PEN', {}],
+    ];
+    for (const [method, url, headers] of handedOn) expect(takes(method, url, headers), `${method} ${url} ${JSON.stringify(headers)}`).toBeUndefined();
+  });
+});
+
 describe('the hot routes served from node:http', () => {
   describe('without credentials configured', () => {
     let pair: Pair;
@@ -219,6 +258,8 @@ describe('the hot routes served from node:http', () => {
         { name: 'balance, If-None-Match *', path: `${BALANCE}?currency=PEN`, headers: { 'if-none-match': '*' } },
         { name: 'balance, with a JSON body', path: `${BALANCE}?currency=PEN`, headers: JSON_TYPE, body: '{"restaurant_id":"res_002"}' },
         { name: 'balance, with content-length 0', path: `${BALANCE}?currency=PEN`, headers: { 'content-length': '0' } },
+        { name: 'balance, JSON content type (as many clients send)', path: `${BALANCE}?currency=PEN`, headers: JSON_TYPE },
+        { name: 'balance, UTF-8 text content type', path: `${BALANCE}?currency=PEN`, headers: { 'content-type': 'text/csv; charset=utf-8' } },
         { name: 'balance, with a latin1 content type', path: `${BALANCE}?currency=PEN`, headers: { 'content-type': 'text/plain; charset=latin1' } },
       ]);
       // The table does walk the paths it means to.
@@ -247,6 +288,8 @@ describe('the hot routes served from node:http', () => {
         'balance, bad percent-encoding': 422,
         'balance, HEAD': 200,
         'balance, If-None-Match *': 304,
+        'balance, JSON content type (as many clients send)': 200,
+        'balance, with a latin1 content type': 415,
       });
     });
   });

@@ -36,8 +36,8 @@ const CONTENT_LENGTH = /^\d{1,15}$/;
  * It takes only requests it can answer exactly as the express app would, judged on the request
  * line and headers before anything is read or counted: the route found in the same route table
  * (same trailing slash and casing rules), POST with a UTF-8 application/json body of a declared
- * length within the body limit and no content-encoding, GET with no body and no conditional
- * headers. Anything else (HEAD, gzip, chunked, oversize, another media type or charset, an
+ * length within the body limit and no content-encoding, GET with no body, no charset but UTF-8
+ * and no conditional headers. Anything else (HEAD, gzip, chunked, oversize, another media type or charset, an
  * absolute-form URL, If-None-Match, …) goes to express, where hot-routes.ts and the middlewares
  * answer it as before. What it takes runs the same steps, in the same order, from the same
  * functions: the request id, logger and summary line (beginRequest), the route's rate limit, the
@@ -65,11 +65,11 @@ export function serveHotRoutesFirst(app: Express, deps: HotEdgeDependencies): Re
   const edge: Edge = { deps, etagOf, clientOf };
   return (req, res) => {
     const found = hotRouteOf(req, deps.limits.bodyBytesMax);
-    const procedure = found?.route.procedure as HotProcedure | undefined;
-    if (found === undefined || procedure === undefined || !(procedure in handlers)) {
+    if (found === undefined) {
       app(req, res);
       return;
     }
+    const procedure = found.route.procedure as HotProcedure;
     serve(edge, req, res, found, handlers[procedure], admits[procedure]).catch((error: unknown) => {
       // Only a failure to answer at all lands here (serve answers every other): the connection cannot be trusted.
       deps.logger.error({ err: error }, 'hot route could not answer');
@@ -85,28 +85,29 @@ interface Edge {
 }
 
 /** The hot route a request is for, when this listener can answer it exactly as express would; else undefined. */
-function hotRouteOf(req: IncomingMessage, bodyBytesMax: number): FoundRoute | undefined {
+export function hotRouteOf(req: IncomingMessage, bodyBytesMax: number): FoundRoute | undefined {
   const { method, url = '', headers } = req;
   if ((method !== 'POST' && method !== 'GET') || !PLAIN_URL.test(url)) return undefined;
   if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return undefined;
+  const contentType = headers['content-type'];
+  const declared = contentType === undefined ? undefined : parseContentType(contentType);
+  // A charset other than UTF-8 is refused by contentTypeGuard, whatever the method.
+  if (declared?.charset !== undefined && !isUtf8Charset(declared.charset)) return undefined;
   if (method === 'GET') {
-    const plainGet =
-      headers['content-type'] === undefined &&
-      headers['content-length'] === undefined &&
-      headers['if-none-match'] === undefined &&
-      headers['if-modified-since'] === undefined;
+    // No body (so no media type matters: nothing is parsed), and nothing that could make express answer 304.
+    const plainGet = headers['content-length'] === undefined && headers['if-none-match'] === undefined && headers['if-modified-since'] === undefined;
     if (!plainGet) return undefined;
   } else {
-    const contentType = headers['content-type'];
-    if (contentType === undefined) return undefined;
-    const { mediaType, charset } = parseContentType(contentType);
-    if (mediaType !== 'application/json' || (charset !== undefined && !isUtf8Charset(charset))) return undefined;
+    if (declared?.mediaType !== 'application/json') return undefined;
     const length = headers['content-length'];
     if (length === undefined || !CONTENT_LENGTH.test(length) || Number(length) > bodyBytesMax) return undefined;
   }
   const queryStart = url.indexOf('?');
-  return findRestRoute(method, queryStart === -1 ? url : url.slice(0, queryStart));
+  const found = findRestRoute(method, queryStart === -1 ? url : url.slice(0, queryStart));
+  return found !== undefined && HOT_PROCEDURES.has(found.route.procedure) ? found : undefined;
 }
+
+const HOT_PROCEDURES: ReadonlySet<string> = new Set<HotProcedure>(['events.ingest', 'restaurants.balance']);
 
 /** One hot request, in the order express runs it: rate limit, query names, body, shape, names, handler. */
 async function serve(edge: Edge, req: IncomingMessage, res: ServerResponse, found: FoundRoute, handle: HotHandler, admit: Admit | undefined): Promise<void> {
