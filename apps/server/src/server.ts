@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
@@ -91,7 +91,10 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     isDraining: () => draining,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = createServer(app.listener);
+    // As express's app.listen: a failure to listen rejects, and later 'error' events are not fatal.
+    listening.once('error', reject);
+    listening.listen(config.port, () => resolve(listening));
     answerClientErrorsInEnvelope(listening, logger);
   });
   const address = server.address();

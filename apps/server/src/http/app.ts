@@ -1,6 +1,6 @@
+import type { RequestListener } from 'node:http';
 import { LedgerError, type LedgerContext } from '@restaurant-ledger/core';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import { TRPCError } from '@trpc/server';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
@@ -9,10 +9,11 @@ import { EdgeError } from '../edge-errors.ts';
 import { toLedgerError } from '../errors.ts';
 import { buildOpenApiDocument } from '../openapi.ts';
 import { appRouter } from '../router.ts';
-import { respond, sendError } from './envelope.ts';
+import { noteFailure, respond, sendError } from './envelope.ts';
 import { checkBodyNames, checkQueryNames } from './input-names.ts';
 import { checkBodyShape, contentTypeGuard, csvBody, jsonBody } from './json-body.ts';
-import { createRateLimiters } from './rate-limits.ts';
+import { createRateLimiters, type RateLimiters } from './rate-limits.ts';
+import { serveHotRoutesFirst } from './hot-edge.ts';
 import { createRequestContext, type EdgeChecks, restRoutes } from './rest-routes.ts';
 import { statementCsv } from './statement-csv.ts';
 import { consoleRoutes } from './console.ts';
@@ -30,18 +31,39 @@ export interface AppDependencies {
   isDatabaseReachable(): Promise<boolean>;
   /** True once a graceful shutdown began: /ready then answers 503 so load balancers stop sending work. */
   isDraining?(): boolean;
+  /**
+   * Serve the two hot routes straight from node:http, in front of express (hot-edge.ts; default
+   * true). Off, express serves them (hot-routes.ts): the reference the parity test compares with.
+   */
+  hotEdge?: boolean;
+}
+
+/** The HTTP app: the express app, and the listener a server runs (the hot routes first, then express). */
+export interface LedgerHttpApp {
+  express: Express;
+  listener: RequestListener;
+}
+
+/**
+ * The HTTP app, with the hot routes served ahead of express (hot-edge.ts) unless `deps.hotEdge`
+ * is false. Serve `listener`, not the express app.
+ */
+export function createApp(deps: AppDependencies): LedgerHttpApp {
+  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger, deps.ledger.db);
+  const app = createExpressApp(deps, limiters);
+  if (deps.hotEdge === false) return { express: app, listener: app };
+  return { express: app, listener: serveHotRoutesFirst(app, { ...deps, limiters }) };
 }
 
 /**
  * The HTTP edge: REST routes (OpenAPI, enveloped) under /v1, the tRPC endpoint for the SDK under
  * /trpc, health, readiness and metrics, the API docs and the ops console. No business rule lives here.
  */
-export function createApp(deps: AppDependencies): Express {
+function createExpressApp(deps: AppDependencies, limiters: RateLimiters): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestContext(deps.logger, deps.checks.metrics));
-  const limiters = createRateLimiters(deps.limits.rateLimits, deps.logger, deps.ledger.db);
   // What every REST route with a body runs before its procedure, in this order.
   const bodyChecks = [contentTypeGuard, csvBody(deps.limits), jsonBody(deps.limits), checkBodyShape, checkBodyNames];
   // The busiest routes first, past everything else: the same checks, fewer hands (hot-routes.ts).
@@ -151,11 +173,7 @@ const notFound: RequestHandler = (req, res) => {
 /** Body-parser failures and anything unexpected, always in the envelope; internals only in the log. */
 const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const state = requestState(req);
-  const ledgerError = toLedgerError(error);
-  state.ledgerError = ledgerError;
-  if (ledgerError.code === 'INTERNAL_ERROR' || ledgerError.code === 'SERVICE_UNAVAILABLE') {
-    state.log.error({ err: error instanceof TRPCError && error.cause !== undefined ? error.cause : error }, 'request failed');
-  }
+  const ledgerError = noteFailure(state, error);
   if (res.headersSent) {
     res.end();
     return;

@@ -15,7 +15,7 @@ export function bodyParserError(error: unknown): EdgeError | undefined {
   }
   switch ((error as BodyParserError).type) {
     case 'entity.parse.failed':
-      return new EdgeError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
+      return notJson();
     case 'entity.too.large': {
       const limit = (error as BodyParserError).limit;
       return new EdgeError('PAYLOAD_TOO_LARGE', `The request body exceeds ${String(limit)} bytes`, { limit_bytes: limit });
@@ -30,6 +30,11 @@ export function bodyParserError(error: unknown): EdgeError | undefined {
     default:
       return undefined;
   }
+}
+
+/** A body that does not parse as JSON, or (strict) is not an object or array. */
+export function notJson(): EdgeError {
+  return new EdgeError('MALFORMED_JSON', 'The request body is not valid JSON (or not an object or array)');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { balanceQuerySchema, getBalance, ingestEvent, type LedgerContext, processorEventInputSchema } from '@restaurant-ledger/core';
-import type { Request, RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
 import { EdgeError } from '../edge-errors.ts';
 import { toLedgerError } from '../errors.ts';
 import { eventOutcomeOfError } from '../metrics.ts';
@@ -9,8 +10,25 @@ import { requestState } from './request-context.ts';
 import { type EdgeChecks, pathInput, queryInput } from './rest-routes.ts';
 import { findRestRoute } from './route-template.ts';
 
+/** What a hot route reads of its request, once the middlewares have run (express's or hot-edge.ts's). */
+export interface HotRequest {
+  headers: IncomingHttpHeaders;
+  /** The URL as sent (express's `originalUrl`): the query is read from it. */
+  url: string;
+  /** The parsed JSON body (undefined when there was none) and its bytes. */
+  body: unknown;
+  rawBody: Buffer | undefined;
+}
+
 /** What a hot route answers: a status and the data the procedure would have returned. */
-type HotHandler = (req: Request, path: Record<string, string>) => Promise<{ status: number; data: unknown }>;
+export type HotHandler = (req: HotRequest, path: Record<string, string>) => Promise<{ status: number; data: unknown }>;
+
+/** The hot routes' handlers by procedure, for express (below) and for node:http (hot-edge.ts). */
+export function hotHandlers(ledger: LedgerContext, checks: EdgeChecks): Readonly<Record<HotProcedure, HotHandler>> {
+  return { 'events.ingest': recordEvent(ledger, checks), 'restaurants.balance': readBalance(ledger, checks) };
+}
+
+export type HotProcedure = 'events.ingest' | 'restaurants.balance';
 
 /**
  * The busiest routes, answered without the general REST dispatch and the tRPC caller: the
@@ -25,9 +43,10 @@ type HotHandler = (req: Request, path: Record<string, string>) => Promise<{ stat
  * Every other request, HEAD included, passes on untouched.
  */
 export function hotRoutes(ledger: LedgerContext, checks: EdgeChecks, middlewares: { webhook: readonly RequestHandler[]; api: readonly RequestHandler[] }): RequestHandler {
+  const handle = hotHandlers(ledger, checks);
   const handlers: Record<string, { chain: readonly RequestHandler[]; handle: HotHandler }> = {
-    'events.ingest': { chain: middlewares.webhook, handle: recordEvent(ledger, checks) },
-    'restaurants.balance': { chain: middlewares.api, handle: readBalance(ledger, checks) },
+    'events.ingest': { chain: middlewares.webhook, handle: handle['events.ingest'] },
+    'restaurants.balance': { chain: middlewares.api, handle: handle['restaurants.balance'] },
   };
   const chains = Object.fromEntries(
     Object.entries(handlers).map(([procedure, { chain, handle }]) => [procedure, inSequence([...chain, answer(handle)])]),
@@ -46,7 +65,8 @@ function answer(handle: HotHandler): RequestHandler {
     try {
       // Decoded here, after the rate limit and the other checks, as the general route decodes it.
       const path = pathInput(res.locals.hotRoute as NonNullable<ReturnType<typeof findRestRoute>>);
-      respond(res, requestState(req).id, await handle(req, path));
+      const { id, rawBody } = requestState(req);
+      respond(res, id, await handle({ headers: req.headers, url: req.originalUrl, body: req.body, rawBody }, path));
     } catch (error) {
       next(error);
     }
@@ -56,7 +76,7 @@ function answer(handle: HotHandler): RequestHandler {
 function recordEvent(ledger: LedgerContext, checks: EdgeChecks): HotHandler {
   return async (req) => {
     if (req.headers['content-type'] !== 'application/json') throw new EdgeError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
-    checks.checkWebhookSignature(requestState(req).rawBody, req.headers);
+    checks.checkWebhookSignature(req.rawBody, req.headers);
     // The body as the processor sent it (a copy, as the REST routes give every procedure).
     const rawPayload: Record<string, unknown> = { ...(req.body as object | undefined) };
     const result = await counted(checks, rawPayload.event_type, async () => ingestEvent(ledger, processorEventInputSchema.parse(rawPayload), rawPayload));
@@ -67,7 +87,7 @@ function recordEvent(ledger: LedgerContext, checks: EdgeChecks): HotHandler {
 function readBalance(ledger: LedgerContext, checks: EdgeChecks): HotHandler {
   return async (req, path) => {
     checks.checkApiKey(req.headers);
-    return { status: 200, data: await getBalance(ledger, balanceQuerySchema.parse({ ...queryInput(req), ...path })) };
+    return { status: 200, data: await getBalance(ledger, balanceQuerySchema.parse({ ...queryInput(req.url), ...path })) };
   };
 }
 

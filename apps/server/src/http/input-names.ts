@@ -1,5 +1,5 @@
 import { LedgerError } from '@restaurant-ledger/core';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { findRestRoute } from './route-template.ts';
 
 /**
@@ -13,22 +13,31 @@ const NAMES_NO_OBJECT_CAN_HOLD: ReadonlySet<string> = new Set(['__proto__', 'con
 
 /** Query names as sent (decoded), before anything copies them into an object. */
 export const checkQueryNames: RequestHandler = (req, _res, next) => {
-  const queryStart = req.originalUrl.indexOf('?');
-  const names = queryStart === -1 ? [] : [...new URLSearchParams(req.originalUrl.slice(queryStart + 1)).keys()];
-  next(refusedNames(req, names));
+  next(refusedQueryNames(req.method, req.originalUrl));
 };
 
 /** Body keys, once the body is parsed and known to be an object (after checkBodyShape). */
 export const checkBodyNames: RequestHandler = (req, _res, next) => {
-  const body: unknown = req.body;
-  next(typeof body === 'object' && body !== null ? refusedNames(req, Object.keys(body)) : undefined);
+  next(refusedBodyNames(req.method, req.originalUrl, req.body));
 };
 
-function refusedNames(req: Request, names: readonly string[]): LedgerError | undefined {
+/** checkQueryNames's verdict on a request's method and URL as sent (`originalUrl`). */
+export function refusedQueryNames(method: string, originalUrl: string): LedgerError | undefined {
+  const queryStart = originalUrl.indexOf('?');
+  if (queryStart === -1) return undefined;
+  return refusedNames(method, originalUrl, [...new URLSearchParams(originalUrl.slice(queryStart + 1)).keys()]);
+}
+
+/** checkBodyNames's verdict on a parsed body. */
+export function refusedBodyNames(method: string, originalUrl: string, body: unknown): LedgerError | undefined {
+  return typeof body === 'object' && body !== null ? refusedNames(method, originalUrl, Object.keys(body)) : undefined;
+}
+
+function refusedNames(requestMethod: string, originalUrl: string, names: readonly string[]): LedgerError | undefined {
   if (names.length === 0) return undefined;
   // HEAD runs the GET route (see app.ts); originalUrl, as the prefix of app.use('/v1') is cut from req.path.
-  const method = req.method === 'HEAD' ? 'GET' : req.method;
-  const pathParameters = new Set(findRestRoute(method, req.originalUrl.split('?')[0] ?? '')?.route.parameters);
+  const method = requestMethod === 'HEAD' ? 'GET' : requestMethod;
+  const pathParameters = new Set(findRestRoute(method, originalUrl.split('?')[0] ?? '')?.route.parameters);
   const issues = [...new Set(names)].flatMap((field) =>
     NAMES_NO_OBJECT_CAN_HOLD.has(field)
       ? [{ field, message: 'unknown field' }]

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { claimRateLimit, deleteEndedRateLimitWindows, type LedgerDb } from '@restaurant-ledger/core';
+import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Logger } from 'pino';
@@ -19,13 +20,31 @@ export interface RateLimiters {
   api: RequestHandler;
   /** The processor's webhook routes: per IP, with their own (higher) limit. */
   webhook: RequestHandler;
+  /**
+   * The same limits for a request served straight from node:http (hot-edge.ts): the refusal (or
+   * the failure to reach the counter, logged) to answer with, or undefined to go on. Undefined
+   * when every limit of the kind is off.
+   */
+  admit: { api: Admit | undefined; webhook: Admit | undefined };
 }
+
+/** What a limit reads of a request: its client's address (through `trust proxy`) and its credential. */
+export interface RateLimitClient {
+  ip(): string | undefined;
+  remoteAddress: string | undefined;
+  authorization: string | undefined;
+}
+
+/** Where the RateLimit headers go: an express response or a plain node:http one. */
+type HeaderTarget = Pick<ServerResponse, 'getHeader' | 'setHeader'>;
+
+export type Admit = (client: RateLimitClient, res: HeaderTarget, log: Logger) => Promise<WireError | undefined>;
 
 /** One limit applied to a request: its budget, and how the request names its client ('' skips it). */
 interface Check {
   scope: Scope;
   budget: SharedBudget;
-  clientKey(req: Request): string;
+  clientKey(client: RateLimitClient): string;
 }
 
 /**
@@ -39,50 +58,65 @@ interface Check {
  */
 export function createRateLimiters(limits: RateLimits, logger: Logger, db: LedgerDb): RateLimiters {
   const afterClaim = housekeeping(db, limits.windowMs, logger);
-  const check = (scope: Scope, limit: number, clientKey: (req: Request) => string): Check[] =>
+  const check = (scope: Scope, limit: number, clientKey: (client: RateLimitClient) => string): Check[] =>
     limit === 0
       ? []
       : [{ scope, clientKey, budget: new SharedBudget({ scope, limit, windowMs: limits.windowMs, claim: (request) => claimRateLimit(db, request), afterClaim }) }];
-  return {
-    api: limiter([...check('api_key', limits.perApiKey, apiKeyDigest), ...check('ip', limits.perIp, clientIp)], logger),
-    webhook: limiter(check('webhook_ip', limits.webhookPerIp, clientIp), logger),
+  const api = admitter([...check('api_key', limits.perApiKey, apiKeyDigest), ...check('ip', limits.perIp, clientIp)]);
+  const webhook = admitter(check('webhook_ip', limits.webhookPerIp, clientIp));
+  return { api: limiter(api), webhook: limiter(webhook), admit: { api, webhook } };
+}
+
+/**
+ * Runs the checks in order; the first that refuses answers, and the later ones are not counted.
+ * A counter that cannot be reached refuses too (logged here).
+ */
+function admitter(checks: readonly Check[]): Admit | undefined {
+  if (checks.length === 0) return undefined;
+  return async (client, res, log) => {
+    try {
+      for (const { scope, budget, clientKey } of checks) {
+        const key = clientKey(client);
+        if (key === '') continue;
+        const decision = await budget.take(key);
+        setHeaders(res, scope, budget, decision);
+        if (!decision.admitted) return refusal(res, scope, budget, decision);
+      }
+      return undefined;
+    } catch (error) {
+      log.error({ err: error }, 'rate limit counter not reached: request refused');
+      return toLedgerError(error);
+    }
   };
 }
 
-/** Runs the checks in order; the first that refuses answers, and the later ones are not counted. */
-function limiter(checks: readonly Check[], logger: Logger): RequestHandler {
-  if (checks.length === 0) return (_req, _res, next) => next();
+/** The express middleware of a set of limits: on, or passing straight on when every limit is off. */
+function limiter(admit: Admit | undefined): RequestHandler {
+  if (admit === undefined) return (_req, _res, next) => next();
   return (req, res, next) => {
-    admit(checks, req, res).then(
-      (refusal) => (refusal === undefined ? next() : answer(req, res, refusal)),
-      (error: unknown) => {
-        const wire = toLedgerError(error);
-        requestState(req).log.error({ err: error }, 'rate limit counter not reached: request refused');
-        answer(req, res, wire);
-      },
-    );
+    void admit(expressClient(req), res, requestState(req).log).then((refusal) => (refusal === undefined ? next() : answer(req, res, refusal)));
   };
 }
 
-async function admit(checks: readonly Check[], req: Request, res: Response): Promise<WireError | undefined> {
-  for (const { scope, budget, clientKey } of checks) {
-    const key = clientKey(req);
-    if (key === '') continue;
-    const decision = await budget.take(key);
-    setHeaders(res, scope, budget, decision);
-    if (!decision.admitted) return refusal(res, scope, budget, decision);
-  }
-  return undefined;
+function expressClient(req: Request): RateLimitClient {
+  return { ip: () => req.ip, remoteAddress: req.socket.remoteAddress, authorization: req.headers.authorization };
 }
 
-/** The draft-8 headers express-rate-limit wrote, one pair per limit applied. */
-function setHeaders(res: Response, scope: Scope, budget: SharedBudget, decision: BudgetDecision): void {
+/** The draft-8 headers express-rate-limit wrote, one pair per limit applied (appended as express's res.append does). */
+function setHeaders(res: HeaderTarget, scope: Scope, budget: SharedBudget, decision: BudgetDecision): void {
   const { limit, windowMs } = budget.options;
-  res.append('RateLimit', `"${scope}"; r=${decision.remaining}; t=${Math.ceil(decision.resetMs / 1000)}`);
-  res.append('RateLimit-Policy', `"${scope}"; q=${limit}; w=${Math.ceil(windowMs / 1000)}; pk=:${decision.partition}:`);
+  append(res, 'RateLimit', `"${scope}"; r=${decision.remaining}; t=${Math.ceil(decision.resetMs / 1000)}`);
+  append(res, 'RateLimit-Policy', `"${scope}"; q=${limit}; w=${Math.ceil(windowMs / 1000)}; pk=:${decision.partition}:`);
 }
 
-function refusal(res: Response, scope: Scope, budget: SharedBudget, decision: BudgetDecision): WireError {
+/** express's res.append: a second value makes the header a list, written as one line each. */
+function append(res: HeaderTarget, name: string, value: string): void {
+  const previous = res.getHeader(name);
+  if (previous === undefined || previous === '') res.setHeader(name, value);
+  else res.setHeader(name, Array.isArray(previous) ? [...previous, value] : [String(previous), value]);
+}
+
+function refusal(res: HeaderTarget, scope: Scope, budget: SharedBudget, decision: BudgetDecision): WireError {
   const { limit, windowMs } = budget.options;
   const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
   res.setHeader('Retry-After', String(retryAfterSeconds));
@@ -114,12 +148,12 @@ function housekeeping(db: LedgerDb, windowMs: number, logger: Logger): () => voi
 }
 
 /** The client's address (through LEDGER_TRUST_PROXY), IPv6 grouped by /56 as express-rate-limit did. */
-function clientIp(req: Request): string {
-  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+function clientIp(client: RateLimitClient): string {
+  return ipKeyGenerator(client.ip() ?? client.remoteAddress ?? 'unknown');
 }
 
 /** The presented key's digest: the store never holds a key, and any key counts (wrong keys too). */
-function apiKeyDigest(req: Request): string {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+function apiKeyDigest(client: RateLimitClient): string {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(client.authorization ?? '');
   return match?.[1] === undefined ? '' : createHash('sha256').update(match[1]).digest('base64url');
 }

@@ -48,26 +48,36 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
  */
 export function requestContext(logger: Logger, metrics: LedgerMetrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    const id = requestId(req, res);
-    const log = logger.child({ request_id: id });
-    const state: LedgerRequestState = { id, log };
-    (req as WithState)[STATE] = state;
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeTemplate(req);
-      metrics.requestFinished(req.method, route, res.statusCode, seconds);
-      const line = {
-        method: req.method,
-        route,
-        status: res.statusCode,
-        duration_ms: Math.round(seconds * 1e4) / 10,
-        ...(state.ledgerError !== undefined && { error_code: state.ledgerError.code }),
-        ...(!res.writableFinished && { aborted: true }),
-      };
-      if (res.statusCode >= 500) log.error(line, 'request');
-      else log.info(line, 'request');
-    });
+    (req as WithState)[STATE] = beginRequest(req, res, logger, metrics, () => routeTemplate(req));
     next();
   };
+}
+
+/**
+ * The request's id, header, logger and summary line (see requestContext), for a request served
+ * straight from node:http (hot-edge.ts) as for one served by express. `route` is asked when the
+ * response ends.
+ */
+export function beginRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, metrics: LedgerMetrics, route: () => string): LedgerRequestState {
+  const started = process.hrtime.bigint();
+  const id = requestId(req, res);
+  const log = logger.child({ request_id: id });
+  const state: LedgerRequestState = { id, log };
+  res.once('close', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const template = route();
+    const method = req.method ?? '';
+    metrics.requestFinished(method, template, res.statusCode, seconds);
+    const line = {
+      method,
+      route: template,
+      status: res.statusCode,
+      duration_ms: Math.round(seconds * 1e4) / 10,
+      ...(state.ledgerError !== undefined && { error_code: state.ledgerError.code }),
+      ...(!res.writableFinished && { aborted: true }),
+    };
+    if (res.statusCode >= 500) log.error(line, 'request');
+    else log.info(line, 'request');
+  });
+  return state;
 }

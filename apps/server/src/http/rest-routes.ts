@@ -61,7 +61,7 @@ export function restRoutes(ledger: LedgerContext, checks: EdgeChecks): RequestHa
       }
       const ctx = createRequestContext(ledger, checks, req, 'rest');
       const body = mediaType === 'text/csv' ? { csv: decodeSettlementReport(requestState(req).rawBody ?? Buffer.alloc(0)) } : (req.body as object | undefined);
-      const input = { ...(hasBody ? body : queryInput(req)), ...pathInput(found) };
+      const input = { ...(hasBody ? body : queryInput(req.originalUrl)), ...pathInput(found) };
       const data = await callProcedure(ctx, found.route.procedure, input);
       respond(res, requestState(req).id, { status: ctx.response.status ?? 200, data });
     } catch (error) {
@@ -78,10 +78,10 @@ export function pathInput(found: NonNullable<ReturnType<typeof findRestRoute>>):
   return Object.fromEntries(found.route.parameters.map((name, index) => [name, decodeURIComponent(found.match[index + 1] ?? '')]));
 }
 
-/** The query as the schemas read it: a repeated name is an array, an empty value is absent. */
-export function queryInput(req: Request): Record<string, string | string[]> {
-  const queryStart = req.originalUrl.indexOf('?');
-  const params = new URLSearchParams(queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1));
+/** The query of a URL as sent (`originalUrl`) as the schemas read it: a repeated name is an array, an empty value is absent. */
+export function queryInput(originalUrl: string): Record<string, string | string[]> {
+  const queryStart = originalUrl.indexOf('?');
+  const params = new URLSearchParams(queryStart === -1 ? '' : originalUrl.slice(queryStart + 1));
   const input: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   for (const name of new Set(params.keys())) {
     const values = params.getAll(name).filter((value) => value !== '');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
 import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { type Logger, pino } from 'pino';
@@ -36,6 +36,10 @@ export interface TestServerOptions {
   logger?: Logger;
   /** Whether the server is shutting down (/ready answers 503). */
   isDraining?: () => boolean;
+  /** Serve the hot routes from node:http ahead of express (default true, as the server does). */
+  hotEdge?: boolean;
+  /** Express's `trust proxy` (default off, as the server's). */
+  trustProxy?: boolean | number | string;
 }
 
 /** The real HTTP app on a free port, over a fresh test database. */
@@ -64,9 +68,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return true;
     },
     ...(options.isDraining !== undefined && { isDraining: options.isDraining }),
+    ...(options.hotEdge !== undefined && { hotEdge: options.hotEdge }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
   });
   const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    const listening = createServer(app.listener).listen(0, '127.0.0.1', () => resolve(listening));
     answerClientErrorsInEnvelope(listening, pino({ level: 'silent' }));
   });
   const address = server.address();
