@@ -67,6 +67,15 @@ function integer(min: number, max: number, fallback: number) {
   return z.coerce.number().int().min(min).max(max).default(fallback);
 }
 
+/** An integer setting where 0 turns the feature off. */
+function zeroOrInteger(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || (value >= min && value <= max), `must be 0 (off) or from ${min} to ${max}`)
+    .default(fallback);
+}
+
 /** Express's `trust proxy` values: off, on, a hop count, or addresses/subnets (`loopback, 10.0.0.0/8`). */
 function trustProxySetting(value: string | undefined): boolean | number | string {
   if (value === undefined || value === '' || value === 'false') return false;
@@ -94,11 +103,7 @@ export const envSchema = z.object({
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
   LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS: integer(100, 3_600_000, PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT),
-  LEDGER_SEAL_INTERVAL_MS: z.coerce
-    .number()
-    .int()
-    .refine((ms) => ms === 0 || (ms >= 50 && ms <= 3_600_000), 'must be 0 (off) or 50 to 3600000')
-    .default(SEAL_INTERVAL_MS_DEFAULT),
+  LEDGER_SEAL_INTERVAL_MS: zeroOrInteger(50, 3_600_000, SEAL_INTERVAL_MS_DEFAULT),
   LEDGER_SEAL_BLOCK_SIZE: integer(1, SEAL_BLOCK_SIZE_MAX, SEAL_BLOCK_SIZE_DEFAULT),
   LEDGER_CHECKPOINT_AFTER_ENTRIES: integer(10, 10_000_000, CHECKPOINT_AFTER_ENTRIES_DEFAULT),
   LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
