@@ -260,6 +260,42 @@ statement_mark_sums AS (
     FROM latest_statement_checkpoints c
     JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id AND le.currency = c.currency AND le.id <= c.through_entry_id
   ) AS p
+),
+-- The hash chain (docs/tamper-evidence.md): each seal beside the one before it.
+seal_links AS (
+  SELECT block_number, prior_block, prior_hash, prior_last_entry_id,
+         LAG(block_number)  OVER (ORDER BY block_number) AS before_block,
+         LAG(hash)          OVER (ORDER BY block_number) AS before_hash,
+         LAG(last_entry_id) OVER (ORDER BY block_number) AS before_last
+  FROM ledger_seals
+),
+-- The latest 100 blocks (INTEGRITY_SEAL_BLOCKS) hashed again from their entries, in the canonical
+-- form version 1: SHA-256 over the prior hash, then in UTF-8 one line per entry in id order
+--   id|<bytes>:restaurant_id|<bytes>:currency|<bytes>:entry_type|amount|occurred_at|available_at|processor_event_id|payout_id|created_at
+-- (times in epoch microseconds, an absent id empty), then the trailer
+--   ledger-seal-v1 block <n> after <prior last entry id> first <id> last <id> count <n>
+seal_hashes AS (
+  SELECT s.block_number, s.hash,
+         sha256(s.prior_hash || convert_to(b.lines
+           || 'ledger-seal-v1 block ' || s.block_number || ' after ' || s.prior_last_entry_id
+           || ' first ' || b.first_id || ' last ' || b.last_id || ' count ' || b.n || E'\n', 'UTF8')) AS recomputed
+  FROM (SELECT block_number, prior_hash, prior_last_entry_id, last_entry_id, hash
+        FROM ledger_seals ORDER BY block_number DESC LIMIT 100) AS s
+  CROSS JOIN LATERAL (
+    SELECT MIN(le.id) AS first_id, MAX(le.id) AS last_id, COUNT(*) AS n,
+           string_agg(
+             le.id::text || '|' || octet_length(le.restaurant_id) || ':' || le.restaurant_id
+             || '|' || octet_length(le.currency) || ':' || le.currency
+             || '|' || octet_length(le.entry_type) || ':' || le.entry_type
+             || '|' || le.amount_minor::text
+             || '|' || trunc(extract(epoch FROM le.occurred_at) * 1000000)::text
+             || '|' || trunc(extract(epoch FROM le.available_at) * 1000000)::text
+             || '|' || COALESCE(le.processor_event_id::text, '') || '|' || COALESCE(le.payout_id::text, '')
+             || '|' || trunc(extract(epoch FROM le.created_at) * 1000000)::text || E'\n',
+             '' ORDER BY le.id) AS lines
+    FROM ledger_entries le
+    WHERE le.id > s.prior_last_entry_id AND le.id <= s.last_entry_id
+  ) AS b
 )
 -- An event whose entries are missing.
 SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
@@ -403,7 +439,25 @@ SELECT 'STATEMENT_CHECKPOINT_MISMATCH', NULL, NULL, NULL,
        through_entry_id || ' holds ' || balance_before || ', the entries before it sum to ' || entries_before
 FROM statement_mark_sums
 WHERE is_mark AND balance_before <> entries_before
-ORDER BY 1, 2, 3, 4;
+UNION ALL
+-- A seal that does not follow the one before it (block 1: the genesis, 32 zero bytes after entry 0):
+-- a seal row changed, removed or added around the triggers.
+SELECT 'LEDGER_SEAL_BROKEN', NULL, NULL, NULL,
+       'block ' || block_number || ': does not follow ' || CASE WHEN block_number = 1 THEN 'the genesis' ELSE 'block ' || (block_number - 1) END
+FROM seal_links
+WHERE CASE WHEN block_number = 1
+           THEN prior_block IS NOT NULL OR prior_last_entry_id <> 0 OR prior_hash <> decode(repeat('00', 32), 'hex')
+           ELSE before_block IS DISTINCT FROM block_number - 1 OR prior_block IS DISTINCT FROM block_number - 1
+             OR prior_hash IS DISTINCT FROM before_hash OR prior_last_entry_id IS DISTINCT FROM before_last END
+UNION ALL
+-- One of the latest 100 blocks whose entries no longer hash to its seal: an entry changed, deleted,
+-- or inserted into its range. Older blocks: GET /v1/ledger/verify recomputes the whole chain.
+SELECT 'LEDGER_SEAL_BROKEN', NULL, NULL, NULL,
+       'block ' || block_number || ': its entries hash to ' || COALESCE(encode(recomputed, 'hex'), '(no entries)')
+       || ', the seal records ' || encode(hash, 'hex')
+FROM seal_hashes
+WHERE recomputed IS DISTINCT FROM hash
+ORDER BY 1, 2, 3, 4, 5;
 
 
 -- name: q5_restaurants_in_deficit

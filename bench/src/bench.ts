@@ -21,6 +21,7 @@ import { attempt, type BenchResults, emptyResults, type HttpFigure } from './har
 import { type RunningServer, startServer, stopRunningServers } from './harness/server-process.ts';
 import { evaluateTargets } from './harness/targets.ts';
 import { FULL_PLAN, seedLedger } from './seed-ledger.ts';
+import { runSealPhase } from './harness/seal-phase.ts';
 
 /**
  * `pnpm bench`: in one run, the raw PostgreSQL ceiling of the service's own ingestion SQL
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
   try {
     if (config.phases.has('ingest')) await ingest(config, run, created, results);
     if (config.phases.has('ledger')) await ledger(config, run, created, results);
+    if (config.phases.has('seal')) await seal(config, run, created, results);
   } finally {
     if (!config.keepDatabases) {
       for (const name of created) await attempt(results, `drop ${name}`, log, () => dropDatabase(config.adminUrl, name));
@@ -144,6 +146,19 @@ async function ledger(config: BenchConfig, run: string, created: string[], resul
   await withServer(config, results, ledgerUrl, 'ledger', defaults, async (server) => {
     await runLedgerPhase({ config, ledgerUrl, server, results, statementTimeoutMs, log, report: (figure) => log(`==> ${balanceFigureLine(figure)}`) });
   });
+}
+
+/** The sealer's write cost: single-event ingestion with it off and on, on one fresh database (docs/tamper-evidence.md). */
+async function seal(config: BenchConfig, run: string, created: string[], results: BenchResults): Promise<void> {
+  const name = `${run}_seal`;
+  const databaseUrl = await attempt(results, 'create the sealing database', log, async () => {
+    created.push(name);
+    return createMigratedDatabase(config.adminUrl, name);
+  });
+  if (databaseUrl === undefined) return;
+  const sealIntervalMs = Number(process.env.LEDGER_SEAL_INTERVAL_MS || 1_000) || 1_000;
+  const figure = await attempt(results, 'sealing on and off', log, () => runSealPhase({ config, databaseUrl, results, log, sealIntervalMs }));
+  if (figure !== undefined) results.sealing = figure;
 }
 
 async function withServer(

@@ -35,6 +35,11 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
     meaning: 'How long a worker holds a run without renewing it (each batch renews); an abandoned run is taken over after it.',
   },
   LEDGER_PAYOUT_POLL_MS: { meaning: 'How often an idle worker looks for queued runs (a new run also wakes it at once).' },
+  LEDGER_SEAL_INTERVAL_MS: {
+    meaning:
+      'How often the sealer seals the entries recorded since its last look into the hash chain ([tamper evidence](tamper-evidence.md)); the sealing lag is about this long. `0` turns sealing off on this server (entries wait, unsealed, for a server that seals). Several servers or workers may run it: one at a time seals.',
+  },
+  LEDGER_SEAL_BLOCK_SIZE: { meaning: 'Entries per sealed block, at most (a look seals what is waiting in blocks up to this size).' },
   LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS: {
     meaning:
       "How often the payout scheduler looks for restaurants whose `payout_schedule` falls today (UTC) and queues their runs; the first look is 1 s after start. Several servers may run it: one at a time creates the runs, each once ([settlement settings](settlement-settings.md#the-scheduler)).",

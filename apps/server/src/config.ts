@@ -10,6 +10,9 @@ import {
   PAYOUT_LEASE_MS_DEFAULT,
   PAYOUT_POLL_INTERVAL_MS_DEFAULT,
   PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT,
+  SEAL_BLOCK_SIZE_DEFAULT,
+  SEAL_BLOCK_SIZE_MAX,
+  SEAL_INTERVAL_MS_DEFAULT,
   POOL_SIZE_DEFAULT,
   STATEMENT_TIMEOUT_MS_DEFAULT,
   LOCK_TIMEOUT_MS_DEFAULT,
@@ -41,6 +44,8 @@ export interface ServerConfig {
   payouts: { batchSize: number; leaseMs: number; pollIntervalMs: number };
   /** How often the payout scheduler looks for due scheduled runs. */
   payoutScheduleIntervalMs: number;
+  /** The hash chain's sealer (docs/tamper-evidence.md): how often it looks (0: off) and its block size. */
+  sealing: { intervalMs: number; blockSize: number };
   /** A balance read that reads more entries than this beyond its checkpoint asks for a new one. */
   checkpointAfterEntries: number;
   limits: EdgeLimits;
@@ -60,6 +65,15 @@ const MIB = 1024 * 1024;
 
 function integer(min: number, max: number, fallback: number) {
   return z.coerce.number().int().min(min).max(max).default(fallback);
+}
+
+/** An integer setting where 0 turns the feature off. */
+function zeroOrInteger(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || (value >= min && value <= max), `must be 0 (off) or from ${min} to ${max}`)
+    .default(fallback);
 }
 
 /** Express's `trust proxy` values: off, on, a hop count, or addresses/subnets (`loopback, 10.0.0.0/8`). */
@@ -89,6 +103,8 @@ export const envSchema = z.object({
   LEDGER_PAYOUT_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(PAYOUT_LEASE_MS_DEFAULT),
   LEDGER_PAYOUT_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(PAYOUT_POLL_INTERVAL_MS_DEFAULT),
   LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS: integer(100, 3_600_000, PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT),
+  LEDGER_SEAL_INTERVAL_MS: zeroOrInteger(50, 3_600_000, SEAL_INTERVAL_MS_DEFAULT),
+  LEDGER_SEAL_BLOCK_SIZE: integer(1, SEAL_BLOCK_SIZE_MAX, SEAL_BLOCK_SIZE_DEFAULT),
   LEDGER_CHECKPOINT_AFTER_ENTRIES: integer(10, 10_000_000, CHECKPOINT_AFTER_ENTRIES_DEFAULT),
   LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
   LEDGER_BATCH_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, BATCH_BODY_BYTES_MAX_DEFAULT),
@@ -172,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
         pollIntervalMs: vars.LEDGER_PAYOUT_POLL_MS,
       },
       payoutScheduleIntervalMs: vars.LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS,
+      sealing: { intervalMs: vars.LEDGER_SEAL_INTERVAL_MS, blockSize: vars.LEDGER_SEAL_BLOCK_SIZE },
       checkpointAfterEntries: vars.LEDGER_CHECKPOINT_AFTER_ENTRIES,
       limits: {
         bodyBytesMax: vars.LEDGER_BODY_LIMIT_BYTES,

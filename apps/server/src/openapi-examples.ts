@@ -210,6 +210,21 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   'disputes-list': { responses: { '200': { items: [DISPUTE], next_cursor: null } } },
   'disputes-get': { responses: { '200': DISPUTE } },
   'reports-integrity': { responses: { '200': { healthy: true, items: [] } } },
+  'ledger-verify': {
+    responses: {
+      '200': {
+        ok: true,
+        sealed_through_entry_id: '3',
+        last_block: 1,
+        last_hash: '5f0c7c4e0bd3b1a3a39f1b0b7fd5b2d1c1a4f9d6e1f2a0f6c1e3b3d7a8c9e0f1',
+        blocks_checked: 1,
+        entries_checked: 3,
+        unsealed_entries: 0,
+        sealing_lag_seconds: 0,
+        first_broken: null,
+      },
+    },
+  },
   'reconciliations-import': {
     request: SETTLEMENT_REPORT,
     responses: { '201': { ...RECONCILIATION, idempotent: false }, '200': { ...RECONCILIATION, idempotent: true } },
@@ -227,6 +242,8 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   restaurant_id: 'res_001',
   payout_id: '1',
   run_id: '1',
+  from_block: 1,
+  to_block: 1,
   reconciliation_id: '1',
   currency: 'PEN',
   as_of: '2025-12-27',

@@ -1,5 +1,6 @@
 import { disputesRouter } from './routers/disputes.router.ts';
 import { eventsRouter } from './routers/events.router.ts';
+import { ledgerRouter } from './routers/ledger.router.ts';
 import { payoutsRouter } from './routers/payouts.router.ts';
 import { reconciliationsRouter } from './routers/reconciliations.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
@@ -13,6 +14,7 @@ export const appRouter = router({
   reports: reportsRouter,
   disputes: disputesRouter,
   reconciliations: reconciliationsRouter,
+  ledger: ledgerRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

@@ -7,6 +7,7 @@ import {
   openDatabase,
   pingDatabase,
   startBalanceCheckpointer,
+  startLedgerSealer,
   startPayoutScheduler,
   startPayoutWorker,
   systemClock,
@@ -29,7 +30,7 @@ export interface RunningServer {
   /**
    * Graceful shutdown: stops accepting connections (and /ready answers 503), lets requests in
    * flight finish for up to `shutdownTimeoutMs` and then closes their connections, stops the payout
-   * scheduler after its look in progress, lets the payout worker finish its batch and requeue its
+   * scheduler and the ledger sealer after their looks in progress, lets the payout worker finish its batch and requeue its
    * run, and closes the pool. Resolves when all is closed.
    */
   close(): Promise<void>;
@@ -71,6 +72,14 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     },
     onError: (error) => logger.error({ err: error }, 'payout scheduler could not look for due runs; it tries again at its next tick'),
   });
+  const sealer =
+    config.sealing.intervalMs === 0
+      ? undefined
+      : startLedgerSealer(base, {
+          intervalMs: config.sealing.intervalMs,
+          blockSize: config.sealing.blockSize,
+          onError: (error) => logger.warn({ err: error }, 'ledger seal look failed; the next look seals what is waiting'),
+        });
   let draining = false;
   const app = createApp({
     ledger,
@@ -105,7 +114,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     port,
     close: async () => {
       draining = true;
-      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), scheduler.stop(), worker.stop(), checkpointer.stop()]);
+      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), scheduler.stop(), worker.stop(), checkpointer.stop(), sealer?.stop()]);
       await database.close();
     },
   };

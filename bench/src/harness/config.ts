@@ -35,7 +35,7 @@ export interface BenchConfig {
    * freshly copied ledger may need first (balance checkpoints written by a worker, say).
    */
   ledgerSettleSeconds: number;
-  /** Which halves run: ingestion (fresh database) and ledger (balances and payouts on the copy). */
+  /** Which parts run: ingestion (fresh database), ledger (balances and payouts on the copy), seal (ingestion with the sealer off and on). */
   phases: Set<BenchPhase>;
   /** Leave the run's databases in place for a look afterwards. */
   keepDatabases: boolean;
@@ -46,7 +46,7 @@ export interface BenchConfig {
   cpuProfileDir: string | undefined;
 }
 
-export const BENCH_PHASES = ['ingest', 'ledger'] as const;
+export const BENCH_PHASES = ['ingest', 'ledger', 'seal'] as const;
 export type BenchPhase = (typeof BENCH_PHASES)[number];
 
 /** One measurement may not take longer than this: a 10-minute run must stay a 10-minute run. */

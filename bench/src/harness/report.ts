@@ -56,6 +56,7 @@ export function renderReport(config: BenchConfig, run: RunInfo, results: BenchRe
     ...balanceLoadSection(results),
     ...statementSection(results),
     ...payoutSection(results),
+    ...sealingSection(results),
     ...memorySection(results),
     ...profileSection(results),
     ...errorsSection(results),
@@ -260,6 +261,26 @@ function payoutLines(payout: PayoutFigure): string[] {
     );
   }
   return [...lines, ''];
+}
+
+function sealingSection(results: BenchResults): string[] {
+  const figure = results.sealing;
+  if (figure === undefined) return [];
+  const lag = (round: NonNullable<BenchResults['sealing']>['rounds'][number]) =>
+    round.lagSeconds === undefined ? '-' : `${round.lagSeconds.p50.toFixed(2)} s / ${round.lagSeconds.max.toFixed(2)} s`;
+  return [
+    '## Tamper evidence: the sealer\'s write cost',
+    '',
+    `Single-event ingestion on ${figure.connections} connections, one fresh database, servers with the ledger sealer off`,
+    `(\`LEDGER_SEAL_INTERVAL_MS=0\`) and on (every ${figure.intervalMs} ms), alternated. With the sealer on: **${(figure.ratio * 100).toFixed(1)}%**`,
+    'of the events per second with it off (the goal: at least 95%). Lag: the age of the oldest unsealed entry, sampled every 200 ms.',
+    '',
+    '| round | sealer | events/s | p50 | p99 | lag p50 / max | caught up first |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+    ...figure.rounds.map((round, i) =>
+      `| ${i + 1} | ${round.sealing ? 'on' : 'off'} | ${whole(round.result.itemsPerSecond)} | ${round.result.p50Ms.toFixed(2)} ms | ${round.result.p99Ms.toFixed(2)} ms | ${lag(round)} | ${round.catchUpSeconds === undefined ? '-' : `${round.catchUpSeconds.toFixed(1)} s`} |`),
+    '',
+  ];
 }
 
 function memorySection(results: BenchResults): string[] {

@@ -2,6 +2,7 @@ import type { BenchConfig } from './config.ts';
 import type { CpuProfileSummary } from './cpu-profile.ts';
 import type { LoadResult } from './http-load.ts';
 import type { RawFigure, RawWorkload } from './raw-ceiling.ts';
+import type { SealingFigure } from './seal-phase.ts';
 import type { RunningServer } from './server-process.ts';
 import type { LatencySummary } from './stats.ts';
 
@@ -132,6 +133,8 @@ export interface BenchResults {
   /** The first payout run, then (when it completed) the steady-state one. */
   payouts: PayoutFigure[];
   rss: RssFigure[];
+  /** Single-event ingestion with the ledger sealer off and on (the seal phase). */
+  sealing?: SealingFigure;
   /** Where each server's CPU went, when the run was profiled (BENCH_CPU_PROFILE_DIR). */
   profiles: Array<{ phase: string; summary: CpuProfileSummary }>;
   errors: StepError[];

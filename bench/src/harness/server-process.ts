@@ -56,12 +56,12 @@ export interface RunningServer {
  * it, on `databaseUrl`, with rate limits off and logging at warn, and samples its resident memory
  * until it stops. LEDGER_* variables of this process pass through (for example
  * LEDGER_DB_POOL_MAX, to measure another pool size) over `options.defaults`; the rate limits are
- * always off. `options.nodeArgs` go to node before the script (--cpu-prof, say).
+ * always off, and `options.env` is set whatever the environment says. `options.nodeArgs` go to node before the script (--cpu-prof, say).
  */
 export async function startServer(
   databaseUrl: string,
   log: (line: string) => void,
-  options: { defaults?: Record<string, string>; nodeArgs?: string[] } = {},
+  options: { defaults?: Record<string, string>; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<RunningServer> {
   return startNodeProcess({
     cwd: SERVER_DIR,
@@ -70,6 +70,8 @@ export async function startServer(
     env: {
       ...options.defaults,
       ...ledgerVariables(process.env),
+      // What a phase measures (the sealer off, say) wins over the caller's environment.
+      ...options.env,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       LEDGER_RATE_LIMIT_PER_KEY: '0',

@@ -21,3 +21,4 @@ export {
 } from './reconcile.ts';
 export { createPrng, type Prng } from './prng.ts';
 export { EXIT_CANNOT_START, EXIT_OK, EXIT_PROBLEMS, exitCodeFor, formatSummary } from './summary.ts';
+export { EXIT_CHAIN_BROKEN, formatVerification, type LedgerVerification, verifyChain, type VerifyChainOutcome } from './verify-chain.ts';

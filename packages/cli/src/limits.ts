@@ -25,3 +25,6 @@ export const ERROR_BODY_QUOTE_CHARS_MAX = 200;
  * a file naming more pairs than this is loaded without the comparison (the summary says so).
  */
 export const BALANCE_CHECK_PAIRS_MAX = 1_000;
+
+/** How long `verify-chain` waits for the server: a whole ledger is hashed again, about 1 s per 100,000 entries. */
+export const VERIFY_REQUEST_TIMEOUT_MS = 30 * 60_000;

@@ -6,7 +6,8 @@ import { generateEvents, renderEventsFile } from './generate-events.ts';
 import { LOAD_CONCURRENCY_DEFAULT, LOAD_CONCURRENCY_MAX } from './limits.ts';
 import { type LoadProgress, loadEvents } from './load-events.ts';
 import { formatReconciliation, reconcileExitCode, reconcileFile } from './reconcile.ts';
-import { EXIT_CANNOT_START, exitCodeFor, formatSummary } from './summary.ts';
+import { EXIT_CANNOT_START, EXIT_OK, exitCodeFor, formatSummary } from './summary.ts';
+import { EXIT_CHAIN_BROKEN, formatVerification, verifyChain } from './verify-chain.ts';
 
 /** How long the server may take to answer the reachability check before the load starts. */
 const REACHABILITY_TIMEOUT_MS = 5_000;
@@ -24,6 +25,13 @@ interface LoadFlags {
 interface ReconcileFlags {
   url: string;
   apiKey?: string;
+}
+
+interface VerifyChainFlags {
+  url: string;
+  apiKey?: string;
+  fromBlock?: number;
+  toBlock?: number;
 }
 
 interface GenerateFlags {
@@ -51,6 +59,14 @@ function buildProgram(): Command {
     .option('--url <url>', 'the ledger base URL', 'http://localhost:3000')
     .addOption(new Option('--api-key <key>', 'sent as Authorization: Bearer <key>').env('LEDGER_API_KEY'))
     .action(runReconcile);
+  program
+    .command('verify-chain')
+    .description("recompute the ledger's hash chain ({url}/v1/ledger/verify) and report the first broken link; exit 1 when one is")
+    .option('--url <url>', 'the ledger base URL', 'http://localhost:3000')
+    .addOption(new Option('--api-key <key>', 'sent as Authorization: Bearer <key>').env('LEDGER_API_KEY'))
+    .option('--from-block <n>', 'first block to check (default 1)', parseBlockNumber)
+    .option('--to-block <n>', 'last block to check (default the latest)', parseBlockNumber)
+    .action(runVerifyChain);
   program
     .command('generate')
     .description('write the deterministic sample event stream (JSONL) for a seed')
@@ -83,6 +99,15 @@ async function runReconcile(file: string, flags: ReconcileFlags): Promise<void> 
   const outcome = await reconcileFile({ file: resolveFromCaller(file), url: flags.url, apiKey: flags.apiKey, onProgress: progress.update }).finally(progress.stop);
   (outcome.ok ? process.stdout : process.stderr).write(formatReconciliation(file, outcome));
   process.exitCode = reconcileExitCode(outcome);
+}
+
+/** Exit 0 the chain holds, 1 a link is broken (printed), 2 could not verify. */
+async function runVerifyChain(flags: VerifyChainFlags): Promise<void> {
+  await assertReachable(flags.url);
+  const outcome = await verifyChain({ url: flags.url, apiKey: flags.apiKey, fromBlock: flags.fromBlock, toBlock: flags.toBlock });
+  const holds = outcome.ok && outcome.verification.ok;
+  (holds ? process.stdout : process.stderr).write(formatVerification(outcome));
+  process.exitCode = !outcome.ok ? EXIT_CANNOT_START : holds ? EXIT_OK : EXIT_CHAIN_BROKEN;
 }
 
 async function runGenerate(flags: GenerateFlags): Promise<void> {
@@ -173,6 +198,10 @@ function parseConcurrency(value: string): number {
 
 function parseSeed(value: string): number {
   return parseIntegerIn(value, 0, SEED_MAX);
+}
+
+function parseBlockNumber(value: string): number {
+  return parseIntegerIn(value, 1, Number.MAX_SAFE_INTEGER);
 }
 
 function parseIntegerIn(value: string, min: number, max: number): number {

@@ -5,6 +5,7 @@ import * as events from '../src/events/event.repository.ts';
 import { processorEventInputSchema } from '../src/events/event.schema.ts';
 import { DOMAIN_EXAMPLE_EVENT } from '../src/events/example-event.ts';
 import * as ledger from '../src/ledger/ledger-entry.repository.ts';
+import * as seals from '../src/ledger/ledger-seal.repository.ts';
 import * as payoutRuns from '../src/payouts/payout-run.repository.ts';
 import * as payouts from '../src/payouts/payout.repository.ts';
 import * as rateLimits from '../src/rate-limits/rate-limit.repository.ts';
@@ -87,6 +88,16 @@ const CALLS: Record<string, Record<string, RepositoryCall>> = {
     listEventEntries: (db) => ledger.listEventEntries(db, '1'),
     listEntriesOfEvents: (db) => ledger.listEntriesOfEvents(db, ['1', '2']),
     insertPayoutReversal: (_db, trx) => ledger.insertPayoutReversal(trx, { eventPk: '1', payoutId: '1', event: EVENT }),
+  },
+  'ledger-seal': {
+    tryLockSealer: (db) => seals.tryLockSealer(db),
+    unlockSealer: (db) => seals.unlockSealer(db),
+    sealingPosition: (db) => seals.sealingPosition(db),
+    sealNextBlock: (db) => seals.sealNextBlock(db, '1000', 1000),
+    findSeals: (db) => seals.findSeals(db, 1, 100, 101),
+    lastBlockNumber: (db) => seals.lastBlockNumber(db),
+    findEntriesAsText: (db) => seals.findEntriesAsText(db, '0', '1000', 1000),
+    unsealedEntries: (db) => seals.unsealedEntries(db, '1000'),
   },
   'payout-run': {
     insertPayoutRun: (db) => payoutRuns.insertPayoutRun(db, { currency: 'PEN', as_of: '2025-12-27', min_amount: 5000 }),

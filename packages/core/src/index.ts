@@ -64,3 +64,6 @@ export { getReconciliation, importReconciliation } from './reconciliations/recon
 export { decodeSettlementReport } from './reconciliations/settlement-report.ts';
 export { REPORT_TYPE_OF_ENTRY } from './reconciliations/report-item-types.ts';
 export { claimRateLimit, deleteEndedRateLimitWindows, type RateLimitClaim, type RateLimitClaimRequest } from './rate-limits/rate-limit.repository.ts';
+export * from './ledger/ledger-seal.schema.ts';
+export { verifyLedgerChain } from './ledger/ledger-seal-verify.ts';
+export { type LedgerSealer, type SealLook, sealPendingEntries, startLedgerSealer } from './ledger/ledger-sealer.ts';

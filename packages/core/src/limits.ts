@@ -150,3 +150,20 @@ export const STATEMENT_CHECKPOINT_SPACING = 1_000;
 export const RECONCILIATION_ROWS_MAX = 100_000;
 /** Length of a settlement report's `payout_id` and `reference` fields (an event_id is at most EVENT_ID_LENGTH_MAX). */
 export const RECONCILIATION_FIELD_LENGTH_MAX = 255;
+
+// Ledger seals (docs/tamper-evidence.md)
+
+/** How often a server's sealer seals the entries recorded since its last look (LEDGER_SEAL_INTERVAL_MS; 0 turns it off). */
+export const SEAL_INTERVAL_MS_DEFAULT = 1_000;
+/** Entries per sealed block, at most (LEDGER_SEAL_BLOCK_SIZE). */
+export const SEAL_BLOCK_SIZE_DEFAULT = 1_000;
+/** Largest LEDGER_SEAL_BLOCK_SIZE: a block is one statement's string_agg, held in memory once. */
+export const SEAL_BLOCK_SIZE_MAX = 10_000;
+/** Blocks one look seals at most; a look that reaches it looks again at once (a backlog after a restart). */
+export const SEAL_BLOCKS_PER_LOOK_MAX = 100;
+/** Seal rows the verify reads per query. */
+export const VERIFY_SEAL_PAGE = 100;
+/** Entries the verify reads per query: its memory is one such chunk, whatever the ledger's size. */
+export const VERIFY_ENTRY_CHUNK = 1_000;
+/** The latest blocks whose hashes Q4 recomputes (the chain's links it checks in full). */
+export const INTEGRITY_SEAL_BLOCKS = 100;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { type LedgerContext, pingDatabase, startPayoutWorker } from '@restaurant-ledger/core';
+import { type LedgerContext, pingDatabase, sealPendingEntries, startPayoutWorker } from '@restaurant-ledger/core';
+import { CompiledQuery } from 'kysely';
 import { createTestDatabase, DOMAIN_EXAMPLE_EVENT, type TestDatabase } from '@restaurant-ledger/core/testing';
 import { type Logger, pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
@@ -127,4 +128,17 @@ export function signedHeaders(body: string, secret: string, options: { at?: Date
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
     'webhook-signature': new Webhook(secret).sign(id, at, body),
   };
+}
+
+/** Seals every entry recorded so far into the hash chain (a test server runs no sealer of its own). */
+export async function sealLedger(server: TestServer, blockSize?: number): Promise<void> {
+  await sealPendingEntries(server.ledger, blockSize === undefined ? {} : { blockSize });
+}
+
+/** Runs `statement` as a superuser around the ledger's triggers (replica mode): damage only tamper evidence finds. */
+export async function tamperAsSuperuser(server: TestServer, statement: string): Promise<void> {
+  await server.testDb.db.transaction().execute(async (trx) => {
+    await trx.executeQuery(CompiledQuery.raw('SET LOCAL session_replication_role = replica'));
+    await trx.executeQuery(CompiledQuery.raw(statement));
+  });
 }

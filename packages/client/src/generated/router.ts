@@ -567,7 +567,7 @@ export type AppRouter = TRPCBuiltRouter<
         output: {
           healthy: boolean;
           items: Array<{
-            reason: "BALANCE_CHECKPOINT_MISMATCH" | "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRIES_NOT_NETTED" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_FRONTIER_BROKEN" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM" | "RECONCILIATION_COUNTS_MISMATCH" | "STATEMENT_CHECKPOINT_MISMATCH";
+            reason: "BALANCE_CHECKPOINT_MISMATCH" | "BALANCE_OUT_OF_RANGE" | "DISPUTE_CHARGE_NOT_FOUND" | "DISPUTE_PROJECTION_MISMATCH" | "ENTRIES_NOT_NETTED" | "ENTRY_WITHOUT_SOURCE" | "ENTRY_WRONG_SIGN" | "EVENT_ENTRIES_MISMATCH" | "EVENT_WITHOUT_ENTRIES" | "LEDGER_SEAL_BROKEN" | "PAYOUT_EVENT_CONTRADICTED" | "PAYOUT_EVENT_UNMATCHED" | "PAYOUT_FRONTIER_BROKEN" | "PAYOUT_ITEMS_MISMATCH" | "PAYOUT_NOT_ZERO_SUM" | "RECONCILIATION_COUNTS_MISMATCH" | "STATEMENT_CHECKPOINT_MISMATCH";
             event_id: string | null;
             entry_id: string | null;
             payout_id: string | null;
@@ -787,6 +787,34 @@ export type AppRouter = TRPCBuiltRouter<
             ledger_status: string | null;
             ledger_currency: string | null;
           }>;
+        };
+        meta: object;
+      }>;
+    };
+    ledger: {
+      /** Tamper evidence: recompute the ledger's hash chain from the rows and name the first broken link */
+      verify: TRPCQueryProcedure<{
+        input: {
+          from_block?: number | undefined;
+          to_block?: number | undefined;
+        };
+        output: {
+          ok: boolean;
+          sealed_through_entry_id: string;
+          last_block: number;
+          last_hash: string | null;
+          blocks_checked: number;
+          entries_checked: number;
+          unsealed_entries: number;
+          sealing_lag_seconds: number;
+          first_broken: {
+            block: number;
+            reason: "CHAIN_LINK_BROKEN" | "ENTRY_CHANGED" | "ENTRY_INSERTED" | "ENTRY_MISSING" | "SEAL_CHANGED";
+            expected_hash: string;
+            actual_hash: string | null;
+            entries_sealed: number;
+            entries_found: number | null;
+          } | null;
         };
         meta: object;
       }>;

@@ -141,6 +141,19 @@ export interface StatementCheckpointMarksTable {
   entries_to_next: Int8Ref;
 }
 
+/** Insert-only: one block of the ledger's hash chain (migration 2025-12-11T0000, docs/tamper-evidence.md). */
+export interface LedgerSealsTable {
+  block_number: Int8Ref;
+  prior_block: ColumnType<Int8Value | null, number | bigint | string | null, never>;
+  prior_hash: ColumnType<Uint8Array, Uint8Array, never>;
+  prior_last_entry_id: Int8Ref;
+  first_entry_id: Int8Ref;
+  last_entry_id: Int8Ref;
+  entry_count: ColumnType<number, number, never>;
+  hash: ColumnType<Uint8Array, Uint8Array, never>;
+  sealed_at: CreatedAt;
+}
+
 /** A projection of the dispute events, written in their transactions (migration 2025-12-08). */
 export interface DisputesTable {
   id: GeneratedInt8;
@@ -200,6 +213,7 @@ export interface Database {
   balance_checkpoints: BalanceCheckpointsTable;
   statement_checkpoints: StatementCheckpointsTable;
   statement_checkpoint_marks: StatementCheckpointMarksTable;
+  ledger_seals: LedgerSealsTable;
   disputes: DisputesTable;
   reconciliations: ReconciliationsTable;
   rate_limit_windows: RateLimitWindowsTable;

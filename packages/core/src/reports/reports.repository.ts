@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { LedgerDb } from '../db/database.ts';
-import { AMOUNT_MINOR_MAX } from '../limits.ts';
+import { AMOUNT_MINOR_MAX, INTEGRITY_SEAL_BLOCKS } from '../limits.ts';
+import { GENESIS_HASH, SEAL_LINE, sealTrailer } from '../ledger/ledger-seal.repository.ts';
 import type { Int8Value } from '../db/int8.ts';
 import { entriesSettledBy, payoutDecisions } from '../payouts/payout-eligibility.repository.ts';
 import { EVENT_REGISTRY, type EventRegistry } from '../events/registry.ts';
@@ -169,7 +170,7 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
         SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
         WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
       ) own
-    ), ${DISPUTE_PROJECTION_CTES}, ${CHECKPOINT_CTES}
+    ), ${DISPUTE_PROJECTION_CTES}, ${CHECKPOINT_CTES}, ${SEAL_CTES}
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
     FROM event_sums WHERE actual IS NULL
@@ -269,7 +270,19 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
       through_entry_id || ' holds ' || balance_before || ', the entries before it sum to ' || entries_before
     FROM statement_mark_sums
     WHERE is_mark AND balance_before <> entries_before
-    ORDER BY 1, 2, 3, 4`.execute(db);
+    UNION ALL
+    SELECT 'LEDGER_SEAL_BROKEN', NULL, NULL, NULL,
+      'block ' || block_number || ': does not follow ' || CASE WHEN block_number = 1 THEN 'the genesis' ELSE 'block ' || (block_number - 1) END
+    FROM seal_links
+    WHERE CASE WHEN block_number = 1 THEN prior_block IS NOT NULL OR prior_last_entry_id <> 0 OR prior_hash <> ${GENESIS_HASH}::bytea
+          ELSE before_block IS DISTINCT FROM block_number - 1 OR prior_block IS DISTINCT FROM block_number - 1
+            OR prior_hash IS DISTINCT FROM before_hash OR prior_last_entry_id IS DISTINCT FROM before_last END
+    UNION ALL
+    SELECT 'LEDGER_SEAL_BROKEN', NULL, NULL, NULL,
+      'block ' || block_number || ': its entries hash to ' || COALESCE(encode(recomputed, 'hex'), '(no entries)') || ', the seal records ' || encode(hash, 'hex')
+    FROM seal_hashes
+    WHERE recomputed IS DISTINCT FROM hash
+    ORDER BY 1, 2, 3, 4, 5`.execute(db);
   return rows;
 }
 
@@ -322,6 +335,30 @@ const CHECKPOINT_CTES = sql`balance_checkpoint_sums AS (
         FROM latest_statement_checkpoints c
         JOIN ledger_entries le ON le.restaurant_id = c.restaurant_id AND le.currency = c.currency AND le.id <= c.through_entry_id
       ) AS p
+    )`;
+
+/**
+ * Q4's view of the hash chain (docs/tamper-evidence.md): every seal's link to the one before it
+ * (the seal rows only, cheap at any size), and the hashes of the latest INTEGRITY_SEAL_BLOCKS blocks
+ * recomputed from their entries with the sealer's own SQL. The whole chain, recomputed
+ * independently of that SQL, is the verify route's job (GET /v1/ledger/verify).
+ */
+const SEAL_CTES = sql`seal_links AS (
+      SELECT block_number, prior_block, prior_hash, prior_last_entry_id,
+        LAG(block_number) OVER (ORDER BY block_number) AS before_block,
+        LAG(hash) OVER (ORDER BY block_number) AS before_hash,
+        LAG(last_entry_id) OVER (ORDER BY block_number) AS before_last
+      FROM ledger_seals
+    ),
+    seal_hashes AS (
+      SELECT s.block_number, s.hash,
+        sha256(s.prior_hash || convert_to(b.lines || ${sealTrailer(sql`s.block_number`, sql`s.prior_last_entry_id`, sql`b.first_id`, sql`b.last_id`, sql`b.n`)}, 'UTF8')) AS recomputed
+      FROM (SELECT block_number, prior_hash, prior_last_entry_id, last_entry_id, hash FROM ledger_seals ORDER BY block_number DESC LIMIT ${INTEGRITY_SEAL_BLOCKS}) AS s
+      CROSS JOIN LATERAL (
+        SELECT MIN(le.id) AS first_id, MAX(le.id) AS last_id, COUNT(*) AS n, string_agg(${SEAL_LINE}, '' ORDER BY le.id) AS lines
+        FROM ledger_entries le
+        WHERE le.id > s.prior_last_entry_id AND le.id <= s.last_entry_id
+      ) AS b
     )`;
 
 /** Q4's rules as data, from each event type's integrity rule and each entry type's sign. */
