@@ -64,3 +64,17 @@ export { getReconciliation, importReconciliation } from './reconciliations/recon
 export { decodeSettlementReport } from './reconciliations/settlement-report.ts';
 export { REPORT_TYPE_OF_ENTRY } from './reconciliations/report-item-types.ts';
 export { claimRateLimit, deleteEndedRateLimitWindows, type RateLimitClaim, type RateLimitClaimRequest } from './rate-limits/rate-limit.repository.ts';
+export { type BackgroundLoop, type PassOutcome, startBackgroundLoop } from './background/background-loop.ts';
+export * from './outbound/outbound.schema.ts';
+export {
+  createSubscription,
+  disableSubscription,
+  getSubscription,
+  listDeliveries,
+  listSubscriptions,
+  replayDelivery,
+  rotateSubscriptionSecret,
+} from './outbound/subscription.service.ts';
+export { deliverDueEvents, deliveryBody, type OutboundDeliverer, type Projection, projectOutboundEvents, startOutboundDeliverer } from './outbound/outbound-deliverer.ts';
+export { type OutboundSettings, retryDelayMs } from './outbound/outbound-settings.ts';
+export { admitHost, isPrivateAddress, refusedUrlReason } from './outbound/outbound-url.ts';
