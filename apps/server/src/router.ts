@@ -4,6 +4,7 @@ import { payoutsRouter } from './routers/payouts.router.ts';
 import { reconciliationsRouter } from './routers/reconciliations.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
 import { restaurantsRouter } from './routers/restaurants.router.ts';
+import { subscriptionsRouter } from './routers/subscriptions.router.ts';
 import { type LedgerMeta, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -13,6 +14,7 @@ export const appRouter = router({
   reports: reportsRouter,
   disputes: disputesRouter,
   reconciliations: reconciliationsRouter,
+  subscriptions: subscriptionsRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

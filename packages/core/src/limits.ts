@@ -157,6 +157,7 @@ export const OUTBOUND_TIMEOUT_MS_DEFAULT = 10_000;
 export const OUTBOUND_MAX_ATTEMPTS_DEFAULT = 20;
 /** The wait after a first failed attempt; each further failure doubles it, up to the cap. */
 export const OUTBOUND_RETRY_BASE_MS_DEFAULT = 5_000;
+/** The longest wait between two attempts of one delivery. */
 export const OUTBOUND_RETRY_CAP_MS_DEFAULT = 3_600_000;
 /** How often an idle deliverer projects new events and looks for due deliveries. */
 export const OUTBOUND_POLL_INTERVAL_MS_DEFAULT = 1_000;
@@ -170,6 +171,7 @@ export const OUTBOUND_LEASE_MARGIN_MS = 5_000;
 export const OUTBOUND_EXCERPT_CHARS_MAX = 500;
 /** Attempts shown with each delivery in a listing (the most recent ones). */
 export const OUTBOUND_ATTEMPTS_SHOWN_MAX = 50;
-/** Subscriptions in one listing page, deliveries in one page. */
+/** Subscriptions, or deliveries, in one listing page unless `limit` says otherwise. */
 export const SUBSCRIPTION_PAGE_LIMIT_DEFAULT = 50;
+/** The largest `limit` of a subscription or delivery listing. */
 export const SUBSCRIPTION_PAGE_LIMIT_MAX = 200;
