@@ -72,8 +72,6 @@ const PAYOUT = {
 const DISPUTE_OPENED_AT = '2025-12-29T10:00:00.000Z';
 const DISPUTE = {
   dispute_id: 'dp_0001',
-  subscription_id: '1',
-  delivery_id: '1',
   restaurant_id: 'res_001',
   currency: 'PEN',
   amount: 4000,
@@ -265,7 +263,10 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
   },
   'subscriptions-list': { responses: { '200': { items: [SUBSCRIPTION], next_cursor: null } } },
   'subscriptions-get': { responses: { '200': SUBSCRIPTION } },
-  'subscriptions-disable': { responses: { '200': { ...SUBSCRIPTION, status: 'disabled', updated_at: '2026-01-05T10:00:00.000Z' } } },
+  // Subscription 2: a second one, to the same host, that its owner no longer wants.
+  'subscriptions-disable': {
+    responses: { '200': { ...SUBSCRIPTION, subscription_id: '2', description: 'old dashboard', status: 'disabled', updated_at: '2026-01-05T10:00:00.000Z' } },
+  },
   'subscriptions-rotateSecret': {
     responses: { '200': { ...SUBSCRIPTION, updated_at: '2026-01-05T10:00:00.000Z', secret: 'whsec_3mZqk2b9YhQpL0xV7cT1aR4nW8sD6fG5jK2uE9iO0pA=' } },
   },
@@ -298,6 +299,8 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   to: '2025-12-31',
   format: 'json',
   dispute_id: 'dp_0001',
+  subscription_id: '1',
+  delivery_id: '1',
   'webhook-id': 'msg_2Lh9Kq3ZrX1',
   'webhook-timestamp': '1766243402',
 };
@@ -306,6 +309,7 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
 export const OPERATION_PARAMETER_EXAMPLES: Record<string, Record<string, unknown>> = {
   'disputes-list': { status: 'open' },
   'subscriptions-deliveries': { status: 'delivered' },
+  'subscriptions-disable': { subscription_id: '2' },
 };
 
 /** One message a client may see for each code, for the examples of error responses. */
