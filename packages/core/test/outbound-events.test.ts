@@ -20,6 +20,7 @@ import {
   retryDelayMs,
   workNextPayoutRun,
 } from '../src/index.ts';
+import { sendEvent } from '../src/outbound/outbound-sender.ts';
 import { chargeEvent, createTestDatabase, expectLedgerError, fixedClock, refundEvent, type TestDatabase } from './support/index.ts';
 
 let testDb: TestDatabase;
@@ -82,6 +83,18 @@ describe('subscriber URLs (allow-list)', () => {
     expect(refusedUrlReason('http://[::1]/', ['*'])).toMatch(/private or loopback/);
     expect(refusedUrlReason('http://169.254.169.254/', ['*'])).toMatch(/private or loopback/);
     expect(refusedUrlReason('http://8.8.8.8/', ['*'])).toBeUndefined();
+  });
+});
+
+describe('each attempt checks the address again', () => {
+  const attempt = (url: string, allowedHosts: string[]) =>
+    sendEvent({ url, headers: {}, body: '{}', timeoutMs: 1_000, allowedHosts, signal: new AbortController().signal });
+  it('refuses a private address admitted only by a pattern, a literal or a name that resolves to one', async () => {
+    expect(await attempt('http://127.0.0.1:9/x', ['*'])).toMatchObject({ outcome: 'refused_address', statusCode: null });
+    expect(await attempt('http://localhost:9/x', ['*'])).toMatchObject({ outcome: 'refused_address', error: expect.stringMatching(/private or loopback/) });
+  });
+  it('refuses a host taken off the allow-list since the subscription was created', async () => {
+    expect(await attempt('https://hooks.example.com/x', ['other.example.com'])).toMatchObject({ outcome: 'refused_address' });
   });
 });
 

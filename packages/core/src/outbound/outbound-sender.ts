@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { OUTBOUND_EXCERPT_CHARS_MAX } from '../limits.ts';
 import type { AttemptOutcome } from './outbound.schema.ts';
 import { admitHost, hostOf, isPrivateAddress } from './outbound-url.ts';
@@ -59,7 +59,8 @@ export function sendEvent(request: SendRequest): Promise<SendResult> {
   if (admission === 'refused') {
     return Promise.resolve(finish('refused_address', null, `the host ${hostOf(url)} is no longer in LEDGER_OUTBOUND_ALLOWED_HOSTS`, null));
   }
-  if (admission === 'pattern' && isPrivateAddress(hostOf(url)) && /^[\d.:[\]a-f]+$/i.test(url.hostname)) {
+  // An IP literal needs no lookup, so the lookup's check would not see it.
+  if (admission === 'pattern' && isIP(hostOf(url)) !== 0 && isPrivateAddress(hostOf(url))) {
     return Promise.resolve(finish('refused_address', null, `the address ${hostOf(url)} is private or loopback`, null));
   }
   return new Promise((resolve) => {
