@@ -48,6 +48,16 @@ export const SETTING_DESCRIPTIONS: Readonly<Record<Setting, { meaning: string; u
     meaning:
       'A balance read, or the opening balance of a statement page, that had to read more entries than this beyond its latest checkpoint asks for a new checkpoint, written in the background ([ADR 0001](adr/0001-balance-checkpoints.md), [ADR 0007](adr/0007-statement-checkpoints.md)).',
   },
+  LEDGER_OUTBOUND_ALLOWED_HOSTS: {
+    meaning:
+      'Comma-separated hosts that outbound-event subscriber URLs may name: a host name or IP address (exact; it may resolve to a private address, e.g. a service on your network), `*.example.com` (any subdomain) or `*` (any host); a host admitted only by a pattern must resolve to public addresses, checked at every connection ([allow-list](outbound-events.md#the-allow-list)).',
+    unset: 'no subscriber URL is allowed (default deny)',
+  },
+  LEDGER_OUTBOUND_TIMEOUT_MS: { meaning: "How long one delivery attempt may take, connection and the receiver's whole answer included; then it is a `timeout` and retried." },
+  LEDGER_OUTBOUND_MAX_ATTEMPTS: { meaning: 'Attempts of one delivery before it is `failed` (a replay allows as many again).' },
+  LEDGER_OUTBOUND_RETRY_BASE_MS: { meaning: 'The wait after a first failed attempt; each further failure doubles it (±20% jitter), up to `LEDGER_OUTBOUND_RETRY_CAP_MS`.' },
+  LEDGER_OUTBOUND_RETRY_CAP_MS: { meaning: 'The longest wait between two attempts of one delivery.' },
+  LEDGER_OUTBOUND_POLL_MS: { meaning: 'How often an idle outbound deliverer derives new events from the ledger and looks for due deliveries.' },
   LEDGER_BODY_LIMIT_BYTES: {
     meaning: 'Largest request body on every route but the batch webhook and `/trpc` (413 `PAYLOAD_TOO_LARGE` above). A single event is at most ~17 KiB.',
   },

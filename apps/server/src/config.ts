@@ -16,6 +16,12 @@ import {
   POOL_SIZE_DEFAULT,
   STATEMENT_TIMEOUT_MS_DEFAULT,
   LOCK_TIMEOUT_MS_DEFAULT,
+  OUTBOUND_MAX_ATTEMPTS_DEFAULT,
+  OUTBOUND_POLL_INTERVAL_MS_DEFAULT,
+  OUTBOUND_RETRY_BASE_MS_DEFAULT,
+  OUTBOUND_RETRY_CAP_MS_DEFAULT,
+  OUTBOUND_TIMEOUT_MS_DEFAULT,
+  type OutboundSettings,
 } from '@restaurant-ledger/core';
 import { z } from 'zod';
 import {
@@ -48,6 +54,8 @@ export interface ServerConfig {
   sealing: { intervalMs: number; blockSize: number };
   /** A balance read that reads more entries than this beyond its checkpoint asks for a new one. */
   checkpointAfterEntries: number;
+  /** Outbound events: allow-list, attempt timeout, retries (docs/outbound-events.md). */
+  outbound: OutboundSettings & { pollIntervalMs: number };
   limits: EdgeLimits;
   /** Express's `trust proxy`: which X-Forwarded-For hops to believe when reading the client IP. */
   trustProxy: boolean | number | string;
@@ -106,6 +114,18 @@ export const envSchema = z.object({
   LEDGER_SEAL_INTERVAL_MS: zeroOrInteger(50, 3_600_000, SEAL_INTERVAL_MS_DEFAULT),
   LEDGER_SEAL_BLOCK_SIZE: integer(1, SEAL_BLOCK_SIZE_MAX, SEAL_BLOCK_SIZE_DEFAULT),
   LEDGER_CHECKPOINT_AFTER_ENTRIES: integer(10, 10_000_000, CHECKPOINT_AFTER_ENTRIES_DEFAULT),
+  LEDGER_OUTBOUND_ALLOWED_HOSTS: listSchema.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^(\*|(\*\.)?[A-Za-z0-9.-]+|[0-9A-Fa-f:]+)$/, 'each entry must be a host name, an IP address, *.domain or *'),
+    ),
+  ),
+  LEDGER_OUTBOUND_TIMEOUT_MS: integer(100, 120_000, OUTBOUND_TIMEOUT_MS_DEFAULT),
+  LEDGER_OUTBOUND_MAX_ATTEMPTS: integer(1, 100, OUTBOUND_MAX_ATTEMPTS_DEFAULT),
+  LEDGER_OUTBOUND_RETRY_BASE_MS: integer(10, 3_600_000, OUTBOUND_RETRY_BASE_MS_DEFAULT),
+  LEDGER_OUTBOUND_RETRY_CAP_MS: integer(10, 86_400_000, OUTBOUND_RETRY_CAP_MS_DEFAULT),
+  LEDGER_OUTBOUND_POLL_MS: integer(20, 60_000, OUTBOUND_POLL_INTERVAL_MS_DEFAULT),
   LEDGER_BODY_LIMIT_BYTES: integer(1_024, 64 * MIB, BODY_BYTES_MAX_DEFAULT),
   LEDGER_BATCH_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, BATCH_BODY_BYTES_MAX_DEFAULT),
   LEDGER_RECONCILIATION_BODY_LIMIT_BYTES: integer(1_024, 256 * MIB, RECONCILIATION_BODY_BYTES_MAX_DEFAULT),
@@ -190,6 +210,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): { config: ServerConfig; warn
       payoutScheduleIntervalMs: vars.LEDGER_PAYOUT_SCHEDULE_INTERVAL_MS,
       sealing: { intervalMs: vars.LEDGER_SEAL_INTERVAL_MS, blockSize: vars.LEDGER_SEAL_BLOCK_SIZE },
       checkpointAfterEntries: vars.LEDGER_CHECKPOINT_AFTER_ENTRIES,
+      outbound: {
+        allowedHosts: vars.LEDGER_OUTBOUND_ALLOWED_HOSTS,
+        timeoutMs: vars.LEDGER_OUTBOUND_TIMEOUT_MS,
+        maxAttempts: vars.LEDGER_OUTBOUND_MAX_ATTEMPTS,
+        retryBaseMs: vars.LEDGER_OUTBOUND_RETRY_BASE_MS,
+        retryCapMs: vars.LEDGER_OUTBOUND_RETRY_CAP_MS,
+        pollIntervalMs: vars.LEDGER_OUTBOUND_POLL_MS,
+      },
       limits: {
         bodyBytesMax: vars.LEDGER_BODY_LIMIT_BYTES,
         batchBodyBytesMax: vars.LEDGER_BATCH_BODY_LIMIT_BYTES,

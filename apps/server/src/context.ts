@@ -18,6 +18,8 @@ export interface RequestContext extends LedgerContext {
   checkInternalIngest(headers: IncomingHttpHeaders): void;
   /** Tells the payout worker a run was queued, so it starts at once instead of at its next poll. */
   wakePayoutWorker(): void;
+  /** Tells the outbound deliverer a delivery is due (a replay), so it sends at once. Absent where none runs. */
+  wakeOutboundDeliverer?(): void;
   metrics: LedgerMetrics;
   /** A procedure sets this to answer with another success status (201 for something new). */
   response: { status?: number };

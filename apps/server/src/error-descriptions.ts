@@ -22,7 +22,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   AMOUNT_OUT_OF_RANGE:
     'A figure the answer needs (a balance, a running balance) exceeds 2^53-1 minor units, which a JSON number cannot carry exactly. See [Known limits](#known-limits).',
   CURSOR_INVALID:
-    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/payouts/runs`, `GET /v1/disputes`, `GET /v1/reports/balances`, `GET /v1/reports/deficits`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
+    'A `cursor` the server did not issue for this route and these filters (every paged route: the statement, `GET /v1/payouts`, `GET /v1/payouts/runs`, `GET /v1/disputes`, `GET /v1/reports/balances`, `GET /v1/reports/deficits`, `GET /v1/subscriptions`, `GET /v1/subscriptions/{subscription_id}/deliveries`). `details.reason` is `malformed`, `unsupported_version`, `other_route` or `filters_changed` (with `details.changed`). Start again without a cursor.',
   DISPUTE_NOT_FOUND: 'No dispute has that `dispute_id` (`GET /v1/disputes/{dispute_id}`).',
   DISPUTE_NOT_OPEN: '`dispute_won` or `dispute_lost` for a `metadata.dispute_id` no `dispute_opened` opened. Nothing is written, not even the event. See [disputes](disputes.md).',
   DISPUTE_ALREADY_CLOSED: '`dispute_won` or `dispute_lost` (another event_id) for a dispute already won or lost; `details.status` says which. Nothing is written. A replay of the closing event itself is a 200 replay, not this.',
@@ -32,6 +32,11 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<WireErrorCode, string>> = {
   RECONCILIATION_FILE_INVALID:
     'A settlement report (`POST /v1/reconciliations`) that breaks the [layout](reconciliation.md#the-file): a wrong header, a wrong number of fields, a bad amount, currency, date, type or reference, a quoting mistake, an empty file, bytes that are not UTF-8. `details.bad_lines` lists every bad line number (the header is line 1) and `details.lines` says what is wrong on each (`{line, problems: [{field, message}]}`). Nothing is imported.',
   RECONCILIATION_NOT_FOUND: 'No reconciliation has that id (a malformed id too).',
+  SUBSCRIPTION_NOT_FOUND: 'No outbound-event subscription has that id (`/v1/subscriptions/{subscription_id}`).',
+  SUBSCRIPTION_DISABLED: 'Rotating the secret of, or replaying a delivery to, a disabled subscription. See [outbound events](outbound-events.md).',
+  SUBSCRIPTION_URL_NOT_ALLOWED:
+    'A subscriber URL that is not http(s), carries credentials, names a host outside `LEDGER_OUTBOUND_ALLOWED_HOSTS` (empty: every host is refused), or a private or loopback address the list admits only by a pattern. `details.reason` says which ([allow-list](outbound-events.md#the-allow-list)).',
+  DELIVERY_NOT_FOUND: 'The subscription has no delivery with that id.',
   ROUTE_NOT_FOUND: 'No such path, or no such method on it.',
   MALFORMED_REQUEST:
     "The request is not valid HTTP/1.1 (Node's parser refused it before any route saw it). `details.reason` is the parser's code.",

@@ -136,6 +136,48 @@ const RECONCILIATION = {
 };
 
 /** An opaque next_cursor as the server issues it (base64url; pass it back unchanged). */
+/** A finance service subscribes to payouts (docs/outbound-events.md); payout 1 is its first delivery. */
+const SUBSCRIPTION = {
+  subscription_id: '1',
+  url: 'https://hooks.example.com/ledger',
+  event_types: ['payout.created', 'payout.paid', 'payout.failed'],
+  description: 'finance',
+  status: 'active',
+  created_at: '2025-12-27T08:00:00.000Z',
+  updated_at: '2025-12-27T08:00:00.000Z',
+};
+const SUBSCRIPTION_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwJ8eWv5uD6q0=';
+const DELIVERY = {
+  delivery_id: '1',
+  subscription_id: '1',
+  webhook_id: 'msg_1_1',
+  event: {
+    event_id: '1',
+    type: 'payout.created',
+    occurred_at: PAYOUT_CREATED_AT,
+    data: {
+      payout_id: '1',
+      restaurant_id: 'res_001',
+      currency: 'PEN',
+      amount: 11400,
+      status: 'created',
+      as_of: '2025-12-27',
+      run_id: '1',
+      created_at: PAYOUT_CREATED_AT,
+    },
+  },
+  status: 'delivered',
+  attempts: 2,
+  attempt_limit: 20,
+  next_attempt_at: null,
+  delivered_at: '2025-12-28T09:00:06.212Z',
+  created_at: '2025-12-28T09:00:01.004Z',
+  log: [
+    { attempt: 1, started_at: '2025-12-28T09:00:01.020Z', duration_ms: 41, outcome: 'http_error', status_code: 503, error: 'HTTP 503', response_excerpt: 'upstream unavailable' },
+    { attempt: 2, started_at: '2025-12-28T09:00:06.180Z', duration_ms: 32, outcome: 'delivered', status_code: 200, error: null, response_excerpt: 'ok' },
+  ],
+};
+
 const NEXT_CURSOR = 'eyJ2IjoxLCJrIjoicGF5b3V0cyIsImYiOnsiY3VycmVuY3kiOiJQRU4ifSwicCI6eyJpZCI6IjEifX0';
 
 /** Per operation: the request body and the `data` of each success status. */
@@ -230,6 +272,23 @@ export const OPERATION_EXAMPLES: Record<string, { request?: unknown; responses: 
     responses: { '201': { ...RECONCILIATION, idempotent: false }, '200': { ...RECONCILIATION, idempotent: true } },
   },
   'reconciliations-get': { responses: { '200': RECONCILIATION } },
+  'subscriptions-create': {
+    request: { url: SUBSCRIPTION.url, event_types: SUBSCRIPTION.event_types, description: 'finance' },
+    responses: { '201': { ...SUBSCRIPTION, secret: SUBSCRIPTION_SECRET } },
+  },
+  'subscriptions-list': { responses: { '200': { items: [SUBSCRIPTION], next_cursor: null } } },
+  'subscriptions-get': { responses: { '200': SUBSCRIPTION } },
+  // Subscription 2: a second one, to the same host, that its owner no longer wants.
+  'subscriptions-disable': {
+    responses: { '200': { ...SUBSCRIPTION, subscription_id: '2', description: 'old dashboard', status: 'disabled', updated_at: '2026-01-05T10:00:00.000Z' } },
+  },
+  'subscriptions-rotateSecret': {
+    responses: { '200': { ...SUBSCRIPTION, updated_at: '2026-01-05T10:00:00.000Z', secret: 'whsec_3mZqk2b9YhQpL0xV7cT1aR4nW8sD6fG5jK2uE9iO0pA=' } },
+  },
+  'subscriptions-deliveries': { responses: { '200': { items: [DELIVERY], next_cursor: null } } },
+  'subscriptions-replay': {
+    responses: { '202': { ...DELIVERY, status: 'pending', attempt_limit: 22, next_attempt_at: '2026-01-05T10:00:00.000Z' } },
+  },
   'probes-health': { responses: { '200': { status: 'ok' } } },
   'probes-ready': { responses: { '200': { status: 'ready', database: 'reachable' } } },
 };
@@ -257,6 +316,8 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
   to: '2025-12-31',
   format: 'json',
   dispute_id: 'dp_0001',
+  subscription_id: '1',
+  delivery_id: '1',
   'webhook-id': 'msg_2Lh9Kq3ZrX1',
   'webhook-timestamp': '1766243402',
 };
@@ -264,6 +325,8 @@ export const PARAMETER_EXAMPLES: Record<string, unknown> = {
 /** Parameter values that differ by operation (a dispute's status is not a payout's). */
 export const OPERATION_PARAMETER_EXAMPLES: Record<string, Record<string, unknown>> = {
   'disputes-list': { status: 'open' },
+  'subscriptions-deliveries': { status: 'delivered' },
+  'subscriptions-disable': { subscription_id: '2' },
 };
 
 /** One message a client may see for each code, for the examples of error responses. */
@@ -298,6 +361,13 @@ export const ERROR_EXAMPLES: Record<WireErrorCode, { message: string; details: J
     details: { bad_lines: [3], lines: [{ line: 3, problems: [{ field: 'amount', message: 'must be a whole number of minor units, e.g. 12000 or -600' }] }] },
   },
   RECONCILIATION_NOT_FOUND: { message: 'reconciliation 404 not found', details: { reconciliation_id: '404' } },
+  SUBSCRIPTION_NOT_FOUND: { message: 'subscription 404 not found', details: { subscription_id: '404' } },
+  SUBSCRIPTION_DISABLED: { message: 'subscription 1 is disabled', details: { subscription_id: '1' } },
+  SUBSCRIPTION_URL_NOT_ALLOWED: {
+    message: 'url: the host 169.254.169.254 is not in LEDGER_OUTBOUND_ALLOWED_HOSTS',
+    details: { field: 'url', reason: 'the host 169.254.169.254 is not in LEDGER_OUTBOUND_ALLOWED_HOSTS' },
+  },
+  DELIVERY_NOT_FOUND: { message: 'delivery 404 of subscription 1 not found', details: { subscription_id: '1', delivery_id: '404' } },
   ROUTE_NOT_FOUND: { message: 'No such route', details: {} },
   MALFORMED_REQUEST: { message: 'The request could not be parsed', details: {} },
   HEADERS_TOO_LARGE: { message: 'The request headers are too large', details: {} },

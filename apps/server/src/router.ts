@@ -5,6 +5,7 @@ import { payoutsRouter } from './routers/payouts.router.ts';
 import { reconciliationsRouter } from './routers/reconciliations.router.ts';
 import { reportsRouter } from './routers/reports.router.ts';
 import { restaurantsRouter } from './routers/restaurants.router.ts';
+import { subscriptionsRouter } from './routers/subscriptions.router.ts';
 import { type LedgerMeta, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -15,6 +16,7 @@ export const appRouter = router({
   disputes: disputesRouter,
   reconciliations: reconciliationsRouter,
   ledger: ledgerRouter,
+  subscriptions: subscriptionsRouter,
 });
 
 /** The SDK's only view of the server: `import type { AppRouter }`. */

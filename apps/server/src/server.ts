@@ -8,6 +8,7 @@ import {
   pingDatabase,
   startBalanceCheckpointer,
   startLedgerSealer,
+  startOutboundDeliverer,
   startPayoutScheduler,
   startPayoutWorker,
   systemClock,
@@ -31,7 +32,7 @@ export interface RunningServer {
    * Graceful shutdown: stops accepting connections (and /ready answers 503), lets requests in
    * flight finish for up to `shutdownTimeoutMs` and then closes their connections, stops the payout
    * scheduler and the ledger sealer after their looks in progress, lets the payout worker finish its batch and requeue its
-   * run, and closes the pool. Resolves when all is closed.
+   * run, interrupts the outbound deliveries in flight (due again at once), and closes the pool. Resolves when all is closed.
    */
   close(): Promise<void>;
 }
@@ -54,7 +55,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const checkpointer = startBalanceCheckpointer(base, {
     onError: (error) => logger.warn({ err: error }, 'balance checkpoint not written; balances stay exact, a later read asks again'),
   });
-  const ledger: LedgerContext = { ...base, balanceCheckpoints: checkpointer, checkpointAfterEntries: config.checkpointAfterEntries };
+  const ledger: LedgerContext = {
+    ...base,
+    balanceCheckpoints: checkpointer,
+    checkpointAfterEntries: config.checkpointAfterEntries,
+    outbound: config.outbound,
+  };
   const metrics = createMetrics(database.poolStats, options.shareMetrics === undefined ? {} : { share: options.shareMetrics });
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const worker = startPayoutWorker(ledger, {
@@ -80,6 +86,11 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
           blockSize: config.sealing.blockSize,
           onError: (error) => logger.warn({ err: error }, 'ledger seal look failed; the next look seals what is waiting'),
         });
+  const deliverer = startOutboundDeliverer(ledger, {
+    owner,
+    pollIntervalMs: config.outbound.pollIntervalMs,
+    onError: (error) => logger.error({ err: error }, 'outbound events: a pass failed; nothing is lost, the next pass tries again'),
+  });
   let draining = false;
   const app = createApp({
     ledger,
@@ -88,6 +99,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       checkWebhookSignature: createWebhookCheck(config.webhookSecrets),
       checkInternalIngest: createInternalIngestCheck(config.apiKeys, config.webhookSecrets),
       wakePayoutWorker: worker.wake,
+      wakeOutboundDeliverer: deliverer.wake,
       metrics,
     },
     logger,
@@ -114,7 +126,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     port,
     close: async () => {
       draining = true;
-      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), scheduler.stop(), worker.stop(), checkpointer.stop(), sealer?.stop()]);
+      await Promise.all([drainHttp(server, config.shutdownTimeoutMs, logger), scheduler.stop(), worker.stop(), deliverer.stop(), checkpointer.stop(), sealer?.stop()]);
       await database.close();
     },
   };

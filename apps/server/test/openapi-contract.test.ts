@@ -1,3 +1,4 @@
+import { projectOutboundEvents } from '@restaurant-ledger/core';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -40,10 +41,14 @@ let server: TestServer;
 
 /** The story of openapi-examples.ts: evt_0001 recorded, paid out by run 1 as payout 1, disputed (dp_0001), its settlement report imported. */
 async function seedTheExamples(): Promise<void> {
+  const auth = { authorization: `Bearer ${API_KEY}` };
+  // Subscription 1 (payouts, to hooks.example.com) and 2 (the one the contract run disables).
+  const subscribe = OPERATION_EXAMPLES['subscriptions-create']?.request as Record<string, unknown>;
+  expect((await request(`${server.url}/v1/subscriptions`, { body: subscribe, headers: auth })).body.data.subscription_id).toBe('1');
+  expect((await request(`${server.url}/v1/subscriptions`, { body: { ...subscribe, description: 'old dashboard' }, headers: auth })).status).toBe(201);
   const body = JSON.stringify(EXAMPLE_EVENT);
   const event = await request(`${server.url}/v1/processor/events`, { rawBody: body, headers: signedHeaders(body, WEBHOOK_SECRET) });
   expect(event.status).toBe(201);
-  const auth = { authorization: `Bearer ${API_KEY}` };
   const run = await request(`${server.url}/v1/payouts/run`, { body: { currency: 'PEN', as_of: '2025-12-27', min_amount: 5000 }, headers: auth });
   expect(run.body.data.run_id).toBe('1');
   await pollUntil('the seeded payout run', 20_000, async () => {
@@ -60,6 +65,11 @@ async function seedTheExamples(): Promise<void> {
   });
   expect(report.status).toBe(201);
   expect(report.body.data.reconciliation_id).toBe('1');
+  // Delivery 1 of subscription 1: payout 1's payout.created (no deliverer runs here: it stays pending).
+  await projectOutboundEvents(server.ledger);
+  await projectOutboundEvents(server.ledger);
+  const deliveries = await request(`${server.url}/v1/subscriptions/1/deliveries`, { headers: auth });
+  expect(deliveries.body.data.items[0]).toMatchObject({ delivery_id: '1', event: { type: 'payout.created' } });
 }
 
 const CONTRACT_DIR = join(SERVER_DIR, 'test', 'contract');
@@ -118,7 +128,11 @@ function undocumentedStatuses(executions: readonly NewmanExecution[]): string[] 
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ apiKeys: [API_KEY], webhookSecrets: [WEBHOOK_SECRET] });
+  server = await startTestServer({
+    apiKeys: [API_KEY],
+    webhookSecrets: [WEBHOOK_SECRET],
+    ledger: { outbound: { allowedHosts: ['hooks.example.com'] } },
+  });
   await seedTheExamples();
 });
 afterAll(() => server?.close());

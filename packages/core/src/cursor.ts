@@ -10,7 +10,7 @@ import { CURSOR_CHARS_MAX } from './limits.ts';
  */
 const CURSOR_VERSION = 1;
 
-export const CURSOR_KINDS = ['statement', 'payouts', 'balances_report', 'disputes', 'deficits_report', 'payout_runs'] as const;
+export const CURSOR_KINDS = ['statement', 'payouts', 'balances_report', 'disputes', 'deficits_report', 'payout_runs', 'subscriptions', 'deliveries'] as const;
 export type CursorKind = (typeof CURSOR_KINDS)[number];
 
 /** Filters a cursor pins: values as the request gave them, null when absent. */

@@ -67,3 +67,17 @@ export { claimRateLimit, deleteEndedRateLimitWindows, type RateLimitClaim, type 
 export * from './ledger/ledger-seal.schema.ts';
 export { verifyLedgerChain } from './ledger/ledger-seal-verify.ts';
 export { type LedgerSealer, type SealLook, sealPendingEntries, startLedgerSealer } from './ledger/ledger-sealer.ts';
+export { type BackgroundLoop, type PassOutcome, startBackgroundLoop } from './background/background-loop.ts';
+export * from './outbound/outbound.schema.ts';
+export {
+  createSubscription,
+  disableSubscription,
+  getSubscription,
+  listDeliveries,
+  listSubscriptions,
+  replayDelivery,
+  rotateSubscriptionSecret,
+} from './outbound/subscription.service.ts';
+export { deliverDueEvents, deliveryBody, type OutboundDeliverer, type Projection, projectOutboundEvents, startOutboundDeliverer } from './outbound/outbound-deliverer.ts';
+export { type OutboundSettings, retryDelayMs } from './outbound/outbound-settings.ts';
+export { admitHost, isPrivateAddress, refusedUrlReason } from './outbound/outbound-url.ts';

@@ -2,6 +2,7 @@ import type { BalanceCheckpointer } from './balances/balance-checkpoint.service.
 import type { Clock } from './clock.ts';
 import type { LedgerDb } from './db/database.ts';
 import type { EventRegistry } from './events/registry.ts';
+import type { OutboundSettings } from './outbound/outbound-settings.ts';
 
 /**
  * What every core service needs: the database, a clock, and the settings that shape rules.
@@ -21,4 +22,6 @@ export interface LedgerContext {
   checkpointAfterEntries?: number;
   /** The event types ingestion applies; EVENT_REGISTRY when absent. Tests extend it with their own. */
   eventRegistry?: EventRegistry;
+  /** Outbound events: the allow-list, timeouts and retries (defaults: outbound-settings.ts; an empty allow-list). */
+  outbound?: Partial<OutboundSettings>;
 }

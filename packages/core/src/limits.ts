@@ -167,3 +167,28 @@ export const VERIFY_SEAL_PAGE = 100;
 export const VERIFY_ENTRY_CHUNK = 1_000;
 /** The latest blocks whose hashes Q4 recomputes (the chain's links it checks in full). */
 export const INTEGRITY_SEAL_BLOCKS = 100;
+
+/** Outbound events (docs/outbound-events.md): one attempt's time limit (LEDGER_OUTBOUND_TIMEOUT_MS). */
+export const OUTBOUND_TIMEOUT_MS_DEFAULT = 10_000;
+/** Attempts of one delivery before it is `failed` (a replay allows this many more). */
+export const OUTBOUND_MAX_ATTEMPTS_DEFAULT = 20;
+/** The wait after a first failed attempt; each further failure doubles it, up to the cap. */
+export const OUTBOUND_RETRY_BASE_MS_DEFAULT = 5_000;
+/** The longest wait between two attempts of one delivery. */
+export const OUTBOUND_RETRY_CAP_MS_DEFAULT = 3_600_000;
+/** How often an idle deliverer projects new events and looks for due deliveries. */
+export const OUTBOUND_POLL_INTERVAL_MS_DEFAULT = 1_000;
+/** Deliveries one deliverer claims and sends at once (concurrently). */
+export const OUTBOUND_DELIVERY_BATCH = 20;
+/** Source rows one projector pass reads per source table. */
+export const OUTBOUND_PROJECT_BATCH = 1_000;
+/** A claimed delivery's lease beyond its attempt's timeout: a killed deliverer's claims come back after it. */
+export const OUTBOUND_LEASE_MARGIN_MS = 5_000;
+/** Characters of a receiver's answer (and of an error message) kept in the delivery log. */
+export const OUTBOUND_EXCERPT_CHARS_MAX = 500;
+/** Attempts shown with each delivery in a listing (the most recent ones). */
+export const OUTBOUND_ATTEMPTS_SHOWN_MAX = 50;
+/** Subscriptions, or deliveries, in one listing page unless `limit` says otherwise. */
+export const SUBSCRIPTION_PAGE_LIMIT_DEFAULT = 50;
+/** The largest `limit` of a subscription or delivery listing. */
+export const SUBSCRIPTION_PAGE_LIMIT_MAX = 200;

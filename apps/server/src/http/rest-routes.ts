@@ -13,6 +13,7 @@ export interface EdgeChecks {
   checkWebhookSignature: RequestContext['checkWebhookSignature'];
   checkInternalIngest: RequestContext['checkInternalIngest'];
   wakePayoutWorker: RequestContext['wakePayoutWorker'];
+  wakeOutboundDeliverer?: RequestContext['wakeOutboundDeliverer'];
   metrics: RequestContext['metrics'];
 }
 

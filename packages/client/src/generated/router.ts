@@ -8,7 +8,7 @@ export type LedgerErrorShape = {
   data: {
     httpStatus: number;
     path: string | undefined;
-    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+    code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DELIVERY_NOT_FOUND" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "SUBSCRIPTION_DISABLED" | "SUBSCRIPTION_NOT_FOUND" | "SUBSCRIPTION_URL_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
     message: string;
     details: Readonly<Record<string, unknown>>;
   };
@@ -113,7 +113,7 @@ export type AppRouter = TRPCBuiltRouter<
               } | undefined;
             } | undefined;
             error?: {
-              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
+              code: "AMOUNT_OUT_OF_RANGE" | "AUTH_REQUIRED" | "CURSOR_INVALID" | "DELIVERY_NOT_FOUND" | "DISPUTE_ALREADY_CLOSED" | "DISPUTE_ALREADY_EXISTS" | "DISPUTE_EXCEEDS_CHARGE" | "DISPUTE_MISMATCH" | "DISPUTE_NOT_FOUND" | "DISPUTE_NOT_OPEN" | "EVENT_ID_CONFLICT" | "EVENT_INVALID_FEE" | "EVENT_INVALID_TYPE" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "PAYLOAD_TOO_LARGE" | "PAYOUT_NOT_FOUND" | "PAYOUT_RUN_NOT_FOUND" | "PAYOUT_STATUS_CONFLICT" | "RATE_LIMITED" | "RECONCILIATION_FILE_INVALID" | "RECONCILIATION_NOT_FOUND" | "RESTAURANT_ALREADY_EXISTS" | "RESTAURANT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "SERVICE_UNAVAILABLE" | "SUBSCRIPTION_DISABLED" | "SUBSCRIPTION_NOT_FOUND" | "SUBSCRIPTION_URL_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEBHOOK_SIGNATURE_INVALID";
               message: string;
               details: Record<string, unknown>;
             } | undefined;
@@ -815,6 +815,170 @@ export type AppRouter = TRPCBuiltRouter<
             entries_sealed: number;
             entries_found: number | null;
           } | null;
+        };
+        meta: object;
+      }>;
+    };
+    subscriptions: {
+      /** Subscribe a URL to outbound events, signed with Standard Webhooks */
+      create: TRPCMutationProcedure<{
+        input: {
+          url: string;
+          event_types?: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed"> | undefined;
+          description?: string | undefined;
+          secret?: string | undefined;
+        };
+        output: {
+          subscription_id: string;
+          url: string;
+          event_types: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed">;
+          description: string | null;
+          status: "active" | "disabled";
+          created_at: string;
+          updated_at: string;
+          secret: string;
+        };
+        meta: object;
+      }>;
+      /** Subscriptions, oldest first, with cursor pagination (never their secrets) */
+      list: TRPCQueryProcedure<{
+        input: {
+          cursor?: string | undefined;
+          limit?: number | undefined;
+        };
+        output: {
+          items: Array<{
+            subscription_id: string;
+            url: string;
+            event_types: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed">;
+            description: string | null;
+            status: "active" | "disabled";
+            created_at: string;
+            updated_at: string;
+          }>;
+          next_cursor: string | null;
+        };
+        meta: object;
+      }>;
+      /** A subscription (never its secret) */
+      get: TRPCQueryProcedure<{
+        input: {
+          subscription_id: string;
+        };
+        output: {
+          subscription_id: string;
+          url: string;
+          event_types: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed">;
+          description: string | null;
+          status: "active" | "disabled";
+          created_at: string;
+          updated_at: string;
+        };
+        meta: object;
+      }>;
+      /** Disable a subscription: no new deliveries, pending ones cancelled */
+      disable: TRPCMutationProcedure<{
+        input: {
+          subscription_id: string;
+        };
+        output: {
+          subscription_id: string;
+          url: string;
+          event_types: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed">;
+          description: string | null;
+          status: "active" | "disabled";
+          created_at: string;
+          updated_at: string;
+        };
+        meta: object;
+      }>;
+      /** Replace the signing secret; the new one is in this answer only */
+      rotateSecret: TRPCMutationProcedure<{
+        input: {
+          subscription_id: string;
+        };
+        output: {
+          subscription_id: string;
+          url: string;
+          event_types: Array<"balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed">;
+          description: string | null;
+          status: "active" | "disabled";
+          created_at: string;
+          updated_at: string;
+          secret: string;
+        };
+        meta: object;
+      }>;
+      /** The delivery log: a subscription's deliveries, oldest first, each with its attempts */
+      deliveries: TRPCQueryProcedure<{
+        input: {
+          subscription_id: string;
+          status?: "cancelled" | "delivered" | "failed" | "pending" | undefined;
+          cursor?: string | undefined;
+          limit?: number | undefined;
+        };
+        output: {
+          items: Array<{
+            delivery_id: string;
+            subscription_id: string;
+            webhook_id: string;
+            event: {
+              event_id: string;
+              type: "balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed";
+              occurred_at: string;
+              data: Record<string, unknown>;
+            };
+            status: "cancelled" | "delivered" | "failed" | "pending";
+            attempts: number;
+            attempt_limit: number;
+            next_attempt_at: string | null;
+            delivered_at: string | null;
+            created_at: string;
+            log: Array<{
+              attempt: number;
+              started_at: string;
+              duration_ms: number;
+              outcome: "delivered" | "http_error" | "interrupted" | "network_error" | "refused_address" | "timeout";
+              status_code: number | null;
+              error: string | null;
+              response_excerpt: string | null;
+            }>;
+          }>;
+          next_cursor: string | null;
+        };
+        meta: object;
+      }>;
+      /** Send a delivery again, with the same webhook-id */
+      replay: TRPCMutationProcedure<{
+        input: {
+          subscription_id: string;
+          delivery_id: string;
+        };
+        output: {
+          delivery_id: string;
+          subscription_id: string;
+          webhook_id: string;
+          event: {
+            event_id: string;
+            type: "balance.below_zero" | "dispute.closed" | "dispute.opened" | "payout.created" | "payout.failed" | "payout.paid" | "reconciliation.completed";
+            occurred_at: string;
+            data: Record<string, unknown>;
+          };
+          status: "cancelled" | "delivered" | "failed" | "pending";
+          attempts: number;
+          attempt_limit: number;
+          next_attempt_at: string | null;
+          delivered_at: string | null;
+          created_at: string;
+          log: Array<{
+            attempt: number;
+            started_at: string;
+            duration_ms: number;
+            outcome: "delivered" | "http_error" | "interrupted" | "network_error" | "refused_address" | "timeout";
+            status_code: number | null;
+            error: string | null;
+            response_excerpt: string | null;
+          }>;
         };
         meta: object;
       }>;

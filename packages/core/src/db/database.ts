@@ -204,6 +204,66 @@ export interface RateLimitWindowsTable {
   last_claim: Int8;
 }
 
+/** Where outbound events go (migration 2025-12-11T0100); the secret is read only to sign. */
+export interface OutboundSubscriptionsTable {
+  id: GeneratedInt8;
+  url: string;
+  secret: string;
+  event_types: ColumnType<string[], string[] | undefined, string[]>;
+  description: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, never, unknown>;
+}
+
+/** Insert-only: the outbox, one row per source fact (UNIQUE source_key). */
+export interface OutboundEventsTable {
+  id: GeneratedInt8;
+  event_type: string;
+  source_key: string;
+  payload: ColumnType<JsonObject, string, never>;
+  occurred_at: ColumnType<Date, string | Date, never>;
+  created_at: CreatedAt;
+}
+
+export interface OutboundDeliveriesTable {
+  id: GeneratedInt8;
+  event_id: Int8Ref;
+  subscription_id: Int8Ref;
+  webhook_id: string;
+  status: ColumnType<string, string | undefined, string>;
+  attempts: ColumnType<number, never, unknown>;
+  attempt_limit: ColumnType<number, number, unknown>;
+  next_attempt_at: ColumnType<Date, never, unknown>;
+  lease_owner: ColumnType<string | null, never, string | null>;
+  lease_expires_at: ColumnType<Date | null, never, unknown>;
+  last_status_code: ColumnType<number | null, never, number | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+  delivered_at: ColumnType<Date | null, never, unknown>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, never, unknown>;
+}
+
+/** Insert-only: the delivery log. */
+export interface OutboundDeliveryAttemptsTable {
+  id: GeneratedInt8;
+  delivery_id: Int8Ref;
+  attempt: number;
+  started_at: ColumnType<Date, Date, never>;
+  duration_ms: number;
+  status_code: number | null;
+  outcome: string;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+export interface OutboundProjectorStateTable {
+  source: string;
+  watermark: Int8Ref;
+  candidate: ColumnType<Int8Value | null, never, unknown>;
+  candidate_at: ColumnType<Date | null, never, unknown>;
+}
+
 export interface Database {
   restaurants: RestaurantsTable;
   processor_events: ProcessorEventsTable;
@@ -217,6 +277,11 @@ export interface Database {
   disputes: DisputesTable;
   reconciliations: ReconciliationsTable;
   rate_limit_windows: RateLimitWindowsTable;
+  outbound_subscriptions: OutboundSubscriptionsTable;
+  outbound_events: OutboundEventsTable;
+  outbound_deliveries: OutboundDeliveriesTable;
+  outbound_delivery_attempts: OutboundDeliveryAttemptsTable;
+  outbound_projector_state: OutboundProjectorStateTable;
 }
 
 export type LedgerDb = Kysely<Database>;

@@ -16,6 +16,7 @@ import * as entryIdOneSequenceValue from './migrations/2025-12-09T0300-entry-id-
 import * as rateLimitWindows from './migrations/2025-12-09T0310-rate-limit-windows.ts';
 import * as statementCheckpoints from './migrations/2025-12-10T0000-statement-checkpoints.ts';
 import * as ledgerSeals from './migrations/2025-12-11T0000-ledger-seals.ts';
+import * as outboundEvents from './migrations/2025-12-11T0100-outbound-events.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-09T0310-rate-limit-windows': rateLimitWindows,
   '2025-12-10T0000-statement-checkpoints': statementCheckpoints,
   '2025-12-11T0000-ledger-seals': ledgerSeals,
+  '2025-12-11T0100-outbound-events': outboundEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

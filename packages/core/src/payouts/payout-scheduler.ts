@@ -1,3 +1,4 @@
+import { startBackgroundLoop } from '../background/background-loop.ts';
 import { int8ToId } from '../db/int8.ts';
 import { inTransaction } from '../db/unit-of-work.ts';
 import type { LedgerContext } from '../ledger-context.ts';
@@ -52,31 +53,16 @@ export function startPayoutScheduler(
   ctx: LedgerContext,
   options: { intervalMs?: number; firstTickMs?: number; onTick?: (tick: ScheduleTick) => void; onError?: (error: unknown) => void } = {},
 ): PayoutScheduler {
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let looking: Promise<void> = Promise.resolve();
-  const look = async () => {
-    try {
+  const loop = startBackgroundLoop({
+    firstDelayMs: options.firstTickMs ?? PAYOUT_SCHEDULE_FIRST_TICK_MS,
+    intervalMs: options.intervalMs ?? PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT,
+    pass: async () => {
       // Not inside onTick?.(…): an optional call skips evaluating its arguments when there is no onTick.
       const tick = await createScheduledRuns(ctx);
       options.onTick?.(tick);
-    } catch (error) {
-      options.onError?.(error);
-    }
-  };
-  const schedule = (delayMs: number) => {
-    timer = setTimeout(() => {
-      looking = look().then(() => {
-        if (!stopping) schedule(options.intervalMs ?? PAYOUT_SCHEDULE_INTERVAL_MS_DEFAULT);
-      });
-    }, delayMs);
-  };
-  schedule(options.firstTickMs ?? PAYOUT_SCHEDULE_FIRST_TICK_MS);
-  return {
-    stop: async () => {
-      stopping = true;
-      clearTimeout(timer);
-      await looking;
+      return 'idle';
     },
-  };
+    ...(options.onError !== undefined && { onError: options.onError }),
+  });
+  return { stop: loop.stop };
 }

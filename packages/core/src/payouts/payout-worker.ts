@@ -1,3 +1,4 @@
+import { startBackgroundLoop } from '../background/background-loop.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { type PayoutRunOptions, workNextPayoutRun } from './payout-run.service.ts';
 import { PAYOUT_POLL_INTERVAL_MS_DEFAULT } from '../limits.ts';
@@ -18,33 +19,10 @@ export function startPayoutWorker(
   ctx: LedgerContext,
   options: Omit<PayoutRunOptions, 'shouldStop'> & { pollIntervalMs?: number; onError?: (error: unknown) => void },
 ): PayoutWorker {
-  let stopping = false;
-  let wakeUp: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  const loop = (async () => {
-    while (!stopping) {
-      let worked: string | undefined;
-      try {
-        worked = await workNextPayoutRun(ctx, { ...options, shouldStop: () => stopping });
-      } catch (error) {
-        options.onError?.(error);
-      }
-      if (worked === undefined && !stopping) await sleep(options.pollIntervalMs ?? PAYOUT_POLL_INTERVAL_MS_DEFAULT);
-    }
-  })();
-  return {
-    wake: () => wakeUp?.(),
-    stop: async () => {
-      stopping = true;
-      wakeUp?.();
-      await loop;
-    },
-  };
+  const loop = startBackgroundLoop({
+    intervalMs: options.pollIntervalMs ?? PAYOUT_POLL_INTERVAL_MS_DEFAULT,
+    pass: async ({ shouldStop }) => ((await workNextPayoutRun(ctx, { ...options, shouldStop })) === undefined ? 'idle' : 'more'),
+    ...(options.onError !== undefined && { onError: options.onError }),
+  });
+  return { wake: loop.wake, stop: loop.stop };
 }
