@@ -296,6 +296,51 @@ seal_hashes AS (
     FROM ledger_entries le
     WHERE le.id > s.prior_last_entry_id AND le.id <= s.last_entry_id
   ) AS b
+),
+-- The outbox (docs/outbound-events.md). Per payout named by payout_paid/payout_failed events, the
+-- last such event of each type.
+payout_outcome_events AS (
+  SELECT pe.metadata ->> 'payout_id' AS payout_key, pe.event_type, MAX(pe.id) AS last_pk
+  FROM processor_events pe
+  WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+  GROUP BY pe.metadata ->> 'payout_id', pe.event_type
+),
+-- Each fact the projector derives, by source row and source key: a dispute's opening and closing
+-- events, a paid or failed payout (keyed by the payout's final status, from the last event naming
+-- it: the one that settled it is at or before it), a payout's creation, a reconciliation.
+-- balance.below_zero is not here: the projector decides it from the balance when it projects, and
+-- a later event dated earlier changes that balance.
+outbound_facts AS (
+  SELECT 'processor_events' AS source, pe.id AS source_pk, pe.event_id, NULL::bigint AS payout_id,
+         'dispute.opened:' || d.dispute_id AS source_key
+  FROM disputes d JOIN processor_events pe ON pe.id = d.opened_event_pk
+  UNION ALL
+  SELECT 'processor_events', pe.id, pe.event_id, NULL, 'dispute.closed:' || d.dispute_id
+  FROM disputes d JOIN processor_events pe ON pe.id = d.closed_event_pk
+  UNION ALL
+  SELECT 'processor_events', pe.id, pe.event_id, p.id, 'payout.' || p.status || ':' || p.id
+  FROM payouts p
+  JOIN payout_outcome_events o ON o.payout_key = p.id::text
+   AND o.event_type = CASE p.status WHEN 'paid' THEN 'payout_paid' ELSE 'payout_failed' END
+  JOIN processor_events pe ON pe.id = o.last_pk
+  WHERE p.status IN ('paid', 'failed')
+  UNION ALL
+  SELECT 'payouts', p.id, NULL, p.id, 'payout.created:' || p.id FROM payouts p
+  UNION ALL
+  SELECT 'reconciliations', r.id, NULL, NULL, 'reconciliation.completed:' || r.id FROM reconciliations r
+),
+-- The facts whose source row the projector has passed: after projected_from (rows before it are
+-- history from before outbound events) and at or below its source's watermark.
+outbound_passed_facts AS (
+  SELECT f.*, w.watermark
+  FROM outbound_facts f
+  JOIN outbound_projector_state w ON w.source = f.source AND f.source_pk > w.projected_from AND f.source_pk <= w.watermark
+),
+-- Each delivery's attempt log, summed up.
+outbound_attempt_log AS (
+  SELECT delivery_id, COUNT(*) AS logged, COUNT(*) FILTER (WHERE outcome = 'delivered') AS delivered, MAX(attempt) AS last_attempt
+  FROM outbound_delivery_attempts
+  GROUP BY delivery_id
 )
 -- An event whose entries are missing.
 SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
@@ -457,6 +502,27 @@ SELECT 'LEDGER_SEAL_BROKEN', NULL, NULL, NULL,
        || ', the seal records ' || encode(hash, 'hex')
 FROM seal_hashes
 WHERE recomputed IS DISTINCT FROM hash
+UNION ALL
+-- A fact the projector has passed without its outbound event: the outbox lost one (or a watermark
+-- was moved past rows never projected), and subscribers will never hear of it.
+SELECT 'OUTBOUND_EVENT_MISSING', f.event_id, NULL, f.payout_id,
+       'no outbound event ' || f.source_key || ', though the projector passed ' || f.source || ' row ' || f.source_pk
+       || ' (watermark ' || f.watermark || ')'
+FROM outbound_passed_facts f
+WHERE NOT EXISTS (SELECT 1 FROM outbound_events oe WHERE oe.source_key = f.source_key)
+UNION ALL
+-- A delivery whose status its attempt log contradicts: delivered without a delivered attempt (or
+-- without delivered_at), failed before its attempt limit or without any attempt, or a log with an
+-- attempt numbered above the delivery's count (an attempt is counted when claimed, before it is sent).
+SELECT 'OUTBOUND_DELIVERY_INCONSISTENT', NULL, NULL, NULL,
+       'delivery ' || d.id || ' (' || d.webhook_id || ') is ' || d.status || ' after ' || d.attempts || ' of ' || d.attempt_limit
+       || ' attempts; its log holds ' || COALESCE(a.logged, 0) || ' attempts, ' || COALESCE(a.delivered, 0) || ' delivered, the last numbered '
+       || COALESCE(a.last_attempt::text, '(none)')
+FROM outbound_deliveries d
+LEFT JOIN outbound_attempt_log a ON a.delivery_id = d.id
+WHERE (d.status = 'delivered' AND (d.delivered_at IS NULL OR COALESCE(a.delivered, 0) = 0))
+   OR (d.status = 'failed' AND (d.attempts < d.attempt_limit OR COALESCE(a.logged, 0) = 0))
+   OR a.last_attempt > d.attempts
 ORDER BY 1, 2, 3, 4, 5;
 
 

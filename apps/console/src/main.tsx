@@ -7,6 +7,7 @@ import { LoginPage } from './pages/login.tsx';
 import { PayoutPage, PayoutRunPage, PayoutRunsPage, PayoutsPage } from './pages/payouts.tsx';
 import { RestaurantPage } from './pages/restaurant.tsx';
 import { RestaurantsPage } from './pages/restaurants.tsx';
+import { SubscriptionPage, SubscriptionsPage } from './pages/subscriptions.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import { Show, useLoad } from './ui.tsx';
 import './styles.css';
@@ -49,6 +50,7 @@ const SECTIONS: [string, string[]][] = [
   ['Payout runs', ['payouts', 'runs']],
   ['Payouts', ['payouts']],
   ['Disputes', ['disputes']],
+  ['Subscriptions', ['subscriptions']],
   ['Integrity', ['integrity']],
 ];
 
@@ -90,6 +92,7 @@ function sectionOf(route: Route): string {
   const [first, second] = route.parts;
   if (first === 'payouts') return second === 'runs' ? 'Payout runs' : 'Payouts';
   if (first === 'disputes') return 'Disputes';
+  if (first === 'subscriptions') return 'Subscriptions';
   if (first === 'integrity') return 'Integrity';
   return 'Restaurants';
 }
@@ -101,6 +104,10 @@ function Page({ route }: { route: Route }) {
   if (first === 'payouts' && second === 'runs') return third === undefined ? <PayoutRunsPage /> : <PayoutRunPage runId={third} />;
   if (first === 'payouts') return second === undefined ? <PayoutsPage /> : <PayoutPage payoutId={second} />;
   if (first === 'disputes') return <DisputesPage status={route.query.get('status') ?? undefined} />;
+  if (first === 'subscriptions') {
+    const status = route.query.get('status') ?? undefined;
+    return second === undefined ? <SubscriptionsPage /> : <SubscriptionPage key={second} subscriptionId={second} status={status} />;
+  }
   if (first === 'integrity') return <IntegrityPage />;
   return <RestaurantsPage key={currency} currency={currency} />;
 }

@@ -104,3 +104,56 @@ export interface IntegrityReport {
   healthy: boolean;
   items: { reason: string; event_id: string | null; entry_id: string | null; payout_id: string | null; detail: string }[];
 }
+
+/** GET /v1/ledger/verify (docs/tamper-evidence.md). */
+export interface LedgerVerification {
+  ok: boolean;
+  sealed_through_entry_id: string;
+  last_block: number;
+  last_hash: string | null;
+  blocks_checked: number;
+  entries_checked: number;
+  unsealed_entries: number;
+  sealing_lag_seconds: number;
+  first_broken: {
+    block: number;
+    reason: string;
+    expected_hash: string;
+    actual_hash: string | null;
+    entries_sealed: number;
+    entries_found: number | null;
+  } | null;
+}
+
+/** A subscription as the API shows it: never its secret (docs/outbound-events.md). */
+export interface Subscription {
+  subscription_id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Delivery {
+  delivery_id: string;
+  subscription_id: string;
+  webhook_id: string;
+  event: { event_id: string; type: string; occurred_at: string; data: Record<string, unknown> };
+  status: string;
+  attempts: number;
+  attempt_limit: number;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  log: {
+    attempt: number;
+    started_at: string;
+    duration_ms: number;
+    outcome: string;
+    status_code: number | null;
+    error: string | null;
+    response_excerpt: string | null;
+  }[];
+}

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { formatMoney, formatTimestamp, type MinorUnits } from './format.ts';
+import { href } from './router.ts';
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: ApiError } | { state: 'ready'; data: T };
 
@@ -131,5 +132,21 @@ export function PagedList<T>({
       <Show loaded={pages.loaded}>{(items) => (items.length === 0 ? <p class="muted">{empty}</p> : children(items))}</Show>
       {pages.loaded.state === 'ready' && <MoreButton cursor={pages.cursor} onMore={pages.more} />}
     </>
+  );
+}
+
+/** Links filtering a list by status (`?status=`), "all" first; the current one marked. */
+export function StatusFilter({ label, parts, statuses, current }: { label: string; parts: string[]; statuses: readonly string[]; current: string | undefined }) {
+  return (
+    <nav class="filters" aria-label={label}>
+      <a href={href(parts)} class={current === undefined ? 'active' : ''}>
+        all
+      </a>
+      {statuses.map((value) => (
+        <a key={value} href={href(parts, { status: value })} class={current === value ? 'active' : ''}>
+          {value}
+        </a>
+      ))}
+    </nav>
   );
 }

@@ -3,15 +3,17 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deficitOf, formatMoney, type MinorUnits } from '../../console/src/format.ts';
+import { deliverDueEvents, projectOutboundEvents } from '@restaurant-ledger/core';
+import { deficitOf, formatCount, formatMoney, type MinorUnits } from '../../console/src/format.ts';
 import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM_REASON, watchPage } from './support/browser.ts';
-import { EXAMPLE_EVENT, request, startTestServer, type TestServer } from './support/test-server.ts';
+import { type Receiver, startReceiver } from './support/receiver.ts';
+import { EXAMPLE_EVENT, request, sealLedger, startTestServer, type TestServer } from './support/test-server.ts';
 
 /**
  * The ops console in real Chromium against a real server on real PostgreSQL, seeded through the
  * webhook API: every page renders, every number shown is the API's for the same data, the console
  * sends GET requests only, and the API key never shows up in a URL, the server's log, or the page
- * after signing out.
+ * after signing out (nor a subscription's secret in any page).
  */
 
 const KEY = 'console-test-key-5f1c9a7e';
@@ -31,6 +33,9 @@ const isoDaysAgo = (days: number): string => new Date(Date.now() - days * DAY_MS
 const today = (): string => new Date().toISOString().slice(0, 10);
 
 let server: TestServer;
+let receiver: Receiver;
+/** Subscription secrets, shown by the API once at creation: the console must never show them. */
+const secrets: string[] = [];
 let browser: Browser;
 let page: Page;
 let problems: string[];
@@ -43,8 +48,8 @@ const api = async <T = any>(path: string): Promise<T> => {
   return response.body.data as T;
 };
 
-async function post(path: string, body: unknown): Promise<Record<string, any>> {
-  const response = await request(`${server.url}${path}`, { body, headers: { authorization: `Bearer ${KEY}` } });
+async function post(path: string, body: unknown, method?: string): Promise<Record<string, any>> {
+  const response = await request(`${server.url}${path}`, { body, headers: { authorization: `Bearer ${KEY}` }, ...(method !== undefined && { method }) });
   expect(response.status, `${path}: ${JSON.stringify(response.body)}`).toBeLessThan(300);
   return response.body.data;
 }
@@ -65,6 +70,12 @@ const charge = (eventId: string, restaurant: string, occurredAt: string, amount:
  */
 async function seed(): Promise<void> {
   const event = (body: unknown) => post('/v1/processor/events', body);
+  // Two subscribers: one receiving payouts and disputes (its first attempt answered 503), one disabled.
+  const active = await post('/v1/subscriptions', { url: receiver.url, event_types: ['payout.created', 'dispute.opened'], description: 'finance desk' });
+  const disabled = await post('/v1/subscriptions', { url: receiver.url, description: 'old dashboard' });
+  secrets.push(active.secret, disabled.secret);
+  await post(`/v1/subscriptions/${disabled.subscription_id}`, undefined, 'DELETE');
+  receiver.script.push({ status: 503 });
   await post('/v1/restaurants', { restaurant_id: 'res_cons_reserve', name: 'Reserva Sur', reserve_percent: 1000, reserve_days: 30 });
   await event(charge('con_a1', 'res_cons_lima', '2025-12-01T12:00:00Z', 12000, 600));
   await event(charge('con_a2', 'res_cons_lima', '2025-12-05T19:30:00Z', 25000, 1200));
@@ -84,6 +95,24 @@ async function seed(): Promise<void> {
   });
   await event(charge('con_a4', 'res_cons_lima', isoDaysAgo(1), 8000, 240));
   await event(charge('con_d1', 'res_cons_cusco', '2025-12-03T13:15:00Z', 5050, 150));
+  await deliverOutboundEvents(active.subscription_id);
+  // The chain sealed, then one more charge left unsealed.
+  await sealLedger(server, 5);
+  await event(charge('con_d2', 'res_cons_cusco', isoDaysAgo(0.5), 1000, 30));
+}
+
+/** What the server's background deliverer does (a test server runs none): project, then send until nothing is pending. */
+async function deliverOutboundEvents(subscriptionId: string): Promise<void> {
+  const signal = new AbortController().signal;
+  await projectOutboundEvents(server.ledger);
+  await projectOutboundEvents(server.ledger);
+  for (let i = 0; i < 400; i += 1) {
+    await deliverDueEvents(server.ledger, 'console-test', signal);
+    const pending = await api<{ items: unknown[] }>(`/v1/subscriptions/${subscriptionId}/deliveries?status=pending`);
+    if (pending.items.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('deliveries still pending');
 }
 
 async function screenshot(name: string): Promise<void> {
@@ -105,7 +134,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the ops console in a real browser', () => {
   beforeAll(async () => {
     // The server's whole log (request lines included), to prove the key is never written there.
     const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-    server = await startTestServer({ apiKeys: [KEY], logger });
+    receiver = await startReceiver();
+    server = await startTestServer({
+      apiKeys: [KEY],
+      logger,
+      ledger: { outbound: { allowedHosts: ['127.0.0.1'], timeoutMs: 2_000, retryBaseMs: 10, retryCapMs: 50, maxAttempts: 5 } },
+    });
     await seed();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -116,6 +150,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the ops console in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await receiver?.close();
   });
 
   it('asks for the key, refuses a wrong one with a clear message, and opens on the right one', { timeout: STEP_TIMEOUT_MS }, async () => {
@@ -224,7 +259,46 @@ describe.skipIf(!HAVE_CHROMIUM)('the ops console in a real browser', () => {
     await screenshot('disputes');
   });
 
-  it('shows the integrity report as the API gives it', { timeout: STEP_TIMEOUT_MS }, async () => {
+  it('lists subscriptions without their secrets, and a delivery log as the API has it', { timeout: STEP_TIMEOUT_MS }, async () => {
+    await page.getByRole('link', { name: 'Subscriptions' }).click();
+    const subscriptions = await api<{ items: { subscription_id: string; url: string; status: string; event_types: string[] }[] }>('/v1/subscriptions');
+    expect(subscriptions.items.map((item) => item.status)).toEqual(['active', 'disabled']);
+    const rows = page.locator('#subscriptions tbody tr');
+    await expect.poll(() => rows.count()).toBe(subscriptions.items.length);
+    for (const subscription of subscriptions.items) {
+      const row = page.locator(`#subscriptions tr[data-subscription-id="${subscription.subscription_id}"]`);
+      expect(await row.locator('[data-field="url"]').innerText()).toBe(subscription.url);
+      expect(await row.locator('.status').innerText()).toBe(subscription.status);
+      expect(await row.locator('[data-field="event_types"]').innerText()).toBe(
+        subscription.event_types.length === 0 ? 'every type' : subscription.event_types.join(', '),
+      );
+    }
+    for (const secret of secrets) expect(await page.content()).not.toContain(secret);
+    await screenshot('subscriptions');
+
+    const [active] = subscriptions.items;
+    await page.locator(`#subscriptions tr[data-subscription-id="${active!.subscription_id}"] a`).click();
+    await page.locator('#deliveries').waitFor();
+    const deliveries = await api<{ items: { delivery_id: string; status: string; attempts: number; attempt_limit: number; log: { outcome: string }[] }[] }>(
+      `/v1/subscriptions/${active!.subscription_id}/deliveries`,
+    );
+    // Payouts created and the dispute, every one delivered; the first attempt of all was answered 503.
+    expect(deliveries.items.length).toBeGreaterThan(1);
+    expect(deliveries.items.every((delivery) => delivery.status === 'delivered')).toBe(true);
+    expect(deliveries.items.flatMap((delivery) => delivery.log.map((attempt) => attempt.outcome))).toContain('http_error');
+    expect(await page.locator('#deliveries tbody tr').count()).toBe(deliveries.items.length);
+    for (const delivery of deliveries.items) {
+      const row = page.locator(`#deliveries tr[data-delivery-id="${delivery.delivery_id}"]`);
+      expect(await row.locator('td > .status').innerText()).toBe(delivery.status);
+      expect(await row.locator('[data-field="attempts"]').innerText()).toBe(`${delivery.attempts} / ${delivery.attempt_limit}`);
+      const outcomes = await row.locator('[data-field="log"] li').evaluateAll((items) => items.map((item) => item.getAttribute('data-outcome')));
+      expect(outcomes).toEqual(delivery.log.map((attempt) => attempt.outcome));
+    }
+    for (const secret of secrets) expect(await page.content()).not.toContain(secret);
+    await screenshot('subscription');
+  });
+
+  it('shows the integrity report and the hash chain verification as the API gives them', { timeout: STEP_TIMEOUT_MS }, async () => {
     await page.getByRole('link', { name: 'Integrity' }).click();
     const report = await api<{ healthy: boolean; items: unknown[] }>('/v1/reports/integrity');
     const verdict = page.locator('#verdict');
@@ -232,6 +306,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the ops console in a real browser', () => {
     expect(await verdict.getAttribute('data-healthy')).toBe(String(report.healthy));
     expect(report.healthy).toBe(true);
     expect(await page.locator('#integrity tbody tr').count()).toBe(report.items.length);
+
+    const chainVerdict = page.locator('#chain-verdict');
+    await chainVerdict.waitFor();
+    const chain = await api<Record<string, any>>('/v1/ledger/verify');
+    expect(chain).toMatchObject({ ok: true, first_broken: null });
+    expect(chain.last_block).toBeGreaterThan(1);
+    expect(chain.unsealed_entries).toBeGreaterThan(0);
+    expect(await chainVerdict.getAttribute('data-ok')).toBe('true');
+    const field = (name: string) => page.locator(`#chain [data-field="${name}"]`);
+    expect(await field('sealed_through_entry_id').innerText()).toBe(chain.sealed_through_entry_id);
+    expect(await field('last_hash').innerText()).toBe(chain.last_hash);
+    for (const name of ['last_block', 'blocks_checked', 'entries_checked', 'unsealed_entries']) {
+      expect(await field(name).innerText(), name).toBe(formatCount(chain[name]));
+    }
+    expect(await field('first_broken').innerText()).toBe('none');
+    // The lag grows while the oldest unsealed entry waits: the page read it before this answer.
+    const lagShown = Number(await field('sealing_lag_seconds').getAttribute('data-seconds'));
+    expect(lagShown).toBeGreaterThan(0);
+    expect(lagShown).toBeLessThanOrEqual(chain.sealing_lag_seconds);
     await screenshot('integrity');
   });
 

@@ -8,6 +8,7 @@ import {
   type LedgerContext,
   listPayouts,
   markProcessing,
+  projectOutboundEvents,
   requestPayoutRun,
   updateRestaurant,
   workNextPayoutRun,
@@ -159,6 +160,9 @@ describe('sql/queries.sql', () => {
     }
     // The ledger sealed in small blocks, so the damage below breaks several of them.
     await sealPendingEntries(ctx, { blockSize: 40 });
+    // The outbox derived from all of it (twice: on PostgreSQL the second pass moves the watermarks).
+    await projectOutboundEvents(ctx);
+    await projectOutboundEvents(ctx);
   });
   afterAll(() => testDb.close());
 
@@ -232,7 +236,7 @@ describe('sql/queries.sql', () => {
     await plantDamageOfEveryKind(db);
     const damaged = normalize(await integrityViolations(db));
     expect(new Set(damaged.map((row) => row.reason))).toEqual(
-      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED', 'RECONCILIATION_COUNTS_MISMATCH', 'PAYOUT_FRONTIER_BROKEN', 'BALANCE_CHECKPOINT_MISMATCH', 'STATEMENT_CHECKPOINT_MISMATCH', 'LEDGER_SEAL_BROKEN']),
+      new Set(['EVENT_WITHOUT_ENTRIES', 'EVENT_ENTRIES_MISMATCH', 'ENTRY_WITHOUT_SOURCE', 'ENTRY_WRONG_SIGN', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NOT_ZERO_SUM', 'PAYOUT_EVENT_UNMATCHED', 'PAYOUT_EVENT_CONTRADICTED', 'BALANCE_OUT_OF_RANGE', 'DISPUTE_CHARGE_NOT_FOUND', 'DISPUTE_PROJECTION_MISMATCH', 'ENTRIES_NOT_NETTED', 'RECONCILIATION_COUNTS_MISMATCH', 'PAYOUT_FRONTIER_BROKEN', 'BALANCE_CHECKPOINT_MISMATCH', 'STATEMENT_CHECKPOINT_MISMATCH', 'LEDGER_SEAL_BROKEN', 'OUTBOUND_EVENT_MISSING', 'OUTBOUND_DELIVERY_INCONSISTENT']),
     );
     expect(await runBlock('q4_integrity_violations', [])).toEqual(damaged);
   });
@@ -264,5 +268,16 @@ async function plantDamageOfEveryKind(db: LedgerDb): Promise<void> {
     await sql`UPDATE payouts SET prior_through_entry_id = prior_through_entry_id + 1 WHERE id = (SELECT MIN(id) FROM payouts WHERE prior_payout_id IS NOT NULL)`.execute(trx);
     // A seal that no longer names the block before it.
     await sql`UPDATE ledger_seals SET prior_hash = sha256(prior_hash) WHERE block_number = 2`.execute(trx);
+    // Outbound events lost from the outbox, and a watermark moved past the reconciliation above, never projected.
+    await sql`
+      DELETE FROM outbound_events
+      WHERE source_key IN (SELECT 'dispute.closed:' || dispute_id FROM disputes WHERE status = 'won')
+         OR source_key = (SELECT 'payout.failed:' || MIN(id) FROM payouts WHERE status = 'failed')`.execute(trx);
+    await sql`UPDATE outbound_projector_state SET watermark = (SELECT MAX(id) FROM reconciliations) WHERE source = 'reconciliations'`.execute(trx);
+    // A delivery shown delivered with no attempt in its log.
+    await sql`INSERT INTO outbound_subscriptions (url, secret) VALUES ('http://127.0.0.1:9/hook', 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')`.execute(trx);
+    await sql`
+      INSERT INTO outbound_deliveries (event_id, subscription_id, webhook_id, attempt_limit, status, attempts, delivered_at)
+      SELECT MIN(e.id), MAX(s.id), 'msg_q4_damage', 3, 'delivered', 1, now() FROM outbound_events e, outbound_subscriptions s`.execute(trx);
   });
 }

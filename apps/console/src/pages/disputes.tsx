@@ -1,7 +1,7 @@
 import { apiGet, apiPath } from '../api.ts';
 import { href } from '../router.ts';
 import type { Dispute, Page } from '../types.ts';
-import { Money, PagedList, PageTitle, Status, Time, usePages } from '../ui.tsx';
+import { Money, PagedList, PageTitle, Status, StatusFilter, Time, usePages } from '../ui.tsx';
 
 /** Disputes per page (the route allows up to 200). */
 export const DISPUTES_PAGE_SIZE = 50;
@@ -16,16 +16,7 @@ export function DisputesPage({ status }: { status: string | undefined }) {
   return (
     <section>
       <PageTitle>Disputes</PageTitle>
-      <nav class="filters" aria-label="Dispute status">
-        <a href={href(['disputes'])} class={status === undefined ? 'active' : ''}>
-          all
-        </a>
-        {STATUSES.map((value) => (
-          <a key={value} href={href(['disputes'], { status: value })} class={status === value ? 'active' : ''}>
-            {value}
-          </a>
-        ))}
-      </nav>
+      <StatusFilter label="Dispute status" parts={['disputes']} statuses={STATUSES} current={status} />
       <PagedList pages={pages} empty="No disputes.">
         {(disputes) => (
           <table class="data" id="disputes">

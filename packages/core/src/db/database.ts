@@ -262,6 +262,8 @@ export interface OutboundProjectorStateTable {
   watermark: Int8Ref;
   candidate: ColumnType<Int8Value | null, never, unknown>;
   candidate_at: ColumnType<Date | null, never, unknown>;
+  /** Rows at or below it predate outbound events (migration 2025-12-11T0400): Q4 checks (projected_from, watermark]. */
+  projected_from: ColumnType<Int8Value, never, never>;
 }
 
 export interface Database {

@@ -17,6 +17,7 @@ import * as rateLimitWindows from './migrations/2025-12-09T0310-rate-limit-windo
 import * as statementCheckpoints from './migrations/2025-12-10T0000-statement-checkpoints.ts';
 import * as ledgerSeals from './migrations/2025-12-11T0000-ledger-seals.ts';
 import * as outboundEvents from './migrations/2025-12-11T0100-outbound-events.ts';
+import * as outboundProjectedFrom from './migrations/2025-12-11T0400-outbound-projected-from.ts';
 
 /** Listed statically (not read from disk) so migrations work the same under tsx, vitest and bundlers. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2025-12-10T0000-statement-checkpoints': statementCheckpoints,
   '2025-12-11T0000-ledger-seals': ledgerSeals,
   '2025-12-11T0100-outbound-events': outboundEvents,
+  '2025-12-11T0400-outbound-projected-from': outboundProjectedFrom,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

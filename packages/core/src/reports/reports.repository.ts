@@ -170,7 +170,7 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
         SELECT COALESCE(SUM(le.amount_minor), 0) AS amount_minor FROM ledger_entries le
         WHERE le.restaurant_id = p.restaurant_id AND le.currency = p.currency AND le.entry_type = 'payout' AND le.payout_id = p.id
       ) own
-    ), ${DISPUTE_PROJECTION_CTES}, ${CHECKPOINT_CTES}, ${SEAL_CTES}
+    ), ${DISPUTE_PROJECTION_CTES}, ${CHECKPOINT_CTES}, ${SEAL_CTES}, ${OUTBOUND_CTES}
     SELECT 'EVENT_WITHOUT_ENTRIES' AS reason, event_id, NULL::bigint AS entry_id, NULL::bigint AS payout_id,
       event_type || ' has no ledger entries' AS detail
     FROM event_sums WHERE actual IS NULL
@@ -282,6 +282,21 @@ export async function integrityViolations(db: LedgerDb, registry: EventRegistry 
       'block ' || block_number || ': its entries hash to ' || COALESCE(encode(recomputed, 'hex'), '(no entries)') || ', the seal records ' || encode(hash, 'hex')
     FROM seal_hashes
     WHERE recomputed IS DISTINCT FROM hash
+    UNION ALL
+    SELECT 'OUTBOUND_EVENT_MISSING', f.event_id, NULL, f.payout_id,
+      'no outbound event ' || f.source_key || ', though the projector passed ' || f.source || ' row ' || f.source_pk || ' (watermark ' || f.watermark || ')'
+    FROM outbound_passed_facts f
+    WHERE NOT EXISTS (SELECT 1 FROM outbound_events oe WHERE oe.source_key = f.source_key)
+    UNION ALL
+    SELECT 'OUTBOUND_DELIVERY_INCONSISTENT', NULL, NULL, NULL,
+      'delivery ' || d.id || ' (' || d.webhook_id || ') is ' || d.status || ' after ' || d.attempts || ' of ' || d.attempt_limit ||
+      ' attempts; its log holds ' || COALESCE(a.logged, 0) || ' attempts, ' || COALESCE(a.delivered, 0) || ' delivered, the last numbered ' ||
+      COALESCE(a.last_attempt::text, '(none)')
+    FROM outbound_deliveries d
+    LEFT JOIN outbound_attempt_log a ON a.delivery_id = d.id
+    WHERE (d.status = 'delivered' AND (d.delivered_at IS NULL OR COALESCE(a.delivered, 0) = 0))
+       OR (d.status = 'failed' AND (d.attempts < d.attempt_limit OR COALESCE(a.logged, 0) = 0))
+       OR a.last_attempt > d.attempts
     ORDER BY 1, 2, 3, 4, 5`.execute(db);
   return rows;
 }
@@ -359,6 +374,51 @@ const SEAL_CTES = sql`seal_links AS (
         FROM ledger_entries le
         WHERE le.id > s.prior_last_entry_id AND le.id <= s.last_entry_id
       ) AS b
+    )`;
+
+/**
+ * Q4's view of the outbox (docs/outbound-events.md): each fact the projector derives from a source
+ * row it has passed (projected_from < id <= watermark, the rows before projected_from being history
+ * from before outbound events), by its source key, as the projector derives it: a dispute's opening
+ * and closing event, a payout's creation, a reconciliation, and a paid or failed payout once the
+ * last payout_paid/payout_failed event naming it is passed (the one that settled it is at or before
+ * that, and the projector keys the fact by the payout's final status). balance.below_zero is left
+ * out: the projector decides it from the balance when it projects, which a later event dated
+ * earlier changes. And each delivery's attempt log, to hold its status against.
+ */
+const OUTBOUND_CTES = sql`payout_outcome_events AS (
+      SELECT pe.metadata ->> 'payout_id' AS payout_key, pe.event_type, MAX(pe.id) AS last_pk
+      FROM processor_events pe
+      WHERE pe.event_type IN ('payout_paid', 'payout_failed')
+      GROUP BY pe.metadata ->> 'payout_id', pe.event_type
+    ),
+    outbound_facts AS (
+      SELECT 'processor_events' AS source, pe.id AS source_pk, pe.event_id, NULL::bigint AS payout_id, 'dispute.opened:' || d.dispute_id AS source_key
+      FROM disputes d JOIN processor_events pe ON pe.id = d.opened_event_pk
+      UNION ALL
+      SELECT 'processor_events', pe.id, pe.event_id, NULL, 'dispute.closed:' || d.dispute_id
+      FROM disputes d JOIN processor_events pe ON pe.id = d.closed_event_pk
+      UNION ALL
+      SELECT 'processor_events', pe.id, pe.event_id, p.id, 'payout.' || p.status || ':' || p.id
+      FROM payouts p
+      JOIN payout_outcome_events o ON o.payout_key = p.id::text
+        AND o.event_type = CASE p.status WHEN 'paid' THEN 'payout_paid' ELSE 'payout_failed' END
+      JOIN processor_events pe ON pe.id = o.last_pk
+      WHERE p.status IN ('paid', 'failed')
+      UNION ALL
+      SELECT 'payouts', p.id, NULL, p.id, 'payout.created:' || p.id FROM payouts p
+      UNION ALL
+      SELECT 'reconciliations', r.id, NULL, NULL, 'reconciliation.completed:' || r.id FROM reconciliations r
+    ),
+    outbound_passed_facts AS (
+      SELECT f.*, w.watermark
+      FROM outbound_facts f
+      JOIN outbound_projector_state w ON w.source = f.source AND f.source_pk > w.projected_from AND f.source_pk <= w.watermark
+    ),
+    outbound_attempt_log AS (
+      SELECT delivery_id, COUNT(*) AS logged, COUNT(*) FILTER (WHERE outcome = 'delivered') AS delivered, MAX(attempt) AS last_attempt
+      FROM outbound_delivery_attempts
+      GROUP BY delivery_id
     )`;
 
 /** Q4's rules as data, from each event type's integrity rule and each entry type's sign. */
