@@ -54,6 +54,7 @@ const SETTLEMENT_SETTINGS = {
 
 const PAYOUT = {
   payout_id: '1',
+  run_id: '1',
   restaurant_id: 'res_001',
   currency: 'PEN',
   amount: 11400,
