@@ -12,9 +12,9 @@ import {
 import { startBareNodeServer } from './harness/bare-node.ts';
 import { findCpuProfile, summarizeCpuProfile } from './harness/cpu-profile.ts';
 import { runIngestPhase } from './harness/ingest-phase.ts';
-import { BALANCE_SCRIPT, runLedgerPhase } from './harness/ledger-phase.ts';
+import { runLedgerPhase } from './harness/ledger-phase.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
-import { readScriptHeader, scriptFile, staleSnapshots } from './harness/pgbench-scripts.ts';
+import { BALANCE_SCRIPT, readScriptHeader, scriptFile, staleSnapshots } from './harness/pgbench-scripts.ts';
 import { prepareRawDatabase, rawIngestScenarios } from './harness/raw-ceiling.ts';
 import { balanceFigureLine, httpFigureLine, renderReport } from './harness/report.ts';
 import { attempt, type BenchResults, emptyResults, type HttpFigure } from './harness/results.ts';
@@ -144,7 +144,12 @@ async function ledger(config: BenchConfig, run: string, created: string[], resul
   const statementTimeoutMs = Number(process.env.LEDGER_DB_STATEMENT_TIMEOUT_MS ?? config.ledgerStatementTimeoutMs);
   const defaults = { LEDGER_DB_STATEMENT_TIMEOUT_MS: String(config.ledgerStatementTimeoutMs) };
   await withServer(config, results, ledgerUrl, 'ledger', defaults, async (server) => {
-    await runLedgerPhase({ config, ledgerUrl, server, results, statementTimeoutMs, log, report: (figure) => log(`==> ${balanceFigureLine(figure)}`) });
+    const bare = await attempt(results, 'start the bare-Node baseline (ledger)', log, () => startBareNodeServer(ledgerUrl, log));
+    try {
+      await runLedgerPhase({ config, ledgerUrl, server, bare, results, statementTimeoutMs, log, report: (figure) => log(`==> ${balanceFigureLine(figure)}`) });
+    } finally {
+      await bare?.stop();
+    }
   });
 }
 

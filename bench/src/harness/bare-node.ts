@@ -5,8 +5,9 @@ const BARE_NODE_DIR = new URL('../bare-node/', import.meta.url);
 
 /**
  * The bare-Node baseline (bench/src/bare-node/server.ts) on `databaseUrl`: node:http and pg around
- * the service's single-event statement, with the service's pool size (LEDGER_DB_POOL_MAX when this
- * run sets it, else the default), session settings and default maturity window.
+ * the service's single-event statement and its balance statements, with the service's pool size
+ * (LEDGER_DB_POOL_MAX when this run sets it, else the default), session settings and default
+ * maturity window.
  */
 export async function startBareNodeServer(databaseUrl: string, log: (line: string) => void, nodeArgs: string[] = []): Promise<RunningServer> {
   return startNodeProcess({

@@ -4,11 +4,14 @@ import { encodeCursor } from '../../../packages/core/src/cursor.ts';
 import { runLoad } from './http-load.ts';
 import { BATCH_CREATED, BATCH_ROUTE } from './ingest-phase.ts';
 import { runPgbench } from './pgbench.ts';
+import { BALANCE_SCRIPT } from './pgbench-scripts.ts';
 import { withClient } from './databases.ts';
 import {
   attempt,
   type BalanceCheckpointState,
   type BalanceFigure,
+  type BalanceLoadFigure,
+  type HttpTarget,
   type PayoutBatches,
   type PayoutFigure,
   type PayoutKind,
@@ -17,8 +20,9 @@ import {
   type StatementPageFigure,
   type SteadyStatePreparation,
 } from './results.ts';
+import type { RunningServer } from './server-process.ts';
 import { summarizeLatencies } from './stats.ts';
-import { HOT_RESTAURANT, STATEMENT_POSITION } from './targets.ts';
+import { balanceBaselineFor, balanceRatioToBaseline, HOT_RESTAURANT, STATEMENT_POSITION } from './targets.ts';
 
 /** The seeded restaurants whose balance latency is measured, by history size (bench/src/seed-ledger.ts). */
 export const BALANCE_RESTAURANTS = [
@@ -26,8 +30,6 @@ export const BALANCE_RESTAURANTS = [
   { restaurant: 'res_100k_00001', entries: 100_000 },
   { restaurant: 'res_1m_00001', entries: 1_000_000 },
 ] as const;
-/** The raw side of the balance figures: the balance SQL alone. */
-export const BALANCE_SCRIPT = 'balance.sql';
 /** Entries before the statement pages measured on the 1M-entry restaurant: the first page, then deeper. */
 const STATEMENT_POSITIONS = [0, 100_000, STATEMENT_POSITION, 900_000];
 /** Sequential requests per statement position, after one that is not counted. */
@@ -50,6 +52,8 @@ interface LedgerContext extends PhaseContext {
   ledgerUrl: string;
   /** The server's statement timeout, for the report. */
   statementTimeoutMs: number;
+  /** The bare-Node baseline on the same copy, when it started: its balance route under the same load, just before the service's. */
+  bare: RunningServer | undefined;
   report: (figure: BalanceFigure) => void;
 }
 
@@ -93,18 +97,43 @@ export async function runLedgerPhase(ctx: LedgerContext): Promise<void> {
   await runPayoutFigures(ctx);
 }
 
-/** Balance reads of the 1M-entry restaurant on as many connections as the single-event figure (issue 14: req/s and p99). */
+/**
+ * Balance reads of the 1M-entry restaurant on as many connections as the single-event figure (issue
+ * 14: req/s and p99): the bare-Node baseline's (the same statements with nothing around them, after a
+ * warm-up of its own), then the service's, seconds apart, so the ratio tells the stack from the machine.
+ */
 async function measureBalanceLoad(ctx: LedgerContext): Promise<void> {
   const entries = BALANCE_RESTAURANTS.find((b) => b.restaurant === HOT_RESTAURANT)?.entries ?? 0;
   const connections = ctx.config.singleConnections;
   const path = balancePath(HOT_RESTAURANT);
-  ctx.log(`HTTP balance of ${HOT_RESTAURANT}: GET ${path}, ${connections} connections, ${ctx.config.throughputSeconds} s`);
-  const result = await attempt(ctx.results, `HTTP balance ${HOT_RESTAURANT} at ${connections} connections`, ctx.log, () =>
-    runLoad({ baseUrl: ctx.server.url, method: 'GET', path, connections, seconds: ctx.config.throughputSeconds, expectedStatus: 200 }),
-  );
-  if (result === undefined) return;
-  ctx.results.balanceLoads.push({ restaurant: HOT_RESTAURANT, entries, connections, result });
-  ctx.log(`==> balance of ${HOT_RESTAURANT} at ${connections} connections: ${Math.round(result.itemsPerSecond).toLocaleString('en-US')} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
+  const load = (baseUrl: string, seconds: number) => runLoad({ baseUrl, method: 'GET', path, connections, seconds, expectedStatus: 200 });
+  const measure = async (target: HttpTarget, baseUrl: string): Promise<void> => {
+    ctx.log(`HTTP balance of ${HOT_RESTAURANT} (${target}): GET ${path}, ${connections} connections, ${ctx.config.throughputSeconds} s`);
+    const result = await attempt(ctx.results, `HTTP balance ${HOT_RESTAURANT} at ${connections} connections (${target})`, ctx.log, () => load(baseUrl, ctx.config.throughputSeconds));
+    if (result === undefined) return;
+    const figure = { target, restaurant: HOT_RESTAURANT, entries, connections, result };
+    ctx.results.balanceLoads.push(figure);
+    ctx.log(`==> ${balanceLoadLine(ctx.results.balanceLoads, figure)}`);
+  };
+  const bare = ctx.bare;
+  if (bare !== undefined && ctx.config.warmupSeconds > 0) {
+    ctx.log(`warming the bare-Node baseline's balance route up: ${ctx.config.warmupSeconds} s`);
+    await attempt(ctx.results, 'bare-Node balance warm-up', ctx.log, () => load(bare.url, ctx.config.warmupSeconds));
+  }
+  if (bare !== undefined) await measure('bare-node', bare.url);
+  await measure('service', ctx.server.url);
+}
+
+/** One line per balance load figure: the service's with its ratio to the bare-Node figure just before it. */
+function balanceLoadLine(loads: readonly BalanceLoadFigure[], figure: BalanceLoadFigure): string {
+  const { result } = figure;
+  const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const line = `balance of ${figure.restaurant} at ${figure.connections} connections [${figure.target}]: ${rate(result.itemsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`;
+  const baseline = balanceBaselineFor(loads, figure);
+  const ratio = balanceRatioToBaseline(loads, figure);
+  return ratio === undefined || baseline === undefined
+    ? line
+    : `${line}; ${(ratio * 100).toFixed(0)}% of bare-Node (${rate(baseline.result.itemsPerSecond)} req/s, p99 ${baseline.result.p99Ms.toFixed(2)} ms)`;
 }
 
 /**

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The raw side of the balance figures, and the statements the bare-Node baseline's balance route sends: the balance SQL alone. */
+export const BALANCE_SCRIPT = 'balance.sql';
 /** The folder of the pgbench scripts: one file per scenario, each saying which of the service's SQL it is. */
 export const PGBENCH_SCRIPTS_DIR = new URL('../../pgbench/', import.meta.url).pathname;
 
@@ -82,7 +84,32 @@ export function scriptFile(script: string): string {
 }
 
 export function expandStatements(source: string): string {
-  const out: string[] = [];
+  return parseScript(source)
+    .map((part) =>
+      typeof part === 'string'
+        ? part
+        : `${substituteParameters(snapshotStatement(part.file, part.name), part.parameters, `${part.file} ${part.name}`)}${part.ending === undefined ? ';' : ` ${part.ending}`}`,
+    )
+    .join('\n');
+}
+
+/** A `-- @statement` block of a script: the service's statement it names, and what it sends for each parameter ($n → expression). */
+export interface ScriptStatement {
+  file: string;
+  name: string;
+  parameters: Map<string, string>;
+  /** The pgbench meta-command that ends it (`\aset b_`), if any. */
+  ending: string | undefined;
+}
+
+/** The `-- @statement` blocks of `script`, in order: what the bare-Node baseline sends for the balance script (bare-node/server.ts). */
+export function scriptStatements(script: string): ScriptStatement[] {
+  return parseScript(readFileSync(join(PGBENCH_SCRIPTS_DIR, script), 'utf8')).filter((part) => typeof part !== 'string');
+}
+
+/** A script's lines, each `-- @statement` block (with its `-- @$n` lines) as one ScriptStatement. */
+function parseScript(source: string): Array<string | ScriptStatement> {
+  const out: Array<string | ScriptStatement> = [];
   const lines = source.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const directive = STATEMENT_DIRECTIVE.exec(lines[i] ?? '');
@@ -96,9 +123,9 @@ export function expandStatements(source: string): string {
       parameters.set(next[1] ?? '', next[2] ?? '');
       i += 1;
     }
-    out.push(`${substituteParameters(snapshotStatement(file, name), parameters, `${file} ${name}`)}${ending === undefined ? ';' : ` ${ending}`}`);
+    out.push({ file, name, parameters, ending });
   }
-  return out.join('\n');
+  return out;
 }
 
 function substituteParameters(text: string, parameters: Map<string, string>, statement: string): string {

@@ -2,11 +2,10 @@ import { cpus } from 'node:os';
 import type { BenchConfig } from './config.ts';
 import { loadProblems } from './http-load.ts';
 import type { MachineInfo } from './machine.ts';
-import { BALANCE_SCRIPT } from './ledger-phase.ts';
-import { readScriptHeader, staleSnapshots } from './pgbench-scripts.ts';
+import { BALANCE_SCRIPT, readScriptHeader, staleSnapshots } from './pgbench-scripts.ts';
 import type { RawFigure } from './raw-ceiling.ts';
 import type { BalanceFigure, BenchResults, HttpFigure, PayoutFigure } from './results.ts';
-import { baselineFor, ceilingFor, ratioToBaseline, ratioToCeiling, type TargetOutcome } from './targets.ts';
+import { balanceRatioToBaseline, baselineFor, ceilingFor, ratioToBaseline, ratioToCeiling, type TargetOutcome } from './targets.ts';
 
 export interface RunInfo {
   startedAt: Date;
@@ -144,13 +143,24 @@ function balanceLoadSection(results: BenchResults): string[] {
     '## Balance reads under load',
     '',
     '`GET /v1/restaurants/{id}/balance?currency=PEN` of one restaurant on many connections, after the one-connection',
-    'figures above (its checkpoint written).',
+    'figures above (its checkpoint written). `bare-node` is the same route of `bench/src/bare-node/server.ts`, measured',
+    'seconds before the service on the same copy: node:http and pg (the service\'s pool size and session settings) around',
+    'the statements `bench/pgbench/balance.sql` names, read from `packages/core/sql/balance.repository.sql` and prepared',
+    'once per connection as the service prepares them (from the latest checkpoint in one round trip; the plain sum only',
+    'when that returns no row), answering the service\'s envelope, with no validation, auth, logging or framework. What',
+    'it reaches is what this machine gives the read with nothing of the stack around it; the service\'s share of it is',
+    'what the stack costs.',
     '',
-    '| restaurant | entries | connections | requests answered | req/s | p50 | p99 | problems |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...results.balanceLoads.map(({ restaurant, entries, connections, result }) =>
-      `| ${restaurant} | ${whole(entries)} | ${connections} | ${whole(result.expected)} | ${whole(result.itemsPerSecond)} | ${ms(result.p50Ms)} ms | ${ms(result.p99Ms)} ms | ${loadProblems(result) ?? 'none'} |`,
-    ),
+    '| restaurant | entries | process | connections | requests answered | req/s | p50 | p99 | vs bare-Node | problems |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    ...results.balanceLoads.map((figure) => {
+      const { restaurant, entries, target, connections, result } = figure;
+      const cells = [
+        restaurant, whole(entries), target, connections, whole(result.expected), whole(result.itemsPerSecond), `${ms(result.p50Ms)} ms`, `${ms(result.p99Ms)} ms`,
+        percent(balanceRatioToBaseline(results.balanceLoads, figure)), loadProblems(result) ?? 'none',
+      ];
+      return `| ${cells.join(' | ')} |`;
+    }),
     '',
   ];
 }

@@ -38,8 +38,9 @@ export interface BalanceFigure {
   http?: LoadResult;
 }
 
-/** Balance reads of one restaurant under concurrent load: GET /v1/restaurants/{id}/balance on `connections`. */
+/** Balance reads of one restaurant under concurrent load: GET /v1/restaurants/{id}/balance on `connections`, of the service or the bare-Node baseline. */
 export interface BalanceLoadFigure {
+  target: HttpTarget;
   restaurant: string;
   entries: number;
   connections: number;
