@@ -155,6 +155,11 @@ export const RECONCILIATION_FIELD_LENGTH_MAX = 255;
 
 /** How often a server's sealer seals the entries recorded since its last look (LEDGER_SEAL_INTERVAL_MS; 0 turns it off). */
 export const SEAL_INTERVAL_MS_DEFAULT = 1_000;
+/**
+ * How long a look waits for the transactions that began before it (and so may still commit entries
+ * below its watermark) to end; past it, the look seals nothing and the next one tries again.
+ */
+export const SEAL_WATERMARK_WAIT_MS = 2_000;
 /** Entries per sealed block, at most (LEDGER_SEAL_BLOCK_SIZE). */
 export const SEAL_BLOCK_SIZE_DEFAULT = 1_000;
 /** Largest LEDGER_SEAL_BLOCK_SIZE: a block is one statement's string_agg, held in memory once. */

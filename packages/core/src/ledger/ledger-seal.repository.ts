@@ -79,7 +79,7 @@ export interface SealedBlock {
 
 /**
  * Seals the next block: up to `blockSize` entries after the latest block, none above `watermark`
- * (an id up to which every insert has ended: ledgerWatermark). One statement, so the block reads
+ * (an id up to which every insert has ended: settledSequenceValue). One statement, so the block reads
  * one snapshot; a concurrent sealer that wrote the same block number first makes it fail on the
  * primary key (23505). Returns undefined when no entry waits below the watermark.
  */

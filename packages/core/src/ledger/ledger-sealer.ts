@@ -1,7 +1,7 @@
 import { int8ToBigInt, int8ToId } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
-import { SEAL_BLOCK_SIZE_DEFAULT, SEAL_BLOCKS_PER_LOOK_MAX, SEAL_INTERVAL_MS_DEFAULT } from '../limits.ts';
-import { ledgerWatermark } from '../payouts/payout-run.repository.ts';
+import { SEAL_BLOCK_SIZE_DEFAULT, SEAL_BLOCKS_PER_LOOK_MAX, SEAL_INTERVAL_MS_DEFAULT, SEAL_WATERMARK_WAIT_MS } from '../limits.ts';
+import { settledSequenceValue } from '../db/in-flight.ts';
 import { type SealedBlock, sealingPosition, sealNextBlock, tryLockSealer, unlockSealer } from './ledger-seal.repository.ts';
 
 /** What one look of the sealer did. */
@@ -23,11 +23,11 @@ const toBlock = (row: SealedBlock) => ({
 /**
  * Seals every entry recorded before this look began, in blocks of up to `blockSize`, at most
  * `maxBlocks` of them. One sealer at a time (a session advisory lock; the others return ran: false),
- * and the table's keys refuse a second block n or a fork whatever happens. Blocks stop at the
- * ledger's watermark (ADR 0006), so an entry whose id was drawn but whose transaction had not yet
+ * and the table's keys refuse a second block n or a fork whatever happens. Blocks stop at a
+ * settled watermark (settledSequenceValue), so an entry whose id was drawn but whose transaction had not yet
  * committed is never passed over: it lands in a later block. Nothing new since the last block: no
- * watermark, no lock taken on the buckets.
- * @throws DatabaseError 55P03 when an insert held its lock bucket past PAYOUT_WATERMARK_WAIT_MS (the next look tries again)
+ * watermark read.
+ * @throws Error when a transaction that began before the look stays open past SEAL_WATERMARK_WAIT_MS (the next look tries again)
  */
 export async function sealPendingEntries(
   ctx: LedgerContext,
@@ -43,7 +43,14 @@ export async function sealPendingEntries(
       if (int8ToBigInt(position.last_drawn) <= int8ToBigInt(position.sealed_through)) {
         return { ran: true, blocks: [], sealed_through_entry_id: sealedThrough };
       }
-      const watermark = await ledgerWatermark(connection);
+      // Up to the last id drawn before this look, once every transaction that could still commit one
+      // of those ids has ended (ids are drawn in order but commit out of order). Polled, not locked:
+      // the writers never wait for the sealer.
+      const settled = await settledSequenceValue(connection, 'ledger_entries_id_seq', SEAL_WATERMARK_WAIT_MS);
+      if (settled === undefined) {
+        throw new Error(`a transaction open for more than ${SEAL_WATERMARK_WAIT_MS} ms may still commit entries below the next block; sealing waits for it`);
+      }
+      const watermark = int8ToId(settled);
       const blocks: SealLook['blocks'] = [];
       while (blocks.length < maxBlocks) {
         const sealed = await sealNextBlock(connection, watermark, blockSize);

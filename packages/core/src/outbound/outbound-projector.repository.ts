@@ -20,18 +20,7 @@ export async function lockProjectorState(trx: LedgerTransaction, source: Project
   return rows[0];
 }
 
-/**
- * Whether every transaction running now began after `since`, so none of them can hold an id drawn
- * before it (ids are drawn inside the transaction, after it began). The projector's own
- * transaction is not counted. On the embedded database, a single session, nothing else runs.
- */
-export async function noTransactionOlderThan(trx: LedgerTransaction, since: Date): Promise<boolean> {
-  const { rows } = await sql<{ oldest: Date | null }>`
-    SELECT min(xact_start) AS oldest FROM pg_stat_activity
-    WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`.execute(trx);
-  const oldest = rows[0]?.oldest ?? null;
-  return oldest === null || oldest.getTime() > since.getTime();
-}
+export { noTransactionOlderThan } from '../db/in-flight.ts';
 
 /** The source id sequence's last value, then the database clock: the next candidate watermark. */
 export async function readCandidate(trx: LedgerTransaction, source: ProjectorSource): Promise<{ candidate: Int8Value; at: Date }> {
