@@ -24,8 +24,8 @@ export interface BackgroundLoopOptions {
 }
 
 /**
- * The one background loop of the service: the payout worker, the payout scheduler and the outbound
- * event deliverer are each an instance with their own pass and cadence. Its state is only "stopping"
+ * The one background loop of the service: the payout worker, the payout scheduler, the ledger
+ * sealer and the outbound event deliverer are each an instance with their own pass and cadence. Its state is only "stopping"
  * and a timer: everything that must survive a restart is in the database. (ADR 0010 says why this
  * is not graphile-worker or pg-boss: neither runs on the embedded, single-session database.)
  */

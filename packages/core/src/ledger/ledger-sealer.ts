@@ -1,6 +1,7 @@
 import { int8ToBigInt, int8ToId } from '../db/int8.ts';
 import type { LedgerContext } from '../ledger-context.ts';
 import { SEAL_BLOCK_SIZE_DEFAULT, SEAL_BLOCKS_PER_LOOK_MAX, SEAL_INTERVAL_MS_DEFAULT, SEAL_WATERMARK_WAIT_MS } from '../limits.ts';
+import { type BackgroundLoop, startBackgroundLoop } from '../background/background-loop.ts';
 import { settledSequenceValue } from '../db/in-flight.ts';
 import { type SealedBlock, sealingPosition, sealNextBlock, tryLockSealer, unlockSealer } from './ledger-seal.repository.ts';
 
@@ -65,48 +66,27 @@ export async function sealPendingEntries(
   });
 }
 
-export interface LedgerSealer {
-  /** Stops looking; resolves once a look in progress has finished. */
-  stop(): Promise<void>;
-}
+export type LedgerSealer = Pick<BackgroundLoop, 'stop'>;
 
 /**
- * The background side of the hash chain: a look every `intervalMs` (at once again when a look
- * sealed its maximum, a backlog). The chain is in PostgreSQL, so a restart or a crash loses
- * nothing: the next look seals from the latest block. Every server (and cluster worker) runs one;
- * the sealer's lock lets one of them seal at a time.
+ * The background side of the hash chain, an instance of the service's one background loop: a look
+ * every `intervalMs` (at once again when a look sealed its maximum, a backlog). The chain is in
+ * PostgreSQL, so a restart or a crash loses nothing: the next look seals from the latest block.
+ * Every server (and cluster worker) runs one; the sealer's lock lets one of them seal at a time.
  */
 export function startLedgerSealer(
   ctx: LedgerContext,
   options: { intervalMs?: number; blockSize?: number; onLook?: (look: SealLook) => void; onError?: (error: unknown) => void } = {},
 ): LedgerSealer {
   const intervalMs = options.intervalMs ?? SEAL_INTERVAL_MS_DEFAULT;
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let looking: Promise<void> = Promise.resolve();
-  const look = async (): Promise<boolean> => {
-    try {
+  return startBackgroundLoop({
+    intervalMs,
+    firstDelayMs: intervalMs,
+    ...(options.onError !== undefined && { onError: options.onError }),
+    pass: async () => {
       const result = await sealPendingEntries(ctx, { ...(options.blockSize !== undefined && { blockSize: options.blockSize }) });
       options.onLook?.(result);
-      return result.blocks.length >= SEAL_BLOCKS_PER_LOOK_MAX;
-    } catch (error) {
-      options.onError?.(error);
-      return false;
-    }
-  };
-  const schedule = (delayMs: number) => {
-    timer = setTimeout(() => {
-      looking = look().then((backlog) => {
-        if (!stopping) schedule(backlog ? 0 : intervalMs);
-      });
-    }, delayMs);
-  };
-  schedule(intervalMs);
-  return {
-    stop: async () => {
-      stopping = true;
-      clearTimeout(timer);
-      await looking;
+      return result.blocks.length >= SEAL_BLOCKS_PER_LOOK_MAX ? 'more' : 'idle';
     },
-  };
+  });
 }
